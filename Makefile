@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# flowswitch top-level build.
+#
+#   make              the module (against KDIR) and all userspace
+#   make run          boot a guest with the NVMe pair, load the module,
+#                     print what /dev/flowswitch reports
+#   make check        every test: unit (plain and ASan/UBSan), language
+#                     goldens, guests on the stock and the debug kernel
+#
+# Variables: KDIR (kernel build dir, default scripts/kdir.sh), O (userspace
+# output dir, default build), SAN=1 (build userspace with ASan+UBSan into
+# $(O)/san), V=1 (show commands).
+
+KDIR ?= $(shell scripts/kdir.sh)
+O ?= build
+
+PKG_DEPS := libbpf libnl-3.0 libnl-genl-3.0 liburing cmocka
+ifeq ($(filter clean distclean deps,$(MAKECMDGOALS)),)
+PKG_MISSING := $(strip $(foreach p,$(PKG_DEPS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+ifneq ($(PKG_MISSING),)
+$(error missing libraries: $(PKG_MISSING); run scripts/install-deps.sh)
+endif
+endif
+
+ifeq ($(SAN),1)
+OUT := $(O)/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+else
+OUT := $(O)/default
+SANFLAGS :=
+endif
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	  -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	  -D_GNU_SOURCE -Iinclude/uapi -Ilib $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+pc_cflags = $(shell pkg-config --cflags $(1))
+pc_libs = $(shell pkg-config --libs $(1))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Every fragment appends its binaries to these.
+BINS :=		# installed tools
+UNIT_TESTS :=	# cmocka programs, run by tests/run-unit.sh
+GUEST_TESTS :=	# programs copied into the guest, run by its /init
+
+# Keep objects that only pattern rules name.
+.SECONDARY:
+
+.PHONY: all kmod userspace run check check-unit check-vm clean deps
+all: kmod userspace
+
+deps:
+	@scripts/install-deps.sh
+
+kmod:
+	$(Q)$(MAKE) -C kmod KDIR=$(KDIR)
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_$(notdir $(basename $<))) -MMD -MP -c -o $@ $<
+
+include lib/lib.mk
+-include lang/lang.mk
+include daemon/daemon.mk
+include tests/unit/unit.mk
+include tests/guest/guest.mk
+
+userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS)
+
+run: deps
+	$(Q)tests/vm/run.sh --show stock
+
+check: deps
+	$(Q)tests/run-all.sh
+
+check-unit: $(UNIT_TESTS)
+	$(Q)tests/run-unit.sh $(UNIT_TESTS)
+
+check-vm:
+	$(Q)tests/vm/run.sh stock debug
+
+clean:
+	$(Q)$(MAKE) -C kmod clean KDIR=$(KDIR) >/dev/null 2>&1 || true
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,9 @@
+# flowctl (and, with the flowd issue, flowd).
+FLOWCTL := $(OUT)/flowctl
+FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o
+
+$(FLOWCTL): $(FLOWCTL_OBJS) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+BINS += $(FLOWCTL)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * flowctl subcommands.  Each takes the arguments after "flowctl", so argv[0]
+ * is the subcommand's name, and returns the process exit code: 0 success,
+ * 1 the operation failed or found errors, 2 usage or I/O error.
+ */
+#ifndef FLOWCTL_H
+#define FLOWCTL_H
+
+int flowctl_info(int argc, char **argv);
+
+/* daemon/flowctl-lang.c: the .flow language front end */
+int flowctl_check(int argc, char **argv);
+int flowctl_explain(int argc, char **argv);
+int flowctl_dot(int argc, char **argv);
+
+#endif /* FLOWCTL_H */

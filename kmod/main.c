@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowswitch: module init and exit.
+ *
+ * Init brings the parts up in order and unwinds with labels named for what
+ * they undo; exit takes them down in reverse.  The misc device comes last:
+ * once it is registered, userspace can reach everything else.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include <linux/flowswitch.h>
+#include "flowswitch.h"
+
+static int __init fsw_mod_init(void)
+{
+	int ret;
+
+	ret = fsw_dev_init();
+	if (ret)
+		return ret;
+
+	pr_info("ABI %u.%u, p2pdma %s, %u p2pmem provider(s)\n",
+		FLOWSWITCH_ABI_MAJOR, FLOWSWITCH_ABI_MINOR,
+		fsw_features() & FLOWSWITCH_FEATURE_P2PDMA ?
+			"available" : "not in this kernel",
+		fsw_p2pmem_providers());
+	return 0;
+}
+
+static void __exit fsw_mod_exit(void)
+{
+	fsw_dev_exit();
+}
+
+module_init(fsw_mod_init);
+module_exit(fsw_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("flowswitch: peripherals as the ports of a data switch");
+MODULE_AUTHOR("The flowswitch developers");

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libflowswitch: thin C wrappers over the /dev/flowswitch ioctls.
+ *
+ * Every function returns 0 (or a non-negative value) on success and a
+ * negative errno on failure; none prints anything.  The structs are the
+ * UAPI's own (<linux/flowswitch.h>): this library only fills in sizes and
+ * turns results into text.
+ */
+#ifndef FLOWSWITCH_LIB_H
+#define FLOWSWITCH_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <linux/flowswitch.h>
+
+#define FSW_DEFAULT_DEVICE "/dev/" FLOWSWITCH_DEVICE_NAME
+
+/* Open the control device (@path, or FSW_DEFAULT_DEVICE when NULL). */
+int fsw_open(const char *path);
+
+/* FLOWSWITCH_IOC_INFO: fills @info, whose size field is set here. */
+int fsw_info(int fd, struct flowswitch_info *info);
+
+/* Name of one feature bit, or NULL when this library does not know it. */
+const char *fsw_feature_name(unsigned long long bit);
+
+/*
+ * Write the feature bitmap as names joined by ',' ("none" when empty; bits
+ * this library does not know as one hexadecimal "0x..." item).  Returns the
+ * length it needed, like snprintf().
+ */
+int fsw_features_str(unsigned long long features, char *buf, size_t len);
+
+/* Print @info for people, or as one JSON object when @json. */
+void fsw_info_print(FILE *out, const struct flowswitch_info *info, bool json);
+
+/* A hint for an errno returned by fsw_open(), or "" when there is none. */
+const char *fsw_open_hint(int err);
+
+#endif /* FLOWSWITCH_LIB_H */

@@ -1,0 +1,7 @@
+# Programs that run inside the test guest (see tests/vm/init).
+GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy
+GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
+
+$(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Assemble the test guest's initramfs.
+#
+#   initramfs.sh OUT.cpio.gz KERNEL_DIR MODULE.ko BIN... -- TEST...
+#
+# KERNEL_DIR is what kernel.sh printed; when it holds a stock kernel's
+# root/, the nvme driver and its dependencies are copied in and listed, in
+# load order, in /lib/modules/load.order.  BINs go to /bin, TESTs to
+# /tests; the shared libraries of both are copied as ldd reports them.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1 kdir=$2 ko=$3
+shift 3
+bins=() tests=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do bins+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+tests=("$@")
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,tests,lib/modules}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+cp "$here/init" "$root/init"
+cp "$ko" "$root/flowswitch.ko"
+
+copy_libs() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || cp -L --parents "$lib" "$root"
+	done
+}
+for b in "${bins[@]}"; do
+	cp "$b" "$root/bin/"
+	copy_libs "$b"
+done
+for t in "${tests[@]}"; do
+	cp "$t" "$root/tests/"
+	copy_libs "$t"
+done
+
+if [ -d "$kdir/root" ]; then
+	kver=$(cat "$kdir/kver")
+	modprobe -d "$kdir/root" -S "$kver" --show-depends nvme |
+		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+		while read -r m; do
+			cp "$m" "$root/lib/modules/"
+			echo "/lib/modules/$(basename "$m")" >>"$root/lib/modules/load.order"
+		done
+fi
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot test guests and bring back their verdicts.
+#
+#   run.sh [--show] FLAVOR...     FLAVOR: stock | debug
+#
+# For each flavor: get the kernel (kernel.sh), build the module against it
+# in a private copy of the sources, pack an initramfs with the module, the
+# tools and the guest tests, boot QEMU (TCG: nested KVM hangs here) with the
+# test-bed devices, and read the verdicts from the guest's second serial
+# port.  Any sanitizer or warning line in the guest's kernel log fails the
+# run.  Logs stay in $O/vm/FLAVOR/ (console.log, verdict.log, dmesg.txt).
+#
+# --show boots the stock-kernel guest quietly and prints what the module
+# reports; it is `make run`.
+#
+# The last line is "vm: N passed, N failed".
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-$top/build}
+case "$O" in /*) ;; *) O=$top/$O ;; esac
+mode=test
+if [ "${1:-}" = --show ]; then
+	mode=show
+	shift
+fi
+[ $# -gt 0 ] || set -- stock debug
+
+# What the guest must report on each kernel.
+declare -A expect_p2pdma=([stock]=0 [debug]=1)
+# Published p2pmem providers: the two NVMe CMBs, on a P2PDMA kernel only.
+declare -A expect_providers=([stock]=0 [debug]=2)
+declare -A guest_timeout=([stock]=180 [debug]=420)
+
+# Lines that fail a run wherever they appear in the guest's kernel log.
+sanitizer_re='BUG:|WARNING:|UBSAN:|Oops|general protection fault|Kernel panic|unreferenced object|suspected memory leak|INFO: task .* blocked|self-detected stall|rcu_preempt detected stall|refcount_t:|list_(add|del) corruption|kernel BUG at'
+
+total_pass=0 total_fail=0
+
+note() { echo "vm: $*"; }
+
+run_flavor() {
+	local flavor=$1 kdir out src shm t0 rc pass fail
+	kdir=$("$here/kernel.sh" "$flavor")
+	out=$O/vm/$flavor
+	rm -rf "$out"
+	mkdir -p "$out"
+
+	# The module, built for this kernel in a private copy (out-of-tree
+	# builds write next to their sources).
+	src=$out/src
+	mkdir -p "$src"
+	cp -r "$top/kmod" "$top/include" "$src/"
+	make -s -C "$src/kmod" KDIR="$kdir/build" >"$out/kmod-build.log" 2>&1 ||
+		{ cat "$out/kmod-build.log"; note "module build failed for $flavor"; return 1; }
+	grep -v '^Skipping BTF' "$out/kmod-build.log" || true
+
+	make -s -C "$top" O="$O" userspace >/dev/null
+	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
+		"$O/default/flowctl" -- $(find "$O/default/tests/guest" -maxdepth 1 \
+		-type f -name 't-*' ! -name '*.[od]' | sort)
+
+	truncate -s 64M "$out/A.img" "$out/B.img"
+	shm=/dev/shm/flowswitch-ivshmem-$$-$flavor
+	truncate -s 1M "$shm"
+
+	local append="console=ttyS0 panic=-1 fsw.mode=$mode"
+	append+=" fsw.p2pdma=${expect_p2pdma[$flavor]}"
+	append+=" fsw.providers=${expect_providers[$flavor]}"
+	local console=(-serial "file:$out/console.log")
+	if [ $mode = show ]; then
+		append+=" quiet"
+		console=(-serial stdio)
+	fi
+
+	t0=$(date +%s)
+	rc=0
+	timeout "${guest_timeout[$flavor]}" qemu-system-x86_64 \
+		-M q35 -cpu max -accel tcg -m 1024 -smp 2 -no-reboot -nic none \
+		-display none -monitor none \
+		"${console[@]}" -serial "file:$out/verdict.raw" \
+		-kernel "$kdir/bzImage" -initrd "$out/initramfs.gz" \
+		-append "$append" \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+		-device x3130-upstream,id=up1,bus=rp1 \
+		-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1 \
+		-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2 \
+		-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3 \
+		-drive if=none,id=dA,file="$out/A.img",format=raw \
+		-device nvme,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16 \
+		-drive if=none,id=dB,file="$out/B.img",format=raw \
+		-device nvme,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16 \
+		-object memory-backend-file,id=shm0,size=1M,share=on,mem-path="$shm" \
+		-device ivshmem-plain,memdev=shm0,bus=dn3 \
+		-qmp "unix:$out/qmp.sock,server=on,wait=off" || rc=$?
+	rm -f "$shm"
+	echo "$(( $(date +%s) - t0 ))" >"$out/seconds"
+
+	# The guest's tty turns \n into \r\n.
+	tr -d '\r' <"$out/verdict.raw" >"$out/verdict.log"
+	sed -n '/^dmesg-begin$/,/^dmesg-end$/p' "$out/verdict.log" |
+		sed '1d;$d' >"$out/dmesg.txt"
+	pass=$(grep -c '^ok ' "$out/verdict.log" || true)
+	fail=$(grep -c '^not ok ' "$out/verdict.log" || true)
+	grep -E '^(ok|not ok|skip) ' "$out/verdict.log" | sed "s/^/  $flavor: /"
+
+	if ! grep -qx done "$out/verdict.log"; then
+		note "$flavor: guest did not finish (qemu exit $rc after $(cat "$out/seconds") s); console tail:"
+		tail -n 40 "$out/console.log" 2>/dev/null | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+	# The console has what the kernel said after the dmesg dump, too.
+	if cat "$out/dmesg.txt" "$out/console.log" 2>/dev/null |
+		grep -E "$sanitizer_re" >"$out/sanitizer.txt"; then
+		note "$flavor: sanitizer/warning lines in the guest log:"
+		sort -u "$out/sanitizer.txt" | head -n 20 | sed 's/^/    /'
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+		echo "  $flavor: ok no-sanitizer-lines"
+	fi
+	if [ $fail -gt 0 ] && [ $mode = test ]; then
+		note "$flavor: failing tests' output:"
+		grep -B30 '^\[guest\] not ok' "$out/console.log" | tail -n 60 | sed 's/^/    /' || true
+	fi
+	note "$flavor: guest ran $(cat "$out/seconds") s, $pass passed, $fail failed"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+}
+
+for flavor in "$@"; do
+	case "$flavor" in
+	stock | debug) run_flavor "$flavor" || total_fail=$((total_fail + 1)) ;;
+	*) echo "run.sh: unknown flavor '$flavor' (stock|debug)" >&2; exit 2 ;;
+	esac
+done
+echo "vm: $total_pass passed, $total_fail failed"
+[ $total_fail -eq 0 ]
