@@ -8,15 +8,16 @@
 #   make check        every test: unit (plain and ASan/UBSan), language
 #                     goldens, guests on the stock and the debug kernel
 #
-# Variables: KDIR (kernel build dir, default scripts/kdir.sh), O (userspace
+# Variables: KDIR (kernel build dir, default scripts/kdir.sh), BUILD (userspace
 # output dir, default build), SAN=1 (build userspace with ASan+UBSan into
-# $(O)/san), V=1 (show commands).
+# $(BUILD)/san), V=1 (show commands).
 
 KDIR ?= $(shell scripts/kdir.sh)
-O ?= build
+BUILD ?= build
 
 PKG_DEPS := libbpf libnl-3.0 libnl-genl-3.0 liburing cmocka
-ifeq ($(filter clean distclean deps,$(MAKECMDGOALS)),)
+# Goals that install the packages first (or need none) skip the check.
+ifneq ($(if $(MAKECMDGOALS),$(filter-out run check deps clean check-vm,$(MAKECMDGOALS)),all),)
 PKG_MISSING := $(strip $(foreach p,$(PKG_DEPS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 ifneq ($(PKG_MISSING),)
 $(error missing libraries: $(PKG_MISSING); run scripts/install-deps.sh)
@@ -24,11 +25,11 @@ endif
 endif
 
 ifeq ($(SAN),1)
-OUT := $(O)/san
+OUT := $(BUILD)/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 else
-OUT := $(O)/default
+OUT := $(BUILD)/default
 SANFLAGS :=
 endif
 
@@ -56,7 +57,7 @@ GUEST_TESTS :=	# programs copied into the guest, run by its /init
 # Keep objects that only pattern rules name.
 .SECONDARY:
 
-.PHONY: all kmod userspace run check check-unit check-vm clean deps
+.PHONY: all kmod userspace run check check-unit check-vm clean deps print-unit-tests
 all: kmod userspace
 
 deps:
@@ -82,7 +83,10 @@ run: deps
 	$(Q)tests/vm/run.sh --show stock
 
 check: deps
-	$(Q)tests/run-all.sh
+	$(Q)BUILD=$(BUILD) tests/run-all.sh
+
+print-unit-tests:
+	@echo $(UNIT_TESTS)
 
 check-unit: $(UNIT_TESTS)
 	$(Q)tests/run-unit.sh $(UNIT_TESTS)
@@ -92,6 +96,6 @@ check-vm:
 
 clean:
 	$(Q)$(MAKE) -C kmod clean KDIR=$(KDIR) >/dev/null 2>&1 || true
-	rm -rf $(O)
+	rm -rf $(BUILD)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -22,8 +22,8 @@ union fsw_ucmd_buffer {
 	struct flowswitch_info info;
 };
 
-#define FSW_IOCTL_OP(_ioctl, _fn, _struct, _last)                            \
-	[_IOC_NR(_ioctl) - FLOWSWITCH_CMD_BASE] = {                          \
+#define FSW_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)                      \
+	[(_cmd) - FLOWSWITCH_CMD_BASE] = {                                   \
 		.size = sizeof(_struct) +                                    \
 			BUILD_BUG_ON_ZERO(sizeof(union fsw_ucmd_buffer) <    \
 					  sizeof(_struct)),                  \
@@ -33,9 +33,10 @@ union fsw_ucmd_buffer {
 	}
 
 const struct fsw_ioctl_op fsw_ioctl_ops[] = {
-	FSW_IOCTL_OP(FLOWSWITCH_IOC_INFO, fsw_cmd_info, struct flowswitch_info,
-		     __reserved),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_INFO, FLOWSWITCH_IOC_INFO, fsw_cmd_info,
+		     struct flowswitch_info, __reserved),
 };
+
 const size_t fsw_ioctl_nr_ops = ARRAY_SIZE(fsw_ioctl_ops);
 
 /**

@@ -164,4 +164,5 @@ static struct kunit_suite fsw_ioctl_suite = {
 	.exit = fsw_test_exit,
 	.test_cases = fsw_ioctl_cases,
 };
+
 kunit_test_suite(fsw_ioctl_suite);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -42,16 +43,34 @@ const char *fsw_feature_name(unsigned long long bit)
 	return NULL;
 }
 
+/* snprintf() at offset @n of @buf, without forming a pointer past its end. */
+static int __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, int n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	if ((size_t)n < len)
+		r = vsnprintf(buf + n, len - n, fmt, ap);
+	else
+		r = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : n + r;
+}
+
 int fsw_features_str(unsigned long long features, char *buf, size_t len)
 {
 	unsigned long long unknown = 0;
 	const char *sep = "";
-	int n = 0, r;
 	unsigned int i;
+	int n = 0;
 
+	if (len)
+		buf[0] = 0;
 	if (!features)
-		return snprintf(buf, len, "none");
-	for (i = 0; i < 64; i++) {
+		return append(buf, len, 0, "none");
+	for (i = 0; i < 64 && n >= 0; i++) {
 		unsigned long long bit = 1ULL << i;
 		const char *name;
 
@@ -62,20 +81,11 @@ int fsw_features_str(unsigned long long features, char *buf, size_t len)
 			unknown |= bit;
 			continue;
 		}
-		r = snprintf(buf + n, (size_t)n < len ? len - n : 0, "%s%s",
-			     sep, name);
-		if (r < 0)
-			return r;
-		n += r;
+		n = append(buf, len, n, "%s%s", sep, name);
 		sep = ",";
 	}
-	if (unknown) {
-		r = snprintf(buf + n, (size_t)n < len ? len - n : 0,
-			     "%s0x%llx", sep, unknown);
-		if (r < 0)
-			return r;
-		n += r;
-	}
+	if (unknown && n >= 0)
+		n = append(buf, len, n, "%s0x%llx", sep, unknown);
 	return n;
 }
 

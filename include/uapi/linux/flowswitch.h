@@ -81,6 +81,7 @@ struct flowswitch_info {
 	__u32 p2pmem_providers;
 	__u32 __reserved;
 };
+
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
 
 #endif /* _UAPI_LINUX_FLOWSWITCH_H */

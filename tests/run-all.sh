@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every test of the project, in order of cost.  This is `make check` and
+# what CI runs.  Each stage prints its own "NAME: N passed, N failed"; the
+# last line is the total.
+#
+# Stages: build (module against the stock headers, userspace plain and with
+# ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
+# goldens, QEMU guests on the stock and the debug kernel.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+jobs=${JOBS:-$(nproc)}
+pass=0 fail=0
+t_start=$(date +%s)
+
+# stage NAME COMMAND...: run it, take its "N passed, N failed" line, or
+# count the stage as one test when it prints none.
+stage() {
+	local name=$1 out rc p f t0
+	shift
+	t0=$(date +%s)
+	echo "=== $name"
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$out" | tail -n1)
+	f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$out" | tail -n1)
+	if [ -z "$p" ]; then
+		if [ $rc -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	echo "=== $name: $p passed, $f failed ($(($(date +%s) - t0)) s)"
+}
+
+stage build make -s -j"$jobs" BUILD="$BUILD" all
+stage build-san make -s -j"$jobs" BUILD="$BUILD" SAN=1 userspace
+stage checkpatch tests/checkpatch.sh
+stage harness tests/vm/selftest.sh
+stage unit tests/run-unit.sh $(make -s BUILD="$BUILD" print-unit-tests)
+stage unit-san tests/run-unit.sh --label unit-san $(make -s BUILD="$BUILD" SAN=1 print-unit-tests)
+if [ -x tests/lang/run.sh ]; then
+	stage lang tests/lang/run.sh "$BUILD/default/flowctl"
+	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"
+fi
+stage vm-stock tests/vm/run.sh stock
+stage vm-debug tests/vm/run.sh debug
+
+echo "total time $(($(date +%s) - t_start)) s"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
