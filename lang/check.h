@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared between the two halves of the checker (check.c, flows.c). */
+#ifndef FLOWLANG_CHECK_H
+#define FLOWLANG_CHECK_H
+
+#include "internal.h"
+
+#define ARG_SPEC_MAX 8
+
+struct arg_spec {
+	const char *name;
+	enum vtype type;	/* VT_NONE: caller interprets the expression */
+	bool required;
+	bool positional;	/* may be given without NAME= */
+	const char *example;	/* for the help line when missing */
+	bool raw;		/* not evaluated: the caller reads the expr */
+};
+
+void match_args(struct flang_ctx *ctx, const char *what, struct span at,
+		struct arg *args, const struct arg_spec *spec, size_t n,
+		struct value *out, struct arg **out_arg);
+void duplicate(struct flang_ctx *ctx, const char *what, const char *name,
+	       struct span again, struct span first);
+struct device_decl *resolve_device(struct flang_ctx *ctx,
+				   const struct expr *e, const char *role);
+
+void check_flow(struct flang_ctx *ctx, struct flow_decl *f);
+void check_pool_budgets(struct flang_ctx *ctx);
+
+bool pool_is_p2p(const struct pool_decl *p);
+bool xf_uses_cpu(enum flang_transform xf);
+
+/* defaults when a chain does not say */
+#define DEFAULT_CHUNK (1ull << 20)
+#define DEFAULT_DEPTH 8u
+#define MAX_DEPTH 4096u
+#define MAX_CHUNK (1ull << 30)
+
+#endif /* FLOWLANG_CHECK_H */

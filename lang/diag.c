@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Diagnostics: collection and the text rendering, in the style of nft
+ * and rustc:
+ *
+ *   clone.flow:11:30: error[E0412]: pool 'stage' (16 MiB) cannot hold ...
+ *       read(a) -> [chunk=1MiB, depth=32, pool=stage] write(b);
+ *                   ^~~~~~~~~~  ~~~~~~~~
+ *     note: 'stage' declared here: clone.flow:6:6
+ *     help: use depth=16, ...
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct span span_join(struct span a, struct span b)
+{
+	struct span s = a;
+
+	if (a.src != b.src)
+		return a;
+	if (b.end > a.end) {
+		s.end = b.end;
+		s.end_line = b.end_line;
+		s.end_col = b.end_col;
+	}
+	if (b.off < a.off) {
+		s.off = b.off;
+		s.line = b.line;
+		s.col = b.col;
+	}
+	return s;
+}
+
+struct flang_span span_public(struct span s)
+{
+	struct flang_span p = {
+		.file = s.src ? s.src->name : NULL,
+		.line = s.line,
+		.col = s.col,
+		.end_line = s.end_line,
+		.end_col = s.end_col,
+	};
+	return p;
+}
+
+static struct diag_builder diag_new(struct flang_ctx *ctx,
+				    enum flang_severity sev, const char *code,
+				    struct span at, const char *fmt,
+				    va_list ap)
+{
+	struct diag_list *dl = &ctx->diags;
+	struct diag_builder b = { ctx, NULL };
+	struct flang_diag *d;
+	char buf[512];
+
+	/* count every error, so the exit status is right even when capped */
+	if (sev == FLANG_SEV_ERROR)
+		dl->errors++;
+	else
+		dl->warnings++;
+	if (dl->n >= FLANG_MAX_DIAGS) {
+		dl->truncated = true;
+		return b;
+	}
+	if (dl->n == dl->cap) {
+		size_t cap = dl->cap ? dl->cap * 2 : 16;
+		struct flang_diag *v = realloc(dl->v, cap * sizeof(*v));
+
+		if (!v) {
+			ctx->arena.failed = true;
+			return b;
+		}
+		dl->v = v;
+		dl->cap = cap;
+	}
+	d = &dl->v[dl->n++];
+	memset(d, 0, sizeof(*d));
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	d->severity = sev;
+	d->code = code;
+	d->msg = arena_strdup(&ctx->arena, buf);
+	d->span = span_public(at);
+	b.d = d;
+	return b;
+}
+
+struct diag_builder diag_error(struct flang_ctx *ctx, const char *code,
+			       struct span at, const char *fmt, ...)
+{
+	struct diag_builder b;
+	va_list ap;
+
+	va_start(ap, fmt);
+	b = diag_new(ctx, FLANG_SEV_ERROR, code, at, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+struct diag_builder diag_warn(struct flang_ctx *ctx, const char *code,
+			      struct span at, const char *fmt, ...)
+{
+	struct diag_builder b;
+	va_list ap;
+
+	va_start(ap, fmt);
+	b = diag_new(ctx, FLANG_SEV_WARNING, code, at, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+void diag_label(struct diag_builder b, struct span at)
+{
+	if (!b.d || b.d->nlabels >= FLANG_MAX_LABELS)
+		return;
+	b.d->labels[b.d->nlabels++] = span_public(at);
+}
+
+void diag_note(struct diag_builder b, const struct span *at,
+	       const char *fmt, ...)
+{
+	struct flang_note *n;
+	char buf[512];
+	va_list ap;
+
+	if (!b.d || b.d->nnotes >= FLANG_MAX_NOTES)
+		return;
+	n = &b.d->notes[b.d->nnotes++];
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n->msg = arena_strdup(&b.ctx->arena, buf);
+	if (at)
+		n->span = span_public(*at);
+	else
+		memset(&n->span, 0, sizeof(n->span));
+}
+
+void diag_help(struct diag_builder b, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!b.d)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	b.d->help = arena_strdup(&b.ctx->arena, buf);
+}
+
+size_t flang_diag_count(const struct flang_ctx *ctx)
+{
+	return ctx->diags.n;
+}
+
+const struct flang_diag *flang_diag_get(const struct flang_ctx *ctx,
+					size_t i)
+{
+	return i < ctx->diags.n ? &ctx->diags.v[i] : NULL;
+}
+
+unsigned int flang_error_count(const struct flang_ctx *ctx)
+{
+	return ctx->diags.errors;
+}
+
+unsigned int flang_warning_count(const struct flang_ctx *ctx)
+{
+	return ctx->diags.warnings;
+}
+
+static const struct source *find_source(const struct flang_ctx *ctx,
+					const char *name)
+{
+	const struct source *s;
+
+	for (s = ctx->sources; s; s = s->next)
+		if (s->name == name)
+			return s;
+	return NULL;
+}
+
+/* Start and length of line @line (1-based) of @src, without the newline. */
+static bool source_line(const struct source *src, unsigned int line,
+			const char **start, size_t *len)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	unsigned int l = 1;
+
+	while (l < line && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			return false;
+		p = nl + 1;
+		l++;
+	}
+	if (l != line)
+		return false;
+	*start = p;
+	*len = 0;
+	while (p + *len < end && p[*len] != '\n')
+		(*len)++;
+	return true;
+}
+
+static void mark(char *under, size_t n, const struct flang_span *s,
+		 unsigned int line, char first, char rest)
+{
+	unsigned int c, last;
+
+	if (s->line != line || !s->col)
+		return;
+	last = s->end_line == line ? s->end_col : (unsigned int)n;
+	if (last < s->col)
+		last = s->col;
+	for (c = s->col; c <= last && c <= n + 1; c++)
+		if (under[c - 1] == ' ' || under[c - 1] == '\t' ||
+		    under[c - 1] == '~')
+			under[c - 1] = c == s->col ? first : rest;
+}
+
+/* The source line and the underline, tabs kept so columns line up. */
+static void render_snippet(struct strbuf *sb, const struct flang_ctx *ctx,
+			   const struct flang_diag *d)
+{
+	const struct source *src = find_source(ctx, d->span.file);
+	const char *line;
+	size_t len, i, end;
+	unsigned int k;
+	char *under;
+
+	if (!src || !source_line(src, d->span.line, &line, &len))
+		return;
+	under = malloc(len + 2);
+	if (!under) {
+		sb->failed = true;
+		return;
+	}
+	for (i = 0; i < len + 1; i++)
+		under[i] = i < len && line[i] == '\t' ? '\t' : ' ';
+	for (k = 0; k < d->nlabels; k++)
+		mark(under, len, &d->labels[k], d->span.line, '~', '~');
+	/* the primary span wins where it overlaps a label */
+	for (i = 0; i < len + 1; i++)
+		if (under[i] == '^')
+			under[i] = ' ';
+	{
+		struct flang_span p = d->span;
+		unsigned int c, last;
+
+		last = p.end_line == p.line ? p.end_col : (unsigned int)len;
+		if (last < p.col)
+			last = p.col;
+		for (c = p.col; c <= last && c <= len + 1; c++)
+			if (under[c - 1] != '\t')
+				under[c - 1] = c == p.col ? '^' : '~';
+	}
+	end = len + 1;
+	while (end && (under[end - 1] == ' ' || under[end - 1] == '\t'))
+		end--;
+	sb_puts(sb, "    ");
+	for (i = 0; i < len; i++)
+		sb_putc(sb, line[i] == '\r' ? ' ' : line[i]);
+	sb_puts(sb, "\n    ");
+	sb_putn(sb, under, end);
+	sb_putc(sb, '\n');
+	free(under);
+}
+
+char *flang_diags_text(const struct flang_ctx *ctx)
+{
+	struct strbuf sb = { 0 };
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < ctx->diags.n; i++) {
+		const struct flang_diag *d = &ctx->diags.v[i];
+
+		sb_printf(&sb, "%s:%u:%u: %s[%s]: %s\n",
+			  d->span.file ? d->span.file : "<unknown>",
+			  d->span.line, d->span.col,
+			  d->severity == FLANG_SEV_ERROR ? "error" : "warning",
+			  d->code, d->msg);
+		render_snippet(&sb, ctx, d);
+		for (k = 0; k < d->nnotes; k++) {
+			const struct flang_note *n = &d->notes[k];
+
+			if (n->span.file)
+				sb_printf(&sb, "  note: %s: %s:%u:%u\n", n->msg,
+					  n->span.file, n->span.line,
+					  n->span.col);
+			else
+				sb_printf(&sb, "  note: %s\n", n->msg);
+		}
+		if (d->help)
+			sb_printf(&sb, "  help: %s\n", d->help);
+	}
+	if (ctx->diags.truncated)
+		sb_printf(&sb, "note: stopped after %d diagnostics\n",
+			  FLANG_MAX_DIAGS);
+	if (ctx->diags.errors || ctx->diags.warnings)
+		sb_printf(&sb, "%u error%s, %u warning%s\n", ctx->diags.errors,
+			  ctx->diags.errors == 1 ? "" : "s",
+			  ctx->diags.warnings,
+			  ctx->diags.warnings == 1 ? "" : "s");
+	return sb_finish(&sb);
+}

@@ -1,0 +1,1016 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Checker, flows half: settings, properties and their strengths, chains
+ * and the buffers between their elements, handlers, and the rules that
+ * tie them together (CPU stages never touch p2p memory, every
+ * 'preferred' has a fallback that can be reached, handlers only for
+ * events that can happen).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+static const char *const prop_names[] = {
+	[FLANG_PROP_POOL] = "pool", [FLANG_PROP_CHUNK] = "chunk",
+	[FLANG_PROP_DEPTH] = "depth", [FLANG_PROP_RATE] = "rate",
+	[FLANG_PROP_PRIORITY] = "priority",
+};
+
+static const char *const prio_names[] = {
+	[FLANG_PRIO_BACKGROUND] = "background", [FLANG_PRIO_NORMAL] = "normal",
+	[FLANG_PRIO_HIGH] = "high", [FLANG_PRIO_REALTIME] = "realtime",
+};
+
+static const char *const event_names[] = {
+	[FLANG_EV_P2P_UNAVAILABLE] = "p2p_unavailable",
+	[FLANG_EV_POOL_EXHAUSTED] = "pool_exhausted",
+	[FLANG_EV_IO_ERROR] = "io_error",
+	[FLANG_EV_DEVICE_REMOVED] = "device_removed",
+	[FLANG_EV_PEER_CLOSED] = "peer_closed",
+	[FLANG_EV_TRANSFORM_ERROR] = "transform_error",
+	[FLANG_EV_STALLED] = "stalled",
+};
+
+const char *flang_event_name(enum flang_event ev)
+{
+	return (size_t)ev < ARRAY_SIZE(event_names) ? event_names[ev] : "?";
+}
+
+static const struct arg_spec cipher_spec[] = {
+	{ "alg", VT_STRING, true, false, "\"gcm(aes)\"", false },
+	{ "key", VT_SECRET, true, false, "keyring(\"%user:flow/k1\")", false },
+};
+
+static const struct arg_spec digest_spec[] = {
+	{ "alg", VT_STRING, false, false, "\"crc32c\"", false },
+};
+
+static const struct {
+	const char *name;
+	enum flang_transform xf;
+	const struct arg_spec *spec;
+	size_t nspec;
+	const char *default_alg;
+} transforms[] = {
+	{ "copy", FLANG_XF_COPY, NULL, 0, NULL },
+	{ "tee", FLANG_XF_TEE, NULL, 0, NULL },
+	{ "aead", FLANG_XF_AEAD, cipher_spec, 2, NULL },
+	{ "skcipher", FLANG_XF_SKCIPHER, cipher_spec, 2, NULL },
+	{ "digest", FLANG_XF_DIGEST, digest_spec, 1, "crc32c" },
+	{ "compress", FLANG_XF_COMPRESS, digest_spec, 1, "lz4" },
+};
+
+bool xf_uses_cpu(enum flang_transform xf)
+{
+	return xf == FLANG_XF_AEAD || xf == FLANG_XF_SKCIPHER ||
+	       xf == FLANG_XF_DIGEST || xf == FLANG_XF_COMPRESS;
+}
+
+bool pool_is_p2p(const struct pool_decl *p)
+{
+	return p && p->kind != FLANG_POOL_HOST;
+}
+
+/* What the flow's properties say, gathered before the chains. */
+struct flow_state {
+	struct flow_decl *f;
+	struct prop *pool_prop;		/* the required/preferred pool */
+	struct pool_decl *pool;		/* its target; NULL = host */
+	struct prop *forbidden[8];
+	unsigned int nforbidden;
+	struct prop *by_prop[ARRAY_SIZE(prop_names)];
+	uint64_t chunk;
+	uint32_t depth;
+	struct span chunk_span, depth_span;
+	bool has_socket, has_transform, has_p2p;
+	uint64_t endpoints;		/* bit per device index */
+};
+
+/* Resolve a pool= value: a declared pool or the word host (NULL). */
+static bool resolve_pool_name(struct flang_ctx *ctx, const struct value *v,
+			      struct pool_decl **out)
+{
+	struct diag_builder d;
+	struct pool_decl *p;
+
+	*out = NULL;
+	if (v->type == VT_NONE)
+		return false;
+	if (v->type != VT_NAME) {
+		d = diag_error(ctx, "E0300", v->span,
+			       "pool expects a pool name, found a %s",
+			       vtype_name(v->type));
+		diag_help(d, "write pool=NAME or pool=host");
+		return false;
+	}
+	if (!strcmp(v->s, "host"))
+		return true;
+	p = find_pool(ctx, v->s);
+	if (p) {
+		p->used = true;
+		*out = p;
+		return p->ok;
+	}
+	if (find_device(ctx, v->s)) {
+		d = diag_error(ctx, "E0206", v->span,
+			       "'%s' is a device, but pool= needs a pool", v->s);
+		diag_help(d, "declare a pool on it, e.g. pool %s_cmb = cmb(%s);",
+			  v->s, v->s);
+		return false;
+	}
+	d = diag_error(ctx, "E0200", v->span, "undeclared pool '%s'", v->s);
+	diag_help(d, "declare it (pool %s = p2p(near(a, b));) or use pool=host",
+		  v->s);
+	return false;
+}
+
+static bool resolve_priority(struct flang_ctx *ctx, const struct value *v,
+			     enum flang_priority *out)
+{
+	size_t i;
+
+	if (v->type == VT_NONE)
+		return false;
+	for (i = 0; v->type == VT_NAME && i < ARRAY_SIZE(prio_names); i++) {
+		if (!strcmp(prio_names[i], v->s)) {
+			*out = (enum flang_priority)i;
+			return true;
+		}
+	}
+	diag_help(diag_error(ctx, "E0305", v->span, "unknown priority"),
+		  "the priorities are background, normal, high, realtime");
+	return false;
+}
+
+static void check_depth(struct flang_ctx *ctx, const struct value *v)
+{
+	if (v->type == VT_INT && (!v->u || v->u > MAX_DEPTH))
+		diag_help(diag_error(ctx, "E0305", v->span,
+				     "depth %llu is out of range",
+				     (unsigned long long)v->u),
+			  "depth is the number of chunks in flight: 1 to %u",
+			  MAX_DEPTH);
+}
+
+static void check_chunk(struct flang_ctx *ctx, const struct value *v)
+{
+	if (v->type != VT_SIZE)
+		return;
+	if (!v->u)
+		diag_error(ctx, "E0305", v->span, "chunk must not be 0");
+	else if (v->u > MAX_CHUNK)
+		diag_help(diag_error(ctx, "E0411", v->span,
+				     "chunk is larger than the 1 GiB limit"),
+			  "use a smaller chunk and a larger depth");
+}
+
+static bool value_ok_for(struct flang_ctx *ctx, enum flang_prop prop,
+			 struct value *v, struct pool_decl **pool)
+{
+	enum flang_priority prio;
+
+	switch (prop) {
+	case FLANG_PROP_POOL:
+		return resolve_pool_name(ctx, v, pool);
+	case FLANG_PROP_CHUNK:
+		if (!value_expect(ctx, v, VT_SIZE, "chunk"))
+			return false;
+		check_chunk(ctx, v);
+		return v->u && v->u <= MAX_CHUNK;
+	case FLANG_PROP_DEPTH:
+		if (!value_expect(ctx, v, VT_INT, "depth"))
+			return false;
+		check_depth(ctx, v);
+		return v->u && v->u <= MAX_DEPTH;
+	case FLANG_PROP_RATE:
+		if (!value_expect(ctx, v, VT_RATE, "rate"))
+			return false;
+		if (!v->u) {
+			diag_help(diag_error(ctx, "E0305", v->span,
+					     "a rate of 0 moves nothing"),
+				  "leave rate out for no limit");
+			return false;
+		}
+		return true;
+	case FLANG_PROP_PRIORITY:
+		if (!resolve_priority(ctx, v, &prio))
+			return false;
+		v->u = prio;
+		return true;
+	}
+	return false;
+}
+
+static int prop_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(prop_names); i++)
+		if (!strcmp(prop_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+static void check_settings(struct flang_ctx *ctx, struct flow_state *st)
+{
+	static const struct arg_spec spec[] = {
+		{ "priority", VT_NONE, false, false, "normal", false },
+		{ "rate", VT_RATE, false, false, "1GiB/s", false },
+		{ "range", VT_NONE, false, false, "0..end", false },
+	};
+	struct flow_decl *f = st->f;
+	struct value v[ARG_SPEC_MAX];
+	struct arg *a[ARG_SPEC_MAX];
+	char what[96];
+
+	f->priority = FLANG_PRIO_NORMAL;
+	f->range_end = FLANG_RANGE_END;
+	snprintf(what, sizeof(what), "flow '%s'", f->name);
+	match_args(ctx, what, f->name_span, f->settings, spec, 3, v, a);
+	if (a[0])
+		resolve_priority(ctx, &v[0], &f->priority);
+	if (a[1] && value_ok_for(ctx, FLANG_PROP_RATE, &v[1], NULL))
+		f->rate = v[1].u;
+	if (a[2] && v[2].type != VT_NONE) {
+		if (v[2].type != VT_RANGE || v[2].elem != VT_SIZE) {
+			diag_help(diag_error(ctx, "E0300", v[2].span,
+					     "range expects sizes START..END"),
+				  "write e.g. range=0..1GiB or range=4KiB..end");
+		} else {
+			f->range_start = v[2].u;
+			f->range_end = v[2].u2;
+		}
+	}
+}
+
+static void check_props(struct flang_ctx *ctx, struct flow_state *st)
+{
+	struct flow_decl *f = st->f;
+	struct diag_builder d;
+	struct prop *pr;
+	int idx;
+
+	st->chunk = DEFAULT_CHUNK;
+	st->depth = DEFAULT_DEPTH;
+	for (pr = f->props; pr; pr = pr->next) {
+		struct pool_decl *pool = NULL;
+		struct value v;
+		bool ok;
+
+		idx = prop_index(pr->name);
+		if (idx < 0) {
+			const char *near = closest_word(pr->name, prop_names,
+							ARRAY_SIZE(prop_names));
+
+			d = diag_error(ctx, "E0504", pr->name_span,
+				       "unknown property '%s'", pr->name);
+			if (near)
+				diag_help(d, "did you mean '%s'?", near);
+			else
+				diag_help(d, "the properties are pool, chunk, depth, rate, priority");
+			continue;
+		}
+		if (pr->strength == FLANG_FORBIDDEN && idx != FLANG_PROP_POOL) {
+			d = diag_error(ctx, "E0508", pr->strength_span,
+				       "'forbidden' does not apply to %s",
+				       pr->name);
+			diag_help(d, "only a pool can be forbidden; use required or preferred");
+			continue;
+		}
+		v = eval_expr(ctx, pr->val, false);
+		ok = value_ok_for(ctx, (enum flang_prop)idx, &v, &pool);
+		if (pr->strength == FLANG_FORBIDDEN) {
+			if (st->nforbidden < ARRAY_SIZE(st->forbidden))
+				st->forbidden[st->nforbidden++] = pr;
+			continue;
+		}
+		if (st->by_prop[idx]) {
+			duplicate(ctx, "property", pr->name, pr->name_span,
+				  st->by_prop[idx]->name_span);
+			continue;
+		}
+		st->by_prop[idx] = pr;
+		if (!ok)
+			continue;
+		switch (idx) {
+		case FLANG_PROP_POOL:
+			st->pool_prop = pr;
+			st->pool = pool;
+			break;
+		case FLANG_PROP_CHUNK:
+			st->chunk = v.u;
+			st->chunk_span = pr->span;
+			break;
+		case FLANG_PROP_DEPTH:
+			st->depth = (uint32_t)v.u;
+			st->depth_span = pr->span;
+			break;
+		case FLANG_PROP_RATE:
+			if (f->rate)
+				diag_note(diag_error(ctx, "E0201", pr->span,
+						     "rate is set twice"),
+					  &f->name_span,
+					  "also set in the settings of flow '%s'",
+					  f->name);
+			f->rate = v.u;
+			break;
+		case FLANG_PROP_PRIORITY:
+			f->priority = (enum flang_priority)v.u;
+			break;
+		}
+	}
+}
+
+/* The forbidding property for @pool (NULL = host), if any. */
+static struct prop *forbidden_by(struct flang_ctx *ctx,
+				 const struct flow_state *st,
+				 const struct pool_decl *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nforbidden; i++) {
+		struct prop *pr = st->forbidden[i];
+		const char *name = pr->val->kind == EX_NAME ? pr->val->name : "";
+
+		if (pool ? !strcmp(name, pool->name) : !strcmp(name, "host"))
+			return pr;
+	}
+	(void)ctx;
+	return NULL;
+}
+
+static int transform_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(transforms); i++)
+		if (!strcmp(transforms[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+enum position { POS_SOURCE, POS_MIDDLE, POS_SINK };
+
+static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
+			     struct elem *e, enum position pos)
+{
+	static const struct arg_spec read_spec[] = {
+		{ "device", VT_NONE, true, true, "a", true },
+		{ "range", VT_NONE, false, false, "0..end", false },
+	};
+	static const struct arg_spec write_spec[] = {
+		{ "device", VT_NONE, true, true, "b", true },
+		{ "offset", VT_SIZE, false, false, "0B", false },
+	};
+	struct value v[ARG_SPEC_MAX];
+	struct arg *a[ARG_SPEC_MAX];
+	struct expr name = { .kind = EX_NAME, .span = e->name_span,
+			     .name = e->name };
+
+	e->is_endpoint = true;
+	if (!e->has_parens) {
+		e->dev = resolve_device(ctx, &name, "a chain endpoint");
+	} else if (!strcmp(e->name, "read")) {
+		match_args(ctx, "read()", e->span, e->args, read_spec, 2, v, a);
+		if (a[0])
+			e->dev = resolve_device(ctx, a[0]->val, "read()");
+		if (a[1] && v[1].type != VT_NONE) {
+			if (v[1].type != VT_RANGE || v[1].elem != VT_SIZE) {
+				diag_error(ctx, "E0300", v[1].span,
+					   "range expects sizes START..END");
+			} else if (st->f->range_start ||
+				   st->f->range_end != FLANG_RANGE_END) {
+				diag_note(diag_error(ctx, "E0201", a[1]->span,
+						     "the range is set twice"),
+					  &st->f->name_span,
+					  "also set in the settings of flow '%s'",
+					  st->f->name);
+			} else {
+				st->f->range_start = v[1].u;
+				st->f->range_end = v[1].u2;
+			}
+		}
+	} else {
+		match_args(ctx, "write()", e->span, e->args, write_spec, 2, v,
+			   a);
+		if (a[0])
+			e->dev = resolve_device(ctx, a[0]->val, "write()");
+		if (v[1].type == VT_SIZE)
+			e->offset = v[1].u;
+	}
+	(void)pos;
+	if (!e->dev)
+		return;
+	if (e->dev->kind == FLANG_PORT_SOCKET)
+		st->has_socket = true;
+	if (e->dev->index < FLANG_MAX_PORTS)
+		st->endpoints |= 1ull << e->dev->index;
+}
+
+static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
+			      struct elem *e, int ti)
+{
+	struct value v[ARG_SPEC_MAX];
+	struct arg *a[ARG_SPEC_MAX];
+	char what[64];
+
+	e->xf = transforms[ti].xf;
+	st->has_transform = true;
+	snprintf(what, sizeof(what), "%s()", e->name);
+	match_args(ctx, what, e->span, e->args, transforms[ti].spec,
+		   transforms[ti].nspec, v, a);
+	e->alg = transforms[ti].default_alg;
+	if (transforms[ti].nspec && v[0].type == VT_STRING)
+		e->alg = v[0].s;
+	if (transforms[ti].nspec > 1 && v[1].type == VT_SECRET) {
+		e->key = v[1].secret;
+		e->key_span = v[1].span;
+	}
+}
+
+/* Classify one element by name and check it fits its position. */
+static void resolve_elem(struct flang_ctx *ctx, struct flow_state *st,
+			 struct elem *e, enum position pos)
+{
+	static const char *const words[] = {
+		"read", "write", "copy", "tee", "aead", "skcipher", "digest",
+		"compress",
+	};
+	int ti = transform_index(e->name);
+	bool io = e->has_parens && (!strcmp(e->name, "read") ||
+				    !strcmp(e->name, "write"));
+	struct diag_builder d;
+
+	if (ti >= 0) {
+		if (pos == POS_SOURCE) {
+			d = diag_error(ctx, "E0500", e->span,
+				       "a chain must start with a source, not the transform '%s'",
+				       e->name);
+			diag_help(d, "start with a device or read(DEVICE)");
+			return;
+		}
+		if (pos == POS_SINK) {
+			d = diag_error(ctx, "E0501", e->span,
+				       "a chain must end in a sink, not the transform '%s'",
+				       e->name);
+			diag_help(d, "add '-> write(DEVICE)' or '-> DEVICE' after it");
+			return;
+		}
+		resolve_transform(ctx, st, e, ti);
+		return;
+	}
+	if (!io && (e->has_parens ||
+		    (pos == POS_MIDDLE && !find_device(ctx, e->name)))) {
+		const char *near = closest_word(e->name, words,
+						ARRAY_SIZE(words));
+
+		d = diag_error(ctx, "E0503", e->name_span,
+			       "unknown transform '%s'", e->name);
+		if (near)
+			diag_help(d, "did you mean '%s'?", near);
+		else
+			diag_help(d, "the transforms are copy, tee, aead, skcipher, digest, compress");
+		return;
+	}
+	if (pos == POS_MIDDLE) {
+		d = diag_error(ctx, "E0502", e->span,
+			       "'%s' is an endpoint in the middle of a chain",
+			       e->name);
+		diag_help(d, "a chain is SOURCE -> TRANSFORM ... -> SINK, SINK; to write to several sinks, list them at the end");
+		return;
+	}
+	if (io && !strcmp(e->name, pos == POS_SOURCE ? "write" : "read")) {
+		d = diag_error(ctx, pos == POS_SOURCE ? "E0500" : "E0501",
+			       e->name_span, "%s() cannot %s a chain", e->name,
+			       pos == POS_SOURCE ? "start" : "end");
+		diag_help(d, "read() is a source and write() a sink");
+		return;
+	}
+	resolve_endpoint(ctx, st, e, pos);
+}
+
+static uint64_t device_align(const struct device_decl *d)
+{
+	switch (d->kind) {
+	case FLANG_PORT_NVME:
+	case FLANG_PORT_BLOCK:
+		return 512;
+	case FLANG_PORT_FILE:
+		return d->direct ? 512 : 1;
+	case FLANG_PORT_BAR:
+	case FLANG_PORT_DMABUF:
+		return 4096;
+	default:
+		return 1;
+	}
+}
+
+static void check_align(struct flang_ctx *ctx, const struct elem *e,
+			const struct hop *h)
+{
+	uint64_t align;
+	struct diag_builder d;
+	const struct span *at;
+
+	if (!e->dev || !h->chunk)
+		return;
+	align = device_align(e->dev);
+	if (h->chunk % align == 0 && e->offset % align == 0)
+		return;
+	at = h->chunk_span.src ? &h->chunk_span : &e->span;
+	d = diag_error(ctx, "E0410", *at,
+		       "%s of %llu bytes is not a multiple of %llu, the %s granularity of %s device '%s'",
+		       h->chunk % align ? "chunk" : "offset",
+		       (unsigned long long)(h->chunk % align ? h->chunk :
+					    e->offset),
+		       (unsigned long long)align,
+		       align == 4096 ? "page" : "block", e->dev->kind_name,
+		       e->dev->name);
+	diag_note(d, &e->dev->span, "'%s' declared here", e->dev->name);
+	diag_help(d, "use a multiple of %llu, e.g. %llu",
+		  (unsigned long long)align,
+		  (unsigned long long)((h->chunk / align + 1) * align));
+}
+
+static void check_pool_fit(struct flang_ctx *ctx, const struct hop *h)
+{
+	struct pool_decl *p = h->pool;
+	char size[48], chunk[48];
+	struct value sv = { .type = VT_SIZE };
+	struct diag_builder d;
+	uint64_t need;
+
+	if (!p || !p->has_size)
+		return;
+	if (mul_overflows(h->chunk, h->depth, &need)) {
+		diag_error(ctx, "E0302", h->chunk_span.src ? h->chunk_span :
+			   h->elem->span, "depth x chunk overflows 64 bits");
+		return;
+	}
+	if (need <= p->size)
+		return;
+	sv.u = p->size;
+	units_format(size, sizeof(size), &sv);
+	sv.u = h->chunk;
+	units_format(chunk, sizeof(chunk), &sv);
+	d = diag_error(ctx, "E0412",
+		       h->chunk_span.src ? h->chunk_span :
+		       h->depth_span.src ? h->depth_span : h->pool_span,
+		       "pool '%s' (%s) cannot hold depth=%u x chunk=%s",
+		       p->name, size, h->depth, chunk);
+	if (h->chunk_span.src && h->depth_span.src)
+		diag_label(d, h->depth_span);
+	diag_note(d, &p->name_span, "'%s' declared here", p->name);
+	if (p->size / h->chunk)
+		diag_help(d, "use depth=%llu, or mark 'pool = %s preferred' to spill to host memory",
+			  (unsigned long long)(p->size / h->chunk), p->name);
+	else
+		diag_help(d, "use a chunk of at most %s", size);
+}
+
+/* Settings in [...] before an element; they carry over to later hops. */
+static void apply_hop_settings(struct flang_ctx *ctx, struct flow_state *st,
+			       struct hop *h, const struct hop *prev)
+{
+	static const struct arg_spec spec[] = {
+		{ "chunk", VT_SIZE, false, false, "1MiB", false },
+		{ "depth", VT_INT, false, false, "8", false },
+		{ "pool", VT_NONE, false, false, "host", false },
+	};
+	struct value v[ARG_SPEC_MAX];
+	struct arg *a[ARG_SPEC_MAX];
+	struct pool_decl *pool;
+
+	if (prev) {
+		h->chunk = prev->chunk;
+		h->depth = prev->depth;
+		h->pool = prev->pool;
+		h->strength = prev->strength;
+		h->chunk_span = prev->chunk_span;
+		h->depth_span = prev->depth_span;
+		h->pool_span = prev->pool_span;
+	} else {
+		h->chunk = st->chunk;
+		h->depth = st->depth;
+		h->pool = st->pool;
+		h->strength = st->pool_prop ? st->pool_prop->strength :
+			FLANG_REQUIRED;
+		h->chunk_span = st->chunk_span;
+		h->depth_span = st->depth_span;
+		if (st->pool_prop)
+			h->pool_span = st->pool_prop->span;
+	}
+	if (!h->settings)
+		return;
+	match_args(ctx, "a chain buffer", h->settings_span, h->settings, spec,
+		   3, v, a);
+	if (a[0] && v[0].type == VT_SIZE) {
+		check_chunk(ctx, &v[0]);
+		if (v[0].u && v[0].u <= MAX_CHUNK) {
+			h->chunk = v[0].u;
+			h->chunk_span = a[0]->span;
+		}
+	}
+	if (a[1] && v[1].type == VT_INT) {
+		check_depth(ctx, &v[1]);
+		if (v[1].u && v[1].u <= MAX_DEPTH) {
+			h->depth = (uint32_t)v[1].u;
+			h->depth_span = a[1]->span;
+		}
+	}
+	if (a[2] && resolve_pool_name(ctx, &v[2], &pool)) {
+		h->pool = pool;
+		h->pool_span = a[2]->span;
+		/* the property's strength applies wherever its pool is used */
+		h->strength = st->pool_prop && st->pool == pool ?
+			st->pool_prop->strength : FLANG_REQUIRED;
+	}
+}
+
+/* A CPU stage reading or writing the buffer of @h. */
+static void check_cpu_buffer(struct flang_ctx *ctx, struct flow_state *st,
+			     const struct elem *xf, struct hop *h,
+			     const char *dir)
+{
+	struct prop *host_forbidden = forbidden_by(ctx, st, NULL);
+	struct diag_builder d;
+
+	if (!pool_is_p2p(h->pool))
+		return;
+	if (h->strength == FLANG_PREFERRED && !host_forbidden) {
+		d = diag_warn(ctx, "W0505", xf->name_span,
+			      "'%s' runs on the CPU and cannot %s p2p pool '%s': a host pool will be inserted",
+			      xf->name, dir, h->pool->name);
+		if (h->pool_span.src)
+			diag_label(d, h->pool_span);
+		diag_help(d, "put '[pool=host]' next to '%s' to say so in the file",
+			  xf->name);
+		h->host_inserted = true;
+		return;
+	}
+	d = diag_error(ctx, "E0505", xf->name_span,
+		       "'%s' runs on the CPU and cannot %s p2p pool '%s'",
+		       xf->name, dir, h->pool->name);
+	if (h->pool_span.src)
+		diag_label(d, h->pool_span);
+	if (host_forbidden) {
+		diag_note(d, &host_forbidden->span, "host memory is forbidden here");
+		diag_help(d, "allow host memory, or drop the CPU transform");
+	} else {
+		diag_note(d, &h->pool->name_span, "'%s' declared here",
+			  h->pool->name);
+		diag_help(d, "use '-> [pool=host] %s', or mark 'pool = %s preferred' to let the planner insert a host pool",
+			  xf->name, h->pool->name);
+	}
+}
+
+static void check_chain(struct flang_ctx *ctx, struct flow_state *st,
+			struct chain *c)
+{
+	struct hop *h, *prev = NULL;
+	struct elem *e;
+	struct prop *fb;
+
+	if (!c->hops->next) {
+		diag_help(diag_error(ctx, "E0501", c->span,
+				     "a chain needs a source and at least one sink"),
+			  "write SOURCE -> SINK");
+		return;
+	}
+	resolve_elem(ctx, st, c->hops->elem, POS_SOURCE);
+	for (h = c->hops->next; h; prev = h, h = h->next) {
+		apply_hop_settings(ctx, st, h, prev);
+		for (e = h->elem; e; e = e->next_sink)
+			resolve_elem(ctx, st, e, h->next ? POS_MIDDLE : POS_SINK);
+		if (pool_is_p2p(h->pool))
+			st->has_p2p = true;
+		fb = forbidden_by(ctx, st, h->pool);
+		if (fb && h->pool_span.src) {
+			struct diag_builder d;
+
+			d = diag_error(ctx, "E0507", h->pool_span,
+				       "pool '%s' is forbidden in flow '%s'",
+				       h->pool ? h->pool->name : "host",
+				       st->f->name);
+			diag_note(d, &fb->span, "forbidden here");
+		}
+		check_pool_fit(ctx, h);
+	}
+	/* alignment: the source with the first buffer, sinks with theirs */
+	check_align(ctx, c->hops->elem, c->hops->next);
+	for (h = c->hops->next; h; h = h->next) {
+		for (e = h->elem; e; e = e->next_sink) {
+			if (e->is_endpoint)
+				check_align(ctx, e, h);
+			if (!xf_uses_cpu(e->xf))
+				continue;
+			check_cpu_buffer(ctx, st, e, h, "read");
+			if (h->next)
+				check_cpu_buffer(ctx, st, e, h->next, "write");
+		}
+	}
+}
+
+static bool event_possible(const struct flow_state *st, enum flang_event ev)
+{
+	switch (ev) {
+	case FLANG_EV_P2P_UNAVAILABLE:
+		return st->has_p2p;
+	case FLANG_EV_PEER_CLOSED:
+		return st->has_socket;
+	case FLANG_EV_TRANSFORM_ERROR:
+		return st->has_transform;
+	default:
+		return true;
+	}
+}
+
+static const char *const why_impossible[] = {
+	[FLANG_EV_P2P_UNAVAILABLE] = "no buffer of this flow is in a p2p, cmb or bar pool",
+	[FLANG_EV_PEER_CLOSED] = "this flow has no socket endpoint",
+	[FLANG_EV_TRANSFORM_ERROR] = "this flow has no transform",
+};
+
+static void check_actions(struct flang_ctx *ctx, struct flow_state *st,
+			  struct handler *hd)
+{
+	struct action *a, *terminal = NULL;
+	struct diag_builder d;
+	struct value v;
+	unsigned int n = 0;
+	int idx;
+
+	for (a = hd->actions; a; a = a->next) {
+		if (++n > FLANG_MAX_ACTIONS) {
+			diag_error(ctx, "E0305", a->span,
+				   "a handler has at most %d actions",
+				   FLANG_MAX_ACTIONS);
+			break;
+		}
+		if (terminal) {
+			d = diag_error(ctx, "E0602", a->span,
+				       "this action can never run: the handler has already ended");
+			diag_note(d, &terminal->kw_span,
+				  "the flow is finished by this action");
+			diag_help(d, "stop and abort end a handler; move them last");
+			break;
+		}
+		switch (a->kind) {
+		case FLANG_ACT_RETRY:
+			v = eval_expr(ctx, a->count, false);
+			if (value_expect(ctx, &v, VT_INT, "retry")) {
+				if (!v.u || v.u > 1000)
+					diag_help(diag_error(ctx, "E0305", v.span,
+							     "retry count %llu is out of range",
+							     (unsigned long long)v.u),
+						  "retry 1 to 1000 times");
+				a->retries = (uint32_t)(v.u > 1000 ? 1000 : v.u);
+			}
+			if (!a->backoff)
+				break;
+			v = eval_expr(ctx, a->backoff, false);
+			if (v.type == VT_NONE)
+				break;
+			if (v.type != VT_RANGE || v.elem != VT_DURATION) {
+				diag_help(diag_error(ctx, "E0300", v.span,
+						     "backoff expects durations MIN..MAX"),
+					  "write e.g. backoff 1ms..100ms");
+				break;
+			}
+			a->backoff_min = v.u;
+			a->backoff_max = v.u2;
+			break;
+		case FLANG_ACT_FALLBACK:
+			idx = prop_index(a->prop);
+			if (idx < 0) {
+				d = diag_error(ctx, "E0504", a->prop_span,
+					       "cannot fall back on '%s'",
+					       a->prop);
+				diag_help(d, "fallback works on pool, chunk, depth, rate, priority");
+				break;
+			}
+			a->fprop = (enum flang_prop)idx;
+			v = eval_expr(ctx, a->val, false);
+			if (!value_ok_for(ctx, a->fprop, &v, &a->pool))
+				break;
+			a->value = v.u;
+			if (a->fprop == FLANG_PROP_POOL) {
+				struct prop *fb = forbidden_by(ctx, st, a->pool);
+
+				if (fb) {
+					d = diag_error(ctx, "E0507", v.span,
+						       "fallback to pool '%s', which is forbidden in flow '%s'",
+						       v.s, st->f->name);
+					diag_note(d, &fb->span, "forbidden here");
+				}
+			}
+			break;
+		case FLANG_ACT_NOTIFY:
+			if (!strcmp(a->level, "info"))
+				a->nlevel = FLANG_NOTIFY_INFO;
+			else if (!strcmp(a->level, "warn"))
+				a->nlevel = FLANG_NOTIFY_WARN;
+			else if (!strcmp(a->level, "error"))
+				a->nlevel = FLANG_NOTIFY_ERROR;
+			else
+				diag_help(diag_error(ctx, "E0305", a->level_span,
+						     "unknown notify level '%s'",
+						     a->level),
+					  "the levels are info, warn, error");
+			break;
+		case FLANG_ACT_STOP:
+		case FLANG_ACT_ABORT:
+			terminal = a;
+			break;
+		case FLANG_ACT_PAUSE:
+			break;
+		}
+	}
+}
+
+static void check_handler(struct flang_ctx *ctx, struct flow_state *st,
+			  struct handler *hd, struct handler *first)
+{
+	struct diag_builder d;
+	struct handler *o;
+	struct arg *a;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(event_names); i++)
+		if (!strcmp(event_names[i], hd->event))
+			break;
+	if (i == ARRAY_SIZE(event_names)) {
+		const char *near = closest_word(hd->event, event_names,
+						ARRAY_SIZE(event_names));
+
+		d = diag_error(ctx, "E0600", hd->event_span,
+			       "unknown event '%s'", hd->event);
+		if (near)
+			diag_help(d, "did you mean '%s'?", near);
+		else
+			diag_help(d, "the events are p2p_unavailable, pool_exhausted, io_error, device_removed, peer_closed, transform_error, stalled");
+		return;
+	}
+	hd->ev = (enum flang_event)i;
+	if (hd->devs && hd->ev != FLANG_EV_IO_ERROR &&
+	    hd->ev != FLANG_EV_DEVICE_REMOVED) {
+		diag_error(ctx, "E0401", hd->devs->span,
+			   "event '%s' takes no devices", hd->event);
+	}
+	for (a = hd->devs; a; a = a->next) {
+		struct device_decl *dev;
+
+		if (hd->ev != FLANG_EV_IO_ERROR &&
+		    hd->ev != FLANG_EV_DEVICE_REMOVED)
+			break;
+		dev = resolve_device(ctx, a->val, hd->event);
+		if (!dev || dev->index >= FLANG_MAX_PORTS)
+			continue;
+		if (!(st->endpoints & (1ull << dev->index))) {
+			d = diag_error(ctx, "E0601", a->span,
+				       "%s(%s) cannot happen: flow '%s' does not use '%s'",
+				       hd->event, dev->name, st->f->name,
+				       dev->name);
+			diag_help(d, "name a device of this flow's chains");
+			continue;
+		}
+		hd->port_mask |= 1ull << dev->index;
+	}
+	if (!event_possible(st, hd->ev)) {
+		d = diag_error(ctx, "E0601", hd->event_span,
+			       "'%s' cannot happen in flow '%s': %s", hd->event,
+			       st->f->name, why_impossible[hd->ev]);
+		diag_help(d, "remove this handler");
+	}
+	for (o = first; o != hd; o = o->next) {
+		if (o->ev == hd->ev && o->port_mask == hd->port_mask &&
+		    !strcmp(o->event, hd->event)) {
+			d = diag_error(ctx, "E0201", hd->event_span,
+				       "a second handler for '%s'", hd->event);
+			diag_note(d, &o->event_span, "previously declared here");
+			diag_help(d, "merge the actions into one handler with 'then'");
+			break;
+		}
+	}
+	check_actions(ctx, st, hd);
+}
+
+/* Does some handler fall back on @prop to a value other than @pool? */
+static bool has_fallback(const struct flow_state *st, enum flang_prop prop,
+			 const struct pool_decl *pool)
+{
+	const struct handler *hd;
+	const struct action *a;
+
+	for (hd = st->f->handlers; hd; hd = hd->next) {
+		if (prop == FLANG_PROP_POOL &&
+		    hd->ev != FLANG_EV_P2P_UNAVAILABLE &&
+		    hd->ev != FLANG_EV_POOL_EXHAUSTED)
+			continue;
+		for (a = hd->actions; a; a = a->next) {
+			if (a->kind != FLANG_ACT_FALLBACK || !a->prop ||
+			    prop_index(a->prop) != (int)prop)
+				continue;
+			if (prop == FLANG_PROP_POOL &&
+			    (a->pool == pool ||
+			     forbidden_by(NULL, st, a->pool)))
+				continue;
+			if (prop == FLANG_PROP_POOL && a->pool &&
+			    !a->pool->ok)
+				continue;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void check_preferred(struct flang_ctx *ctx, struct flow_state *st)
+{
+	struct diag_builder d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(st->by_prop); i++) {
+		struct prop *pr = st->by_prop[i];
+
+		if (!pr || pr->strength != FLANG_PREFERRED)
+			continue;
+		if (has_fallback(st, (enum flang_prop)i,
+				 i == FLANG_PROP_POOL ? st->pool : NULL))
+			continue;
+		d = diag_error(ctx, "E0506", pr->strength_span,
+			       "'%s' is preferred but has no reachable fallback",
+			       pr->name);
+		if (i == FLANG_PROP_POOL)
+			diag_help(d, "add 'on p2p_unavailable fallback pool=host;' (or another pool that is not forbidden)");
+		else
+			diag_help(d, "add a handler with 'fallback %s=VALUE', or make it required",
+				  pr->name);
+	}
+}
+
+void check_flow(struct flang_ctx *ctx, struct flow_decl *f)
+{
+	struct flow_state st = { .f = f };
+	struct handler *hd;
+	struct chain *c;
+
+	check_settings(ctx, &st);
+	check_props(ctx, &st);
+	if (!f->chains)
+		diag_help(diag_error(ctx, "E0509", f->name_span,
+				     "flow '%s' has no chain", f->name),
+			  "add a chain: SOURCE -> SINK;");
+	for (c = f->chains; c; c = c->next)
+		check_chain(ctx, &st, c);
+	for (hd = f->handlers; hd; hd = hd->next)
+		check_handler(ctx, &st, hd, f->handlers);
+	check_preferred(ctx, &st);
+}
+
+/*
+ * Pools shared between flows: each flow fitting alone is checked per
+ * hop (E0412); together they may still oversubscribe the pool, which
+ * is legal (admission control decides) but worth a warning.
+ */
+void check_pool_budgets(struct flang_ctx *ctx)
+{
+	struct pool_decl *p;
+	struct flow_decl *f;
+	struct chain *c;
+	struct hop *h;
+
+	for (p = ctx->prog.pools; p; p = p->next) {
+		uint64_t total = 0, need;
+		unsigned int users = 0;
+		bool over = false;
+		char a[48], b[48];
+		struct value v = { .type = VT_SIZE };
+
+		if (!p->has_size)
+			continue;
+		for (f = ctx->prog.flows; f; f = f->next)
+			for (c = f->chains; c; c = c->next)
+				for (h = c->hops->next; h; h = h->next) {
+					if (h->pool != p || h->host_inserted)
+						continue;
+					users++;
+					if (mul_overflows(h->chunk, h->depth,
+							  &need) ||
+					    add_overflows(total, need, &total))
+						over = true;
+					if (need > p->size)
+						users = 0xffff;
+				}
+		if (users < 2 || users >= 0xffff || (!over && total <= p->size))
+			continue;
+		v.u = p->size;
+		units_format(a, sizeof(a), &v);
+		v.u = total;
+		units_format(b, sizeof(b), &v);
+		diag_help(diag_warn(ctx, "W0412", p->name_span,
+				    "pool '%s' (%s) is shared by buffers that need %s together",
+				    p->name, a, over ? "more than 2^64 bytes" : b),
+			  "the kernel admits flows until the pool is full; give the pool more room or the flows smaller depths");
+	}
+}
