@@ -2,7 +2,7 @@
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o
 
-$(FLOWCTL): $(FLOWCTL_OBJS) $(LIBFSW)
+$(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 

@@ -17,6 +17,9 @@ static const struct flowctl_cmd {
 	const char *help;
 } flowctl_cmds[] = {
 	{ "info", flowctl_info, "what /dev/flowswitch and its kernel can do" },
+	{ "check", flowctl_check, "check a .flow file offline" },
+	{ "explain", flowctl_explain, "the plan of a .flow file, as text" },
+	{ "dot", flowctl_dot, "the flows of a .flow file, as Graphviz" },
 };
 
 static void usage(FILE *out)
