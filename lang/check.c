@@ -501,7 +501,7 @@ static void check_pool(struct flang_ctx *ctx, struct pool_decl *p)
 		d = resolve_device(ctx, a[0]->val, what);
 		if (d && d->kind != want) {
 			b = diag_error(ctx, "E0405", a[0]->val->span,
-				       "%s needs a%s device, '%s' is %s",
+				       "%s needs a%s device, '%s' is a %s device",
 				       what, want == FLANG_PORT_NVME ?
 				       "n nvme" : " bar", d->name,
 				       d->kind_name);
@@ -617,5 +617,7 @@ void check_program(struct flang_ctx *ctx)
 			check_assert(ctx, a);
 	}
 	check_pool_budgets(ctx);
-	check_unused(ctx);
+	/* an error often leaves a name unused; do not pile on */
+	if (!ctx->diags.errors)
+		check_unused(ctx);
 }

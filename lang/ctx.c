@@ -360,7 +360,7 @@ const struct source *ctx_load_include(struct flang_ctx *ctx,
 				      const char *name, struct span at,
 				      bool *already)
 {
-	char cand[PATH_MAX];
+	char cand[PATH_MAX], disp[PATH_MAX];
 	const struct source *s;
 	struct diag_builder d;
 	struct strbuf cyc = { 0 };
@@ -372,8 +372,15 @@ const struct source *ctx_load_include(struct flang_ctx *ctx,
 	*already = false;
 	if (name[0] == '/') {
 		snprintf(cand, sizeof(cand), "%s", name);
+		snprintf(disp, sizeof(disp), "%s", name);
 		found = access(cand, R_OK) == 0;
 	} else {
+		/* shown relative to the including file, as the user wrote it */
+		const char *dslash = strrchr(from->name, '/');
+
+		snprintf(disp, sizeof(disp), "%.*s%s",
+			 dslash ? (int)(dslash - from->name + 1) : 0,
+			 from->name, name);
 		const char *slash = from->path ? strrchr(from->path, '/') : NULL;
 
 		if (slash)
@@ -385,6 +392,7 @@ const struct source *ctx_load_include(struct flang_ctx *ctx,
 		for (k = 0; !found && k < ctx->nincdirs; k++) {
 			snprintf(cand, sizeof(cand), "%s/%s", ctx->incdirs[k],
 				 name);
+			snprintf(disp, sizeof(disp), "%s", cand);
 			found = access(cand, R_OK) == 0;
 		}
 	}
@@ -423,7 +431,7 @@ const struct source *ctx_load_include(struct flang_ctx *ctx,
 			   FLANG_MAX_INCLUDE_DEPTH);
 		return NULL;
 	}
-	s = load_file(ctx, name, cand, &err);
+	s = load_file(ctx, disp, cand, &err);
 	if (!s)
 		diag_error(ctx, "E0202", at, "cannot read include file \"%s\": %s",
 			   name, strerror(-err));
@@ -434,6 +442,13 @@ static int finish_compile(struct flang_ctx *ctx)
 {
 	if (ctx->arena.failed)
 		return -ENOMEM;
+	/*
+	 * After a syntax error the tree has holes (a dropped chain, a
+	 * missing value); checking it would bury the real error under
+	 * follow-on ones, so stop here, as nft does.
+	 */
+	if (ctx->diags.errors)
+		return 1;
 	check_program(ctx);
 	if (ctx->arena.failed)
 		return -ENOMEM;

@@ -128,8 +128,8 @@ bool value_expect(struct flang_ctx *ctx, struct value *v, enum vtype want,
 	if (v->type == VT_INT &&
 	    (want == VT_SIZE || want == VT_RATE || want == VT_DURATION)) {
 		d = diag_error(ctx, "E0307", v->span,
-			       "%s needs a unit: expected a %s", what,
-			       vtype_name(want));
+			       "the bare number %llu is not a %s: %s needs a unit",
+			       (unsigned long long)v->u, vtype_name(want), what);
 		if (want == VT_SIZE)
 			diag_help(d, "write e.g. %lluB, or use KiB, MiB, GiB",
 				  (unsigned long long)v->u);
@@ -146,6 +146,9 @@ bool value_expect(struct flang_ctx *ctx, struct value *v, enum vtype want,
 	d = diag_error(ctx, "E0300", v->span, "%s expects a %s, found a %s",
 		       what, vtype_name(want), vtype_name(v->type));
 	units_format(txt, sizeof(txt), v);
+	if (strchr(txt, ' '))
+		memmove(strchr(txt, ' '), strchr(txt, ' ') + 1,
+			strlen(strchr(txt, ' ')));
 	if (want == VT_RATE && v->type == VT_SIZE)
 		diag_help(d, "a rate is a size per second: did you mean %s/s?",
 			  txt);

@@ -84,6 +84,7 @@ struct flow_state {
 	uint32_t depth;
 	struct span chunk_span, depth_span;
 	bool has_socket, has_transform, has_p2p;
+	uint32_t align_reported;	/* offset+1 of the last E0410 span */
 	uint64_t endpoints;		/* bit per device index */
 };
 
@@ -506,8 +507,8 @@ static uint64_t device_align(const struct device_decl *d)
 	}
 }
 
-static void check_align(struct flang_ctx *ctx, const struct elem *e,
-			const struct hop *h)
+static void check_align(struct flang_ctx *ctx, struct flow_state *st,
+			const struct elem *e, const struct hop *h)
 {
 	uint64_t align;
 	struct diag_builder d;
@@ -519,6 +520,10 @@ static void check_align(struct flang_ctx *ctx, const struct elem *e,
 	if (h->chunk % align == 0 && e->offset % align == 0)
 		return;
 	at = h->chunk_span.src ? &h->chunk_span : &e->span;
+	/* one chunk= too small for both ends is one mistake */
+	if (st->align_reported == at->off + 1)
+		return;
+	st->align_reported = at->off + 1;
 	d = diag_error(ctx, "E0410", *at,
 		       "%s of %llu bytes is not a multiple of %llu, the %s granularity of %s device '%s'",
 		       h->chunk % align ? "chunk" : "offset",
@@ -698,13 +703,19 @@ static void check_chain(struct flang_ctx *ctx, struct flow_state *st,
 		check_pool_fit(ctx, h);
 	}
 	/* alignment: the source with the first buffer, sinks with theirs */
-	check_align(ctx, c->hops->elem, c->hops->next);
+	check_align(ctx, st, c->hops->elem, c->hops->next);
 	for (h = c->hops->next; h; h = h->next) {
 		for (e = h->elem; e; e = e->next_sink) {
 			if (e->is_endpoint)
-				check_align(ctx, e, h);
+				check_align(ctx, st, e, h);
 			if (!xf_uses_cpu(e->xf))
 				continue;
+			if (h->next && h->next->pool == h->pool &&
+			    h->next->strength == h->strength) {
+				check_cpu_buffer(ctx, st, e, h, "read or write");
+				h->next->host_inserted = h->host_inserted;
+				continue;
+			}
 			check_cpu_buffer(ctx, st, e, h, "read");
 			if (h->next)
 				check_cpu_buffer(ctx, st, e, h->next, "write");

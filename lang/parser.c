@@ -16,6 +16,7 @@ struct parser {
 	struct token tok, next;
 	struct span prev;	/* span of the last consumed token */
 	bool panic;		/* an error was reported in this statement */
+	unsigned int stmt_errors;	/* error count when it started */
 	unsigned int depth;	/* expression nesting, capped */
 };
 
@@ -73,6 +74,9 @@ static struct diag_builder syntax_error(struct parser *p, const char *what)
 	if (p->panic)
 		return none;
 	p->panic = true;
+	/* a bad character or number earlier in the statement explains it */
+	if (p->ctx->diags.errors > p->stmt_errors)
+		return none;
 	return diag_error(p->ctx, "E0100", p->tok.span, "expected %s, found %s",
 			  what, tok_desc(p, &p->tok));
 }
@@ -84,7 +88,7 @@ static bool expect(struct parser *p, enum tok_kind k, const char *what)
 	if (accept(p, k))
 		return true;
 	d = syntax_error(p, what ? what : tok_kind_name(k));
-	if (k == TK_SEMI && d.d) {
+	if (k == TK_SEMI && d.d && p->tok.span.line > p->prev.end_line) {
 		/* point just after the previous token, where ';' belongs */
 		struct span s = p->prev;
 
@@ -742,6 +746,7 @@ static void parse_flow(struct parser *p)
 	htail = &f->handlers;
 	atail = &f->asserts;
 	while (!at(p, TK_RBRACE) && !at(p, TK_EOF)) {
+		p->stmt_errors = p->ctx->diags.errors;
 		if (at_word(p, "on")) {
 			struct handler *h = parse_handler(p);
 
@@ -764,7 +769,9 @@ static void parse_flow(struct parser *p)
 				ptail = &pr->next;
 			}
 		} else if (at(p, TK_IDENT)) {
-			struct chain *c = parse_chain(p);
+			struct chain *c;
+
+			c = parse_chain(p);
 
 			if (c) {
 				*ctail = c;
@@ -832,6 +839,7 @@ void parse_source(struct flang_ctx *ctx, const struct source *src,
 	p.next = lexer_next(&p.lx);
 	parse_version(&p);
 	while (!at(&p, TK_EOF) && !ctx->arena.failed) {
+		p.stmt_errors = ctx->diags.errors;
 		if (at_word(&p, "include")) {
 			parse_include(&p);
 		} else if (at_word(&p, "param")) {
