@@ -90,7 +90,7 @@ static const struct rule rules[] = {
 	{ "clean with everything",
 	  "param k : secret = keyring(\"%user:k\");\nparam c : fd = 4;\n"
 	  "device s = socket(fd=$c);\npool p = p2p(near(a, b), size=64MiB);\n"
-	  "flow f [priority=realtime, rate=10Gbit/s, range=0..1GiB] {\n"
+	  "flow f [priority=realtime, range=0..1GiB] {\n"
 	  "\tread(a) -> [chunk=1MiB, depth=16, pool=p] write(b, offset=4KiB);\n"
 	  "\tread(a) -> [chunk=64KiB, pool=host] aead(alg=\"gcm(aes)\", key=$k) -> s;\n"
 	  "\tpool = p preferred;\n\trate = 10Gbit/s preferred;\n"
