@@ -57,7 +57,7 @@ GUEST_TESTS :=	# programs copied into the guest, run by its /init
 # Keep objects that only pattern rules name.
 .SECONDARY:
 
-.PHONY: all kmod userspace run check check-unit check-vm clean deps print-unit-tests
+.PHONY: all kmod userspace guest run check check-unit check-vm clean deps print-unit-tests
 all: kmod userspace
 
 deps:
@@ -78,6 +78,9 @@ include tests/unit/unit.mk
 include tests/guest/guest.mk
 
 userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS)
+
+# What the test guest carries.
+guest: $(BINS) $(GUEST_TESTS)
 
 run: deps
 	$(Q)tests/vm/run.sh --show stock

@@ -17,6 +17,7 @@ static const struct flowctl_cmd {
 	const char *help;
 } flowctl_cmds[] = {
 	{ "info", flowctl_info, "what /dev/flowswitch and its kernel can do" },
+	{ "copy", flowctl_copy, "move bytes between files and devices in the kernel" },
 	{ "check", flowctl_check, "check a .flow file offline" },
 	{ "explain", flowctl_explain, "the plan of a .flow file, as text" },
 	{ "dot", flowctl_dot, "the flows of a .flow file, as Graphviz" },

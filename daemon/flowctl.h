@@ -8,6 +8,7 @@
 #define FLOWCTL_H
 
 int flowctl_info(int argc, char **argv);
+int flowctl_copy(int argc, char **argv);
 
 /* daemon/flowctl-lang.c: the .flow language front end */
 int flowctl_check(int argc, char **argv);

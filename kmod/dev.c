@@ -6,28 +6,10 @@
 #include <linux/compat.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/slab.h>
+#include <linux/poll.h>
 
 #include <linux/flowswitch.h>
 #include "flowswitch.h"
-
-struct fsw_ctx *fsw_ctx_alloc(void)
-{
-	struct fsw_ctx *ctx;
-
-	/* Charged to the opener's memcg: contexts are userspace's to make. */
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx)
-		return NULL;
-	mutex_init(&ctx->lock);
-	return ctx;
-}
-
-void fsw_ctx_free(struct fsw_ctx *ctx)
-{
-	mutex_destroy(&ctx->lock);
-	kfree(ctx);
-}
 
 static int fsw_fops_open(struct inode *inode, struct file *filp)
 {
@@ -60,10 +42,24 @@ static long fsw_fops_ioctl(struct file *filp, unsigned int cmd,
 	return fsw_dispatch(filp->private_data, cmd, (void __user *)arg);
 }
 
+static ssize_t fsw_fops_read(struct file *filp, char __user *buf, size_t len,
+			     loff_t *ppos)
+{
+	return fsw_event_read(filp->private_data, buf, len,
+			      filp->f_flags & O_NONBLOCK);
+}
+
+static __poll_t fsw_fops_poll(struct file *filp, poll_table *wait)
+{
+	return fsw_event_poll(filp->private_data, filp, wait);
+}
+
 static const struct file_operations fsw_fops = {
 	.owner = THIS_MODULE,
 	.open = fsw_fops_open,
 	.release = fsw_fops_release,
+	.read = fsw_fops_read,
+	.poll = fsw_fops_poll,
 	.unlocked_ioctl = fsw_fops_ioctl,
 	/* Every command struct has the same layout on 32 and 64 bit. */
 	.compat_ioctl = compat_ptr_ioctl,

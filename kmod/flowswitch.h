@@ -7,15 +7,142 @@
 
 #include <linux/compiler.h>
 #include <linux/fs.h>
+#include <linux/kfifo.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <linux/flowswitch.h>
+
+/* Objects one file descriptor may hold at once. */
+#define FSW_MAX_OBJS 4096
+/* Events queued on one file descriptor before the oldest are kept. */
+#define FSW_EVENT_QUEUE 256
 
 /*
  * One per open file of /dev/flowswitch.  Everything created through the file
  * hangs off it and goes when the file is released.
  */
 struct fsw_ctx {
-	struct mutex lock;	/* serialises commands that change the context */
+	struct mutex lock;	/* objects: create, destroy, lookup */
+	struct xarray objs;	/* id -> struct fsw_obj */
+	u64 pool_bytes;		/* host pools of this fd, under @lock */
+
+	spinlock_t ev_lock;	/* the event queue */
+	DECLARE_KFIFO(events, struct flowswitch_event, FSW_EVENT_QUEUE);
+	u64 ev_seq;
+	u64 ev_lost;		/* dropped since the last LOST event */
+	wait_queue_head_t ev_wait;
+};
+
+enum fsw_obj_type {
+	FSW_OBJ_PORT = 1,
+	FSW_OBJ_FLOW,
+};
+
+struct fsw_obj {
+	enum fsw_obj_type type;
+	u32 id;
+};
+
+struct fsw_port {
+	struct fsw_obj obj;
+	struct file *file;	/* our own reference */
+	u32 access;		/* FLOWSWITCH_PORT_READ | _WRITE */
+	u32 kind;		/* enum flowswitch_port_kind */
+	u32 dio_align;		/* 0: never direct */
+	u64 size;
+	unsigned int users;	/* flows using it, under ctx->lock */
+};
+
+/* One I/O of a chunk: the read (index 0) or the write to one sink. */
+struct fsw_io {
+	struct kiocb iocb;
+	struct fsw_slot *slot;
+	u32 idx;
+	u32 progress;		/* bytes of the chunk this I/O has moved */
+	long res;		/* set by the completion, under flow->lock */
+	bool complete;		/* likewise */
+	bool direct;
+	bool in_flight;
+};
+
+enum fsw_slot_phase {
+	FSW_SLOT_FREE,
+	FSW_SLOT_READING,
+	FSW_SLOT_WRITING,
+	FSW_SLOT_DONE,
+	FSW_SLOT_FAILED,
+};
+
+/* A chunk buffer of the host pool and the I/O that fills and drains it. */
+struct fsw_slot {
+	struct fsw_flow *flow;
+	enum fsw_slot_phase phase;
+	u64 off;		/* from the flow's first byte */
+	u32 len;
+	u32 writes_pending;
+	u32 retries;
+	u32 nr_pages;
+	struct page **pages;
+	struct bio_vec *bvec;
+	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
+};
+
+struct fsw_flow {
+	struct fsw_obj obj;
+	struct kref ref;
+	struct fsw_ctx *ctx;
+
+	/* Set at creation, constant after. */
+	struct fsw_port *src;
+	struct fsw_port *sinks[FLOWSWITCH_MAX_SINKS];
+	u64 sink_off[FLOWSWITCH_MAX_SINKS];
+	u32 nr_sinks;
+	u32 flags;
+	u64 src_off;
+	u64 length;
+	u32 chunk;
+	u32 depth;
+	u64 rate_bps;
+	u16 ioprio;
+	u32 max_retries;
+	u64 pool_bytes;
+	struct fsw_slot *slots;
+
+	/* The engine: run by @work, one at a time. */
+	struct delayed_work work;
+	spinlock_t lock;	/* state, counters, io completion flags */
+	wait_queue_head_t wait;	/* final states */
+	u32 state;		/* enum flowswitch_flow_state */
+	bool stopping;
+	bool failing;
+	u64 head;		/* oldest chunk not yet done */
+	u64 tail;		/* next chunk to issue */
+	u64 issued;		/* bytes issued so far */
+	u32 ios_in_flight;
+	s64 tokens;
+	u64 bucket;
+	u64 refill_ns;
+	u64 start_ns;
+	u64 end_ns;
+
+	/* Reported by FLOW_QUERY. */
+	u32 error;
+	u32 fail_stage;
+	u32 fail_sink;
+	u64 fail_offset;
+	u64 bytes_done;
+	u64 chunks_done;
+	u64 retries;
+	u64 direct_bytes;
+	u64 buffered_bytes;
 };
 
 /* A command copied in by the dispatcher, as a handler sees it. */
@@ -49,15 +176,63 @@ struct fsw_ioctl_op {
 
 extern const struct fsw_ioctl_op fsw_ioctl_ops[];
 extern const size_t fsw_ioctl_nr_ops;
+extern struct workqueue_struct *fsw_wq;
 
 long fsw_dispatch(struct fsw_ctx *ctx, unsigned int cmd, void __user *arg);
 int fsw_ucmd_respond(struct fsw_ucmd *ucmd, size_t len);
+int fsw_copy_cmd_from_user(void *dst, size_t ksize, size_t min_size,
+			   void __user *src, u32 *user_size);
 
-struct fsw_ctx *fsw_ctx_alloc(void);
-void fsw_ctx_free(struct fsw_ctx *ctx);
+/* dev.c */
 int fsw_dev_init(void);
 void fsw_dev_exit(void);
 
+/* obj.c */
+struct fsw_ctx *fsw_ctx_alloc(void);
+void fsw_ctx_free(struct fsw_ctx *ctx);
+int fsw_obj_insert(struct fsw_ctx *ctx, struct fsw_obj *obj);
+void fsw_obj_remove(struct fsw_ctx *ctx, struct fsw_obj *obj);
+struct fsw_obj *fsw_obj_find(struct fsw_ctx *ctx, u32 id,
+			     enum fsw_obj_type type);
+int fsw_obj_destroy(struct fsw_ctx *ctx, u32 id);
+int fsw_cmd_destroy(struct fsw_ucmd *ucmd);
+
+/* port.c */
+int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd);
+void fsw_port_free(struct fsw_port *port);
+int fsw_cmd_port_create(struct fsw_ucmd *ucmd);
+
+/* flow.c */
+int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
+		    const u32 *txn_ids, u32 nr_txn_ids);
+int fsw_flow_start(struct fsw_flow *flow);
+void fsw_flow_destroy(struct fsw_ctx *ctx, struct fsw_flow *flow);
+void fsw_flow_put(struct fsw_flow *flow);
+int fsw_cmd_flow_create(struct fsw_ucmd *ucmd);
+int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd);
+int fsw_cmd_flow_query(struct fsw_ucmd *ucmd);
+int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd);
+extern unsigned int fsw_pool_max_mb;
+extern unsigned int fsw_pool_max_per_fd_mb;
+
+/* engine.c */
+void fsw_engine_work(struct work_struct *work);
+void fsw_engine_kick(struct fsw_flow *flow);
+void fsw_engine_stop_sync(struct fsw_flow *flow);
+int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len);
+void fsw_slot_free(struct fsw_slot *slot);
+
+/* event.c */
+void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow);
+ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,
+		       bool nonblock);
+__poll_t fsw_event_poll(struct fsw_ctx *ctx, struct file *filp,
+			poll_table *wait);
+
+/* txn.c */
+int fsw_cmd_txn(struct fsw_ucmd *ucmd);
+
+/* info.c */
 int fsw_cmd_info(struct fsw_ucmd *ucmd);
 u64 fsw_features(void);
 u32 fsw_p2pmem_providers(void);

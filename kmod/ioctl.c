@@ -20,6 +20,13 @@
 /* Big enough for any command struct: the handler's working copy. */
 union fsw_ucmd_buffer {
 	struct flowswitch_info info;
+	struct flowswitch_port_create port_create;
+	struct flowswitch_flow_create flow_create;
+	struct flowswitch_flow_ctl flow_ctl;
+	struct flowswitch_flow_query flow_query;
+	struct flowswitch_flow_wait flow_wait;
+	struct flowswitch_destroy destroy;
+	struct flowswitch_txn txn;
 };
 
 #define FSW_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)                      \
@@ -35,6 +42,24 @@ union fsw_ucmd_buffer {
 const struct fsw_ioctl_op fsw_ioctl_ops[] = {
 	FSW_IOCTL_OP(FLOWSWITCH_CMD_INFO, FLOWSWITCH_IOC_INFO, fsw_cmd_info,
 		     struct flowswitch_info, __reserved),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_PORT_CREATE, FLOWSWITCH_IOC_PORT_CREATE,
+		     fsw_cmd_port_create, struct flowswitch_port_create,
+		     out_size),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_FLOW_CREATE, FLOWSWITCH_IOC_FLOW_CREATE,
+		     fsw_cmd_flow_create, struct flowswitch_flow_create,
+		     out_length),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_FLOW_CTL, FLOWSWITCH_IOC_FLOW_CTL,
+		     fsw_cmd_flow_ctl, struct flowswitch_flow_ctl, op),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_FLOW_QUERY, FLOWSWITCH_IOC_FLOW_QUERY,
+		     fsw_cmd_flow_query, struct flowswitch_flow_query,
+		     elapsed_ns),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_FLOW_WAIT, FLOWSWITCH_IOC_FLOW_WAIT,
+		     fsw_cmd_flow_wait, struct flowswitch_flow_wait,
+		     __reserved),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_DESTROY, FLOWSWITCH_IOC_DESTROY,
+		     fsw_cmd_destroy, struct flowswitch_destroy, __reserved),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_TXN, FLOWSWITCH_IOC_TXN, fsw_cmd_txn,
+		     struct flowswitch_txn, __reserved),
 };
 
 const size_t fsw_ioctl_nr_ops = ARRAY_SIZE(fsw_ioctl_ops);
@@ -52,6 +77,30 @@ int fsw_ucmd_respond(struct fsw_ucmd *ucmd, size_t len)
 	if (copy_to_user(ucmd->ubuffer, ucmd->cmd, min_t(size_t, ucmd->user_size, len)))
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * fsw_copy_cmd_from_user() - copy in a command struct by the ABI's rules
+ * @dst: kernel struct, @ksize bytes, zero-extended when the caller's is
+ *	shorter
+ * @ksize: sizeof() the struct this module knows
+ * @min_size: the first version's size; shorter is EINVAL
+ * @src: the caller's struct, whose first __u32 is its size
+ * @user_size: out, that size (read once; never trust the copy's field)
+ */
+int fsw_copy_cmd_from_user(void *dst, size_t ksize, size_t min_size,
+			   void __user *src, u32 *user_size)
+{
+	int ret;
+
+	ret = get_user(*user_size, (u32 __user *)src);
+	if (ret)
+		return ret;
+	if (*user_size < min_size)
+		return -EINVAL;
+	if (*user_size > FSW_UCMD_MAX_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, src, *user_size);
 }
 
 long fsw_dispatch(struct fsw_ctx *ctx, unsigned int cmd, void __user *arg)
@@ -74,15 +123,8 @@ long fsw_dispatch(struct fsw_ctx *ctx, unsigned int cmd, void __user *arg)
 	if (op->ioctl_num != cmd)
 		return -ENOTTY;
 
-	ret = get_user(ucmd.user_size, (u32 __user *)arg);
-	if (ret)
-		return ret;
-	if (ucmd.user_size < op->min_size)
-		return -EINVAL;
-	if (ucmd.user_size > FSW_UCMD_MAX_SIZE)
-		return -E2BIG;
-
-	ret = copy_struct_from_user(ucmd.cmd, op->size, arg, ucmd.user_size);
+	ret = fsw_copy_cmd_from_user(ucmd.cmd, op->size, op->min_size, arg,
+				     &ucmd.user_size);
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);

@@ -18,9 +18,17 @@ static int __init fsw_mod_init(void)
 {
 	int ret;
 
+	/*
+	 * Unbound: a flow's work sleeps in synchronous writes and flushes and
+	 * must not hold up a CPU's other work items.
+	 */
+	fsw_wq = alloc_workqueue("flowswitch", WQ_UNBOUND, 0);
+	if (!fsw_wq)
+		return -ENOMEM;
+
 	ret = fsw_dev_init();
 	if (ret)
-		return ret;
+		goto err_destroy_wq;
 
 	pr_info("ABI %u.%u, p2pdma %s, %u p2pmem provider(s)\n",
 		FLOWSWITCH_ABI_MAJOR, FLOWSWITCH_ABI_MINOR,
@@ -28,11 +36,16 @@ static int __init fsw_mod_init(void)
 			"available" : "not in this kernel",
 		fsw_p2pmem_providers());
 	return 0;
+
+err_destroy_wq:
+	destroy_workqueue(fsw_wq);
+	return ret;
 }
 
 static void __exit fsw_mod_exit(void)
 {
 	fsw_dev_exit();
+	destroy_workqueue(fsw_wq);
 }
 
 module_init(fsw_mod_init);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -24,6 +25,128 @@ int fsw_info(int fd, struct flowswitch_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return ioctl(fd, FLOWSWITCH_IOC_INFO, info) ? -errno : 0;
+}
+
+/* ioctl() on a struct whose first field is its size. */
+#define FSW_CALL(fd, nr, cmd)                                                 \
+	({                                                                    \
+		(cmd)->size = sizeof(*(cmd));                                 \
+		ioctl(fd, nr, cmd) ? -errno : 0;                              \
+	})
+
+int fsw_port_create(int fd, struct flowswitch_port_create *cmd)
+{
+	int ret = FSW_CALL(fd, FLOWSWITCH_IOC_PORT_CREATE, cmd);
+
+	return ret ? ret : (int)cmd->out_port_id;
+}
+
+int fsw_flow_create(int fd, struct flowswitch_flow_create *cmd)
+{
+	int ret = FSW_CALL(fd, FLOWSWITCH_IOC_FLOW_CREATE, cmd);
+
+	return ret ? ret : (int)cmd->out_flow_id;
+}
+
+int fsw_flow_ctl(int fd, unsigned int flow_id, unsigned int op)
+{
+	struct flowswitch_flow_ctl cmd = { .flow_id = flow_id, .op = op };
+
+	return FSW_CALL(fd, FLOWSWITCH_IOC_FLOW_CTL, &cmd);
+}
+
+int fsw_flow_query(int fd, unsigned int flow_id,
+		   struct flowswitch_flow_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->flow_id = flow_id;
+	return FSW_CALL(fd, FLOWSWITCH_IOC_FLOW_QUERY, q);
+}
+
+int fsw_flow_wait(int fd, unsigned int flow_id, unsigned int timeout_ms,
+		  unsigned int *state)
+{
+	struct flowswitch_flow_wait cmd = {
+		.flow_id = flow_id,
+		.timeout_ms = timeout_ms,
+	};
+	int ret = FSW_CALL(fd, FLOWSWITCH_IOC_FLOW_WAIT, &cmd);
+
+	if (!ret && state)
+		*state = cmd.out_state;
+	return ret;
+}
+
+int fsw_destroy(int fd, unsigned int id)
+{
+	struct flowswitch_destroy cmd = { .id = id };
+
+	return FSW_CALL(fd, FLOWSWITCH_IOC_DESTROY, &cmd);
+}
+
+int fsw_txn(int fd, struct flowswitch_txn *txn)
+{
+	return FSW_CALL(fd, FLOWSWITCH_IOC_TXN, txn);
+}
+
+int fsw_parse_size(const char *s, unsigned long long *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		u = strchr(units, *end);
+		if (!u)
+			return -EINVAL;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (!strcmp(end, "iB"))
+			end += 2;
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && v > (~0ULL >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
+const char *fsw_state_name(unsigned int state)
+{
+	static const char *const names[] = {
+		[FLOWSWITCH_FLOW_CREATED] = "created",
+		[FLOWSWITCH_FLOW_RUNNING] = "running",
+		[FLOWSWITCH_FLOW_PAUSED] = "paused",
+		[FLOWSWITCH_FLOW_DONE] = "done",
+		[FLOWSWITCH_FLOW_FAILED] = "failed",
+		[FLOWSWITCH_FLOW_STOPPED] = "stopped",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) && names[state] ?
+		       names[state] :
+		       "?";
+}
+
+const char *fsw_stage_name(unsigned int stage)
+{
+	static const char *const names[] = {
+		[FLOWSWITCH_STAGE_NONE] = "none",
+		[FLOWSWITCH_STAGE_READ] = "read",
+		[FLOWSWITCH_STAGE_WRITE] = "write",
+		[FLOWSWITCH_STAGE_FLUSH] = "flush",
+		[FLOWSWITCH_STAGE_TRANSFORM] = "transform",
+	};
+
+	return stage < sizeof(names) / sizeof(names[0]) ? names[stage] : "?";
 }
 
 static const struct {

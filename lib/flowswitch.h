@@ -24,6 +24,33 @@ int fsw_open(const char *path);
 /* FLOWSWITCH_IOC_INFO: fills @info, whose size field is set here. */
 int fsw_info(int fd, struct flowswitch_info *info);
 
+/*
+ * Objects.  Each returns the new object's id (> 0) or a negative errno;
+ * the command structs are filled by the caller except for their size,
+ * and their out fields are valid on success.
+ */
+int fsw_port_create(int fd, struct flowswitch_port_create *cmd);
+int fsw_flow_create(int fd, struct flowswitch_flow_create *cmd);
+int fsw_flow_ctl(int fd, unsigned int flow_id, unsigned int op);
+int fsw_flow_query(int fd, unsigned int flow_id,
+		   struct flowswitch_flow_query *q);
+/* Waits for a final state; @timeout_ms 0 waits without limit. */
+int fsw_flow_wait(int fd, unsigned int flow_id, unsigned int timeout_ms,
+		  unsigned int *state);
+int fsw_destroy(int fd, unsigned int id);
+/* On failure, @txn's out_failed_item/out_failed_errno say which and why. */
+int fsw_txn(int fd, struct flowswitch_txn *txn);
+
+/*
+ * Parse a byte count: digits with an optional binary suffix K, M, G, T
+ * (KiB...), "KiB" style also accepted.  Returns 0 or -EINVAL / -ERANGE.
+ */
+int fsw_parse_size(const char *s, unsigned long long *out);
+
+/* "running", "failed", ...; "?" for values this library does not know. */
+const char *fsw_state_name(unsigned int state);
+const char *fsw_stage_name(unsigned int stage);
+
 /* Name of one feature bit, or NULL when this library does not know it. */
 const char *fsw_feature_name(unsigned long long bit);
 

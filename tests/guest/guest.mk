@@ -1,5 +1,5 @@
 # Programs that run inside the test guest (see tests/vm/init).
-GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy
+GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy t-flow-copy
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
 
 $(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)

@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 0
+#define FLOWSWITCH_ABI_MINOR 1
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -44,6 +44,13 @@
 
 enum {
 	FLOWSWITCH_CMD_INFO = FLOWSWITCH_CMD_BASE,
+	FLOWSWITCH_CMD_PORT_CREATE,
+	FLOWSWITCH_CMD_FLOW_CREATE,
+	FLOWSWITCH_CMD_FLOW_CTL,
+	FLOWSWITCH_CMD_FLOW_QUERY,
+	FLOWSWITCH_CMD_FLOW_WAIT,
+	FLOWSWITCH_CMD_DESTROY,
+	FLOWSWITCH_CMD_TXN,
 };
 
 /**
@@ -83,5 +90,424 @@ struct flowswitch_info {
 };
 
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
+
+/*
+ * Objects.  Ports and flows are named by ids unique within the file
+ * descriptor that created them (never 0).  Limits below are part of the
+ * ABI; a request beyond them fails with EINVAL.
+ */
+#define FLOWSWITCH_MAX_SINKS 8
+#define FLOWSWITCH_MIN_CHUNK 4096
+#define FLOWSWITCH_MAX_CHUNK (16 << 20)
+#define FLOWSWITCH_MAX_DEPTH 64
+#define FLOWSWITCH_MAX_TXN_ITEMS 64
+
+/**
+ * enum flowswitch_port_flags - &flowswitch_port_create.flags
+ * @FLOWSWITCH_PORT_READ: the port may be a flow's source; the fd must be
+ *	open for reading
+ * @FLOWSWITCH_PORT_WRITE: the port may be a flow's sink; the fd must be
+ *	open for writing and not O_APPEND
+ * @FLOWSWITCH_PORT_BUFFERED: never use direct I/O on this port, even where
+ *	offsets and lengths are aligned
+ */
+enum flowswitch_port_flags {
+	FLOWSWITCH_PORT_READ = 1 << 0,
+	FLOWSWITCH_PORT_WRITE = 1 << 1,
+	FLOWSWITCH_PORT_BUFFERED = 1 << 2,
+};
+
+/**
+ * enum flowswitch_port_kind - &flowswitch_port_create.kind
+ * @FLOWSWITCH_PORT_BLOCK: a block device
+ * @FLOWSWITCH_PORT_FILE: a regular file
+ */
+enum flowswitch_port_kind {
+	FLOWSWITCH_PORT_BLOCK = 1,
+	FLOWSWITCH_PORT_FILE = 2,
+};
+
+/**
+ * struct flowswitch_port_create - ioctl(FLOWSWITCH_IOC_PORT_CREATE)
+ * @size: sizeof(struct flowswitch_port_create)
+ * @flags: enum flowswitch_port_flags; READ, WRITE or both
+ * @fd: a block device or regular file the caller holds.  The port keeps
+ *	its own reference: the caller may close @fd afterwards.
+ * @out_port_id: out, the port's id
+ * @out_kind: out, enum flowswitch_port_kind
+ * @out_dio_align: out, the alignment of offset and length under which
+ *	the port uses direct I/O; 0 when it never does (the file system has
+ *	no direct I/O, or FLOWSWITCH_PORT_BUFFERED)
+ * @out_size: out, the device's size, or the file's size at creation
+ *
+ * Errors: EBADF @fd is not open, or not open for what @flags ask;
+ * EOPNOTSUPP @fd is neither a block device nor a regular file;
+ * EINVAL unknown or no access flags, a write port on an O_APPEND fd;
+ * EMFILE the file descriptor already holds the maximum of objects.
+ */
+struct flowswitch_port_create {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 out_port_id;
+	__u32 out_kind;
+	__u32 out_dio_align;
+	__aligned_u64 out_size;
+};
+
+#define FLOWSWITCH_IOC_PORT_CREATE                                              \
+	_IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_PORT_CREATE)
+
+/**
+ * struct flowswitch_sink - one sink of a flow
+ * @port_id: a port created with FLOWSWITCH_PORT_WRITE
+ * @__reserved: must be 0
+ * @offset: where in the sink the flow's first byte goes
+ */
+struct flowswitch_sink {
+	__u32 port_id;
+	__u32 __reserved;
+	__aligned_u64 offset;
+};
+
+/**
+ * enum flowswitch_flow_flags - &flowswitch_flow_create.flags
+ * @FLOWSWITCH_FLOW_TO_END: ignore @length and move everything from
+ *	@src_offset to the source's end (its size when the flow is created)
+ * @FLOWSWITCH_FLOW_NO_FLUSH: do not flush the sinks before reporting done
+ *	(benchmarks of the transfer alone); the default is to flush
+ */
+enum flowswitch_flow_flags {
+	FLOWSWITCH_FLOW_TO_END = 1 << 0,
+	FLOWSWITCH_FLOW_NO_FLUSH = 1 << 1,
+};
+
+/**
+ * enum flowswitch_priority - &flowswitch_flow_create.priority, the I/O
+ *	priority of the flow's requests
+ * @FLOWSWITCH_PRIO_NORMAL: best effort, level 4 (the default of processes)
+ * @FLOWSWITCH_PRIO_HIGH: best effort, level 0
+ * @FLOWSWITCH_PRIO_BACKGROUND: idle class: only when the device is idle
+ */
+enum flowswitch_priority {
+	FLOWSWITCH_PRIO_NORMAL = 0,
+	FLOWSWITCH_PRIO_HIGH = 1,
+	FLOWSWITCH_PRIO_BACKGROUND = 2,
+};
+
+/**
+ * struct flowswitch_flow_create - ioctl(FLOWSWITCH_IOC_FLOW_CREATE)
+ * @size: sizeof(struct flowswitch_flow_create)
+ * @flags: enum flowswitch_flow_flags
+ * @src_port_id: a port created with FLOWSWITCH_PORT_READ
+ * @nr_sinks: 1 to FLOWSWITCH_MAX_SINKS; each chunk is written to every sink
+ * @sinks_uptr: pointer to @nr_sinks struct flowswitch_sink
+ * @src_offset: first byte of the source to move
+ * @length: bytes to move (1 or more), unless FLOWSWITCH_FLOW_TO_END
+ * @chunk_size: bytes per chunk, a multiple of 4096 from FLOWSWITCH_MIN_CHUNK
+ *	to FLOWSWITCH_MAX_CHUNK
+ * @depth: chunks in flight at once, 1 to FLOWSWITCH_MAX_DEPTH; the flow's
+ *	host pool is @chunk_size x @depth bytes of kernel pages
+ * @rate_bps: most bytes per second the flow reads (token bucket, bursts of
+ *	one chunk or 100 ms of rate, whichever is larger); 0 for no limit
+ * @priority: enum flowswitch_priority
+ * @max_retries: times a failed read or write of a chunk is reissued
+ *	before the flow fails (each counted in &flowswitch_flow_query.retries)
+ * @out_flow_id: out, the flow's id
+ * @out_length: out, the resolved length
+ *
+ * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
+ * starts it.  The flow holds its ports: they cannot be destroyed before it.
+ *
+ * Errors: ENOENT a port id names nothing; EBADF the source port was not
+ * created for reading or a sink port for writing; EINVAL bad flags, sizes,
+ * counts, priority, a zero length, a range past the source's end or into
+ * itself (source and sink the same file with overlapping ranges);
+ * ENOSPC a range past a block device sink's end; EOVERFLOW an offset plus
+ * length overflows; EDQUOT the pool would pass the per-fd or global cap
+ * (module parameters pool_max_per_fd_mb, pool_max_mb); ENOMEM.
+ */
+struct flowswitch_flow_create {
+	__u32 size;
+	__u32 flags;
+	__u32 src_port_id;
+	__u32 nr_sinks;
+	__aligned_u64 sinks_uptr;
+	__aligned_u64 src_offset;
+	__aligned_u64 length;
+	__u32 chunk_size;
+	__u32 depth;
+	__aligned_u64 rate_bps;
+	__u32 priority;
+	__u32 max_retries;
+	__u32 out_flow_id;
+	__u32 __reserved;
+	__aligned_u64 out_length;
+};
+
+#define FLOWSWITCH_IOC_FLOW_CREATE                                              \
+	_IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_FLOW_CREATE)
+
+/**
+ * enum flowswitch_flow_state - a flow's life
+ * @FLOWSWITCH_FLOW_CREATED: made, not started
+ * @FLOWSWITCH_FLOW_RUNNING: moving data
+ * @FLOWSWITCH_FLOW_PAUSED: issues no new chunk; those in flight complete
+ * @FLOWSWITCH_FLOW_DONE: every byte read, written to every sink, and the
+ *	sinks flushed
+ * @FLOWSWITCH_FLOW_FAILED: stopped by an error; see the query's error,
+ *	fail_stage and fail_offset
+ * @FLOWSWITCH_FLOW_STOPPED: stopped by FLOWSWITCH_FLOW_STOP
+ *
+ * DONE, FAILED and STOPPED are final and are entered only once no I/O of
+ * the flow is in flight, so the counters are final too.
+ */
+enum flowswitch_flow_state {
+	FLOWSWITCH_FLOW_CREATED = 1,
+	FLOWSWITCH_FLOW_RUNNING = 2,
+	FLOWSWITCH_FLOW_PAUSED = 3,
+	FLOWSWITCH_FLOW_DONE = 4,
+	FLOWSWITCH_FLOW_FAILED = 5,
+	FLOWSWITCH_FLOW_STOPPED = 6,
+};
+
+/**
+ * enum flowswitch_flow_op - &flowswitch_flow_ctl.op
+ * @FLOWSWITCH_FLOW_START: CREATED -> RUNNING
+ * @FLOWSWITCH_FLOW_PAUSE: RUNNING -> PAUSED
+ * @FLOWSWITCH_FLOW_RESUME: PAUSED -> RUNNING
+ * @FLOWSWITCH_FLOW_STOP: CREATED, RUNNING or PAUSED -> STOPPED; returns
+ *	once the chunks in flight have completed
+ *
+ * Any other transition fails with EBUSY (the flow is not in a state the op
+ * applies to).
+ */
+enum flowswitch_flow_op {
+	FLOWSWITCH_FLOW_START = 1,
+	FLOWSWITCH_FLOW_PAUSE = 2,
+	FLOWSWITCH_FLOW_RESUME = 3,
+	FLOWSWITCH_FLOW_STOP = 4,
+};
+
+/**
+ * struct flowswitch_flow_ctl - ioctl(FLOWSWITCH_IOC_FLOW_CTL)
+ * @size: sizeof(struct flowswitch_flow_ctl)
+ * @flags: must be 0
+ * @flow_id: the flow
+ * @op: enum flowswitch_flow_op
+ *
+ * Errors: ENOENT no such flow; EINVAL unknown op; EBUSY see the op table.
+ */
+struct flowswitch_flow_ctl {
+	__u32 size;
+	__u32 flags;
+	__u32 flow_id;
+	__u32 op;
+};
+
+#define FLOWSWITCH_IOC_FLOW_CTL _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_FLOW_CTL)
+
+/**
+ * enum flowswitch_stage - where a flow failed
+ * @FLOWSWITCH_STAGE_NONE: it did not
+ * @FLOWSWITCH_STAGE_READ: reading the source
+ * @FLOWSWITCH_STAGE_WRITE: writing a sink (&flowswitch_flow_query.fail_sink)
+ * @FLOWSWITCH_STAGE_FLUSH: flushing a sink after the last write
+ * @FLOWSWITCH_STAGE_TRANSFORM: in a transform stage
+ */
+enum flowswitch_stage {
+	FLOWSWITCH_STAGE_NONE = 0,
+	FLOWSWITCH_STAGE_READ = 1,
+	FLOWSWITCH_STAGE_WRITE = 2,
+	FLOWSWITCH_STAGE_FLUSH = 3,
+	FLOWSWITCH_STAGE_TRANSFORM = 4,
+};
+
+/**
+ * struct flowswitch_flow_query - ioctl(FLOWSWITCH_IOC_FLOW_QUERY)
+ * @size: sizeof(struct flowswitch_flow_query)
+ * @flags: must be 0
+ * @flow_id: the flow
+ * @state: out, enum flowswitch_flow_state
+ * @error: out, the positive errno the device reported, 0 unless FAILED
+ * @fail_stage: out, enum flowswitch_stage
+ * @fail_sink: out, index of the sink that failed under STAGE_WRITE/FLUSH
+ * @in_flight: out, chunks in flight now
+ * @length: out, bytes the flow moves in all
+ * @bytes_done: out, bytes read and written to every sink, counted from the
+ *	flow's first byte without gaps: after a failure, exactly the bytes
+ *	before the failing chunk
+ * @chunks_done: out, chunks counted in @bytes_done
+ * @retries: out, reads and writes reissued after an error
+ * @fail_offset: out, source offset of the first failing chunk
+ * @direct_bytes: out, bytes read or written with direct I/O (all ports)
+ * @buffered_bytes: out, bytes read or written through the page cache
+ * @host_pool_bytes: out, size of the flow's host pool
+ * @elapsed_ns: out, time running so far, or from start to the final state
+ */
+struct flowswitch_flow_query {
+	__u32 size;
+	__u32 flags;
+	__u32 flow_id;
+	__u32 state;
+	__u32 error;
+	__u32 fail_stage;
+	__u32 fail_sink;
+	__u32 in_flight;
+	__aligned_u64 length;
+	__aligned_u64 bytes_done;
+	__aligned_u64 chunks_done;
+	__aligned_u64 retries;
+	__aligned_u64 fail_offset;
+	__aligned_u64 direct_bytes;
+	__aligned_u64 buffered_bytes;
+	__aligned_u64 host_pool_bytes;
+	__aligned_u64 elapsed_ns;
+};
+
+#define FLOWSWITCH_IOC_FLOW_QUERY                                               \
+	_IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_FLOW_QUERY)
+
+/**
+ * struct flowswitch_flow_wait - ioctl(FLOWSWITCH_IOC_FLOW_WAIT)
+ * @size: sizeof(struct flowswitch_flow_wait)
+ * @flags: must be 0
+ * @flow_id: the flow
+ * @timeout_ms: give up after this long (ETIMEDOUT); 0 waits without limit
+ * @out_state: out, the final state
+ * @__reserved: must be 0
+ *
+ * Sleeps until the flow is DONE, FAILED or STOPPED.  A signal ends the
+ * wait with EINTR.  Errors: ENOENT, ETIMEDOUT, EINTR; EBUSY the flow was
+ * never started.
+ */
+struct flowswitch_flow_wait {
+	__u32 size;
+	__u32 flags;
+	__u32 flow_id;
+	__u32 timeout_ms;
+	__u32 out_state;
+	__u32 __reserved;
+};
+
+#define FLOWSWITCH_IOC_FLOW_WAIT _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_FLOW_WAIT)
+
+/**
+ * struct flowswitch_destroy - ioctl(FLOWSWITCH_IOC_DESTROY)
+ * @size: sizeof(struct flowswitch_destroy)
+ * @flags: must be 0
+ * @id: a port or flow.  A flow that runs is stopped first (its chunks in
+ *	flight complete); a port still used by a flow is EBUSY.
+ * @__reserved: must be 0
+ */
+struct flowswitch_destroy {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+
+#define FLOWSWITCH_IOC_DESTROY _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_DESTROY)
+
+/**
+ * enum flowswitch_txn_op - &flowswitch_txn_item.op
+ * @FLOWSWITCH_TXN_PORT_CREATE: @cmd_uptr points at a flowswitch_port_create
+ * @FLOWSWITCH_TXN_FLOW_CREATE: @cmd_uptr points at a flowswitch_flow_create
+ */
+enum flowswitch_txn_op {
+	FLOWSWITCH_TXN_PORT_CREATE = 1,
+	FLOWSWITCH_TXN_FLOW_CREATE = 2,
+};
+
+/*
+ * Inside a transaction, a port id of FLOWSWITCH_TXN_REF(i) in a flow names
+ * the port created by item i of the same transaction.
+ */
+#define FLOWSWITCH_TXN_REF_BIT 0x80000000u
+#define FLOWSWITCH_TXN_REF(i) (FLOWSWITCH_TXN_REF_BIT | (__u32)(i))
+
+/**
+ * struct flowswitch_txn_item - one item of a transaction
+ * @op: enum flowswitch_txn_op
+ * @__reserved: must be 0
+ * @cmd_uptr: the command's struct, with its own @size; its out fields are
+ *	written back when the whole transaction succeeds
+ */
+struct flowswitch_txn_item {
+	__u32 op;
+	__u32 __reserved;
+	__aligned_u64 cmd_uptr;
+};
+
+/**
+ * enum flowswitch_txn_flags - &flowswitch_txn.flags
+ * @FLOWSWITCH_TXN_START: start every flow of the transaction once all
+ *	items are created
+ */
+enum flowswitch_txn_flags {
+	FLOWSWITCH_TXN_START = 1 << 0,
+};
+
+/**
+ * struct flowswitch_txn - ioctl(FLOWSWITCH_IOC_TXN)
+ * @size: sizeof(struct flowswitch_txn)
+ * @flags: enum flowswitch_txn_flags
+ * @nr_items: 1 to FLOWSWITCH_MAX_TXN_ITEMS
+ * @out_failed_item: out, index of the item that failed, or ~0 when none did
+ * @items_uptr: pointer to @nr_items struct flowswitch_txn_item
+ * @out_failed_errno: out, positive errno of the failed item
+ * @__reserved: must be 0
+ *
+ * Creates the items in order and, with FLOWSWITCH_TXN_START, starts the
+ * flows: all of it, or nothing.  When an item fails, everything the
+ * transaction made is destroyed, the ioctl fails with that item's errno,
+ * and @out_failed_item / @out_failed_errno say which and why (the struct
+ * is written back on failure too).
+ */
+struct flowswitch_txn {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_items;
+	__u32 out_failed_item;
+	__aligned_u64 items_uptr;
+	__u32 out_failed_errno;
+	__u32 __reserved;
+};
+
+#define FLOWSWITCH_IOC_TXN _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_TXN)
+
+/**
+ * struct flowswitch_event - what read() on the control fd returns
+ * @type: enum flowswitch_event_type
+ * @flow_id: the flow
+ * @state: enum flowswitch_flow_state it entered
+ * @error: positive errno under FAILED
+ * @bytes_done: the flow's bytes_done at that moment
+ * @seq: counts every event of this fd, lost ones included
+ *
+ * The fd polls readable (EPOLLIN) while events are queued.  read() takes
+ * whole events only (EINVAL for a buffer smaller than one); it blocks
+ * unless the fd is O_NONBLOCK (EAGAIN).  When the queue overflows, the
+ * oldest events are kept and a FLOWSWITCH_EVENT_LOST event says how many
+ * were dropped (in @bytes_done).
+ */
+struct flowswitch_event {
+	__u32 type;
+	__u32 flow_id;
+	__u32 state;
+	__u32 error;
+	__aligned_u64 bytes_done;
+	__aligned_u64 seq;
+};
+
+/**
+ * enum flowswitch_event_type - &flowswitch_event.type
+ * @FLOWSWITCH_EVENT_FLOW_STATE: a flow changed state
+ * @FLOWSWITCH_EVENT_LOST: events were dropped
+ */
+enum flowswitch_event_type {
+	FLOWSWITCH_EVENT_FLOW_STATE = 1,
+	FLOWSWITCH_EVENT_LOST = 2,
+};
 
 #endif /* _UAPI_LINUX_FLOWSWITCH_H */

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine: moves a flow's chunks from its source through its host pool
+ * to its sinks.
+ *
+ * Each flow has @depth slots, one chunk buffer each.  Chunks are issued in
+ * offset order into a ring (tail) and retired in the same order (head), so
+ * bytes_done is always the gap-free prefix of the flow that every sink has:
+ * after a failure it is exactly the bytes before the failing chunk.
+ *
+ * I/O is asynchronous where the kernel allows it (reads, and writes to block
+ * devices): the kiocb's completion, which may run in interrupt context, only
+ * records the result under flow->lock and schedules the flow's work.  The
+ * work (one at a time per flow) does everything else: retries, partial
+ * I/O, writes to each sink, retiring, issuing under the rate limit, the
+ * final flush, and the state changes.  Writes to regular files are issued
+ * synchronously from the work, under file_start_write(), because freeze
+ * protection cannot be handed to an interrupt-time completion on every
+ * kernel we support.
+ *
+ * Teardown: once stopping or failing, the work issues nothing new and
+ * enters the final state when ios_in_flight reaches 0.  ios_in_flight only
+ * drops in the work, after it has seen the completion flag that the
+ * completion set under flow->lock, so by then no completion can touch the
+ * flow again.
+ */
+#include <linux/blkdev.h>
+#include <linux/math64.h>
+#include <linux/slab.h>
+
+#include "flowswitch.h"
+
+struct workqueue_struct *fsw_wq;
+
+int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
+{
+	u32 i;
+
+	slot->flow = flow;
+	slot->nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
+	slot->pages = kvcalloc(slot->nr_pages, sizeof(*slot->pages),
+			       GFP_KERNEL_ACCOUNT);
+	slot->bvec = kvcalloc(slot->nr_pages, sizeof(*slot->bvec),
+			      GFP_KERNEL_ACCOUNT);
+	if (!slot->pages || !slot->bvec)
+		return -ENOMEM;
+	for (i = 0; i < slot->nr_pages; i++) {
+		slot->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!slot->pages[i])
+			return -ENOMEM;
+		bvec_set_page(&slot->bvec[i], slot->pages[i], PAGE_SIZE, 0);
+	}
+	for (i = 0; i < ARRAY_SIZE(slot->io); i++) {
+		slot->io[i].slot = slot;
+		slot->io[i].idx = i;
+	}
+	return 0;
+}
+
+void fsw_slot_free(struct fsw_slot *slot)
+{
+	u32 i;
+
+	if (slot->pages)
+		for (i = 0; i < slot->nr_pages; i++)
+			if (slot->pages[i])
+				__free_page(slot->pages[i]);
+	kvfree(slot->pages);
+	kvfree(slot->bvec);
+}
+
+void fsw_engine_kick(struct fsw_flow *flow)
+{
+	mod_delayed_work(fsw_wq, &flow->work, 0);
+}
+
+static void fsw_io_complete(struct kiocb *iocb, long res)
+{
+	struct fsw_io *io = container_of(iocb, struct fsw_io, iocb);
+	struct fsw_flow *flow = io->slot->flow;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&flow->lock, irqflags);
+	io->res = res;
+	io->complete = true;
+	mod_delayed_work(fsw_wq, &flow->work, 0);
+	spin_unlock_irqrestore(&flow->lock, irqflags);
+}
+
+static struct fsw_port *fsw_io_port(struct fsw_io *io, u64 *pos)
+{
+	struct fsw_slot *slot = io->slot;
+	struct fsw_flow *flow = slot->flow;
+
+	if (!io->idx) {
+		*pos = flow->src_off + slot->off;
+		return flow->src;
+	}
+	*pos = flow->sink_off[io->idx - 1] + slot->off;
+	return flow->sinks[io->idx - 1];
+}
+
+/*
+ * Issue (or reissue) @io for what is left of its chunk.  Completion is
+ * always reported through fsw_io_complete(), inline when the file system
+ * finished the I/O synchronously.
+ */
+static void fsw_io_submit(struct fsw_io *io)
+{
+	struct fsw_slot *slot = io->slot;
+	struct fsw_flow *flow = slot->flow;
+	bool write = io->idx > 0;
+	struct iov_iter iter;
+	struct fsw_port *port;
+	struct file *file;
+	u32 left = slot->len - io->progress;
+	u64 pos;
+	ssize_t ret;
+
+	port = fsw_io_port(io, &pos);
+	pos += io->progress;
+	file = port->file;
+	io->direct = port->dio_align && IS_ALIGNED(pos, port->dio_align) &&
+		     IS_ALIGNED(left, port->dio_align);
+
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, slot->bvec,
+		      slot->nr_pages, slot->len);
+	iov_iter_advance(&iter, io->progress);
+	iov_iter_truncate(&iter, left);
+
+	init_sync_kiocb(&io->iocb, file);
+	io->iocb.ki_pos = pos;
+	io->iocb.ki_ioprio = flow->ioprio;
+	io->iocb.ki_flags &= ~(IOCB_DIRECT | IOCB_NOWAIT | IOCB_APPEND);
+	if (io->direct)
+		io->iocb.ki_flags |= IOCB_DIRECT;
+	io->complete = false;
+	io->in_flight = true;
+	flow->ios_in_flight++;
+
+	if (write && port->kind == FLOWSWITCH_PORT_FILE) {
+		/* Synchronous: see the comment at the top. */
+		file_start_write(file);
+		ret = file->f_op->write_iter(&io->iocb, &iter);
+		file_end_write(file);
+	} else {
+		io->iocb.ki_complete = fsw_io_complete;
+		if (write)
+			ret = file->f_op->write_iter(&io->iocb, &iter);
+		else
+			ret = file->f_op->read_iter(&io->iocb, &iter);
+	}
+	if (ret != -EIOCBQUEUED)
+		fsw_io_complete(&io->iocb, ret);
+}
+
+/* Record the first failure by offset; the flow drains and then fails. */
+static void fsw_flow_fail(struct fsw_flow *flow, struct fsw_io *io, u32 stage,
+			  int err)
+{
+	u64 off = io->slot->off;
+
+	spin_lock_irq(&flow->lock);
+	if (!flow->failing || off < flow->fail_offset - flow->src_off) {
+		flow->error = -err;
+		flow->fail_stage = stage;
+		flow->fail_sink = io->idx ? io->idx - 1 : 0;
+		flow->fail_offset = flow->src_off + off;
+	}
+	flow->failing = true;
+	spin_unlock_irq(&flow->lock);
+	io->slot->phase = FSW_SLOT_FAILED;
+}
+
+/* The work's view of one finished I/O. */
+static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
+{
+	struct fsw_slot *slot = io->slot;
+	u32 i;
+
+	io->in_flight = false;
+	flow->ios_in_flight--;
+	if (res < 0) {
+		if (slot->retries < flow->max_retries && !flow->stopping &&
+		    !flow->failing) {
+			slot->retries++;
+			spin_lock_irq(&flow->lock);
+			flow->retries++;
+			spin_unlock_irq(&flow->lock);
+			fsw_io_submit(io);
+			return;
+		}
+		fsw_flow_fail(flow, io, io->idx ? FLOWSWITCH_STAGE_WRITE :
+						  FLOWSWITCH_STAGE_READ, res);
+		return;
+	}
+
+	spin_lock_irq(&flow->lock);
+	if (io->direct)
+		flow->direct_bytes += res;
+	else
+		flow->buffered_bytes += res;
+	spin_unlock_irq(&flow->lock);
+	io->progress += res;
+
+	if (io->progress < slot->len) {
+		if (!res) {
+			/* The source ended early, or the sink took nothing. */
+			fsw_flow_fail(flow, io, io->idx ? FLOWSWITCH_STAGE_WRITE :
+							  FLOWSWITCH_STAGE_READ,
+				      io->idx ? -EIO : -ENODATA);
+			return;
+		}
+		if (flow->stopping || flow->failing)
+			return;
+		fsw_io_submit(io);
+		return;
+	}
+
+	if (!io->idx) {
+		if (flow->stopping || flow->failing)
+			return;
+		slot->phase = FSW_SLOT_WRITING;
+		slot->writes_pending = flow->nr_sinks;
+		for (i = 1; i <= flow->nr_sinks; i++) {
+			slot->io[i].progress = 0;
+			fsw_io_submit(&slot->io[i]);
+		}
+		return;
+	}
+	if (!--slot->writes_pending)
+		slot->phase = FSW_SLOT_DONE;
+}
+
+/* Take the completions the interrupt side recorded; true if any. */
+static bool fsw_flow_reap(struct fsw_flow *flow)
+{
+	bool any = false;
+	u64 n;
+	u32 i;
+
+	for (n = flow->head; n < flow->tail; n++) {
+		struct fsw_slot *slot = &flow->slots[n % flow->depth];
+
+		for (i = 0; i <= flow->nr_sinks; i++) {
+			struct fsw_io *io = &slot->io[i];
+			bool done;
+			long res;
+
+			if (!io->in_flight)
+				continue;
+			spin_lock_irq(&flow->lock);
+			done = io->complete;
+			res = io->res;
+			spin_unlock_irq(&flow->lock);
+			if (!done)
+				continue;
+			fsw_io_finish(flow, io, res);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Retire the done chunks at the head of the ring. */
+static void fsw_flow_retire(struct fsw_flow *flow)
+{
+	while (flow->head < flow->tail) {
+		struct fsw_slot *slot = &flow->slots[flow->head % flow->depth];
+
+		if (slot->phase != FSW_SLOT_DONE)
+			break;
+		slot->phase = FSW_SLOT_FREE;
+		spin_lock_irq(&flow->lock);
+		flow->bytes_done += slot->len;
+		flow->chunks_done++;
+		flow->head++;
+		spin_unlock_irq(&flow->lock);
+	}
+}
+
+/*
+ * Token bucket: true if @len bytes may be read now; otherwise the work is
+ * rescheduled for when they may.
+ */
+static bool fsw_flow_tokens(struct fsw_flow *flow, u32 len)
+{
+	u64 now, wait_ns;
+
+	if (!flow->rate_bps)
+		return true;
+	now = ktime_get_ns();
+	/* Capping the interval keeps the product below 2^64. */
+	flow->tokens += mul_u64_u64_div_u64(min_t(u64, now - flow->refill_ns,
+						  NSEC_PER_SEC),
+					    flow->rate_bps, NSEC_PER_SEC);
+	flow->refill_ns = now;
+	if (flow->tokens > (s64)flow->bucket)
+		flow->tokens = flow->bucket;
+	if (flow->tokens >= (s64)len) {
+		flow->tokens -= len;
+		return true;
+	}
+	wait_ns = mul_u64_u64_div_u64(len - flow->tokens, NSEC_PER_SEC,
+				      flow->rate_bps);
+	mod_delayed_work(fsw_wq, &flow->work, nsecs_to_jiffies(wait_ns) + 1);
+	return false;
+}
+
+/* Issue new chunks while the ring, the range and the rate allow. */
+static bool fsw_flow_issue(struct fsw_flow *flow)
+{
+	bool any = false;
+
+	while (flow->tail - flow->head < flow->depth &&
+	       flow->issued < flow->length) {
+		struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
+		u32 len = min_t(u64, flow->chunk, flow->length - flow->issued);
+
+		if (!fsw_flow_tokens(flow, len))
+			break;
+		slot->phase = FSW_SLOT_READING;
+		slot->off = flow->issued;
+		slot->len = len;
+		slot->retries = 0;
+		slot->io[0].progress = 0;
+		spin_lock_irq(&flow->lock);
+		flow->issued += len;
+		flow->tail++;
+		spin_unlock_irq(&flow->lock);
+		fsw_io_submit(&slot->io[0]);
+		any = true;
+	}
+	return any;
+}
+
+/* Flush every sink: a flow is done only once its data is durable. */
+static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
+{
+	int ret;
+
+	if (flow->flags & FLOWSWITCH_FLOW_NO_FLUSH)
+		return 0;
+	for (*sink = 0; *sink < flow->nr_sinks; (*sink)++) {
+		ret = vfs_fsync(flow->sinks[*sink]->file, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void fsw_flow_finish(struct fsw_flow *flow, u32 state)
+{
+	spin_lock_irq(&flow->lock);
+	flow->state = state;
+	flow->end_ns = ktime_get_ns();
+	spin_unlock_irq(&flow->lock);
+	fsw_event_post(flow->ctx, flow);
+	wake_up_all(&flow->wait);
+}
+
+void fsw_engine_work(struct work_struct *work)
+{
+	struct fsw_flow *flow = container_of(to_delayed_work(work),
+					     struct fsw_flow, work);
+	bool progress;
+	u32 state, sink;
+	int ret;
+
+	do {
+		progress = fsw_flow_reap(flow);
+		fsw_flow_retire(flow);
+
+		spin_lock_irq(&flow->lock);
+		state = flow->state;
+		spin_unlock_irq(&flow->lock);
+		if (state != FLOWSWITCH_FLOW_RUNNING &&
+		    state != FLOWSWITCH_FLOW_PAUSED)
+			return;
+
+		if (flow->stopping || flow->failing) {
+			if (flow->ios_in_flight)
+				continue;
+			fsw_flow_finish(flow, flow->failing ?
+					FLOWSWITCH_FLOW_FAILED :
+					FLOWSWITCH_FLOW_STOPPED);
+			return;
+		}
+		if (state == FLOWSWITCH_FLOW_RUNNING)
+			progress |= fsw_flow_issue(flow);
+	} while (progress);
+
+	if (flow->head == flow->tail && flow->issued == flow->length &&
+	    !flow->stopping && !flow->failing) {
+		ret = fsw_flow_flush(flow, &sink);
+		if (ret) {
+			spin_lock_irq(&flow->lock);
+			flow->failing = true;
+			flow->error = -ret;
+			flow->fail_stage = FLOWSWITCH_STAGE_FLUSH;
+			flow->fail_sink = sink;
+			flow->fail_offset = flow->src_off + flow->length;
+			spin_unlock_irq(&flow->lock);
+			fsw_flow_finish(flow, FLOWSWITCH_FLOW_FAILED);
+			return;
+		}
+		fsw_flow_finish(flow, FLOWSWITCH_FLOW_DONE);
+	}
+}
+
+/*
+ * Bring the flow to a final state and make sure its work will not run
+ * again.  A flow never started goes straight to STOPPED.
+ */
+void fsw_engine_stop_sync(struct fsw_flow *flow)
+{
+	bool idle;
+
+	spin_lock_irq(&flow->lock);
+	if (flow->state == FLOWSWITCH_FLOW_CREATED) {
+		flow->state = FLOWSWITCH_FLOW_STOPPED;
+		spin_unlock_irq(&flow->lock);
+		fsw_event_post(flow->ctx, flow);
+		wake_up_all(&flow->wait);
+		return;
+	}
+	idle = flow->state != FLOWSWITCH_FLOW_RUNNING &&
+	       flow->state != FLOWSWITCH_FLOW_PAUSED;
+	flow->stopping = true;
+	spin_unlock_irq(&flow->lock);
+
+	if (!idle) {
+		fsw_engine_kick(flow);
+		wait_event(flow->wait, ({
+			u32 s;
+
+			spin_lock_irq(&flow->lock);
+			s = flow->state;
+			spin_unlock_irq(&flow->lock);
+			s != FLOWSWITCH_FLOW_RUNNING &&
+			s != FLOWSWITCH_FLOW_PAUSED;
+		}));
+	}
+	cancel_delayed_work_sync(&flow->work);
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flows: their creation, control, queries and waits.  The data path that
+ * moves a flow's bytes is engine.c.
+ */
+#include <linux/ioprio.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "flowswitch.h"
+
+unsigned int fsw_pool_max_mb = 1024;
+module_param_named(pool_max_mb, fsw_pool_max_mb, uint, 0644);
+MODULE_PARM_DESC(pool_max_mb, "Host pool memory of all flows, MiB");
+
+unsigned int fsw_pool_max_per_fd_mb = 512;
+module_param_named(pool_max_per_fd_mb, fsw_pool_max_per_fd_mb, uint, 0644);
+MODULE_PARM_DESC(pool_max_per_fd_mb,
+		 "Host pool memory of the flows of one file descriptor, MiB");
+
+static atomic64_t fsw_pool_bytes = ATOMIC64_INIT(0);
+
+static bool fsw_state_final(u32 state)
+{
+	return state == FLOWSWITCH_FLOW_DONE ||
+	       state == FLOWSWITCH_FLOW_FAILED ||
+	       state == FLOWSWITCH_FLOW_STOPPED;
+}
+
+/* Reserve @bytes of host pool against the global and the per-fd cap. */
+static int fsw_pool_reserve(struct fsw_ctx *ctx, u64 bytes)
+{
+	u64 fd_cap = (u64)fsw_pool_max_per_fd_mb << 20;
+	u64 cap = (u64)fsw_pool_max_mb << 20;
+
+	lockdep_assert_held(&ctx->lock);
+	if (bytes > fd_cap - min(ctx->pool_bytes, fd_cap))
+		return -EDQUOT;
+	if (atomic64_add_return(bytes, &fsw_pool_bytes) > cap) {
+		atomic64_sub(bytes, &fsw_pool_bytes);
+		return -EDQUOT;
+	}
+	ctx->pool_bytes += bytes;
+	return 0;
+}
+
+static void fsw_pool_unreserve(struct fsw_ctx *ctx, u64 bytes)
+{
+	ctx->pool_bytes -= bytes;
+	atomic64_sub(bytes, &fsw_pool_bytes);
+}
+
+static u16 fsw_ioprio(u32 priority)
+{
+	switch (priority) {
+	case FLOWSWITCH_PRIO_HIGH:
+		return IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 0);
+	case FLOWSWITCH_PRIO_BACKGROUND:
+		return IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0);
+	default:
+		return IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4);
+	}
+}
+
+static struct fsw_port *fsw_flow_port(struct fsw_ctx *ctx, u32 id,
+				      const u32 *txn_ids, u32 nr_txn_ids)
+{
+	struct fsw_obj *obj;
+
+	if (id & FLOWSWITCH_TXN_REF_BIT) {
+		id &= ~FLOWSWITCH_TXN_REF_BIT;
+		if (!txn_ids || id >= nr_txn_ids || !txn_ids[id])
+			return ERR_PTR(-ENOENT);
+		id = txn_ids[id];
+	}
+	obj = fsw_obj_find(ctx, id, FSW_OBJ_PORT);
+	return obj ? container_of(obj, struct fsw_port, obj) : ERR_PTR(-ENOENT);
+}
+
+/* Same file, overlapping ranges: the flow would read what it wrote. */
+static bool fsw_ranges_clash(struct fsw_port *a, u64 a_off, struct fsw_port *b,
+			     u64 b_off, u64 len)
+{
+	if (file_inode(a->file) != file_inode(b->file))
+		return false;
+	return a_off < b_off + len && b_off < a_off + len;
+}
+
+static int fsw_flow_check_sinks(struct fsw_flow *flow)
+{
+	u64 end;
+	u32 i;
+
+	for (i = 0; i < flow->nr_sinks; i++) {
+		struct fsw_port *sink = flow->sinks[i];
+
+		if (!(sink->access & FLOWSWITCH_PORT_WRITE))
+			return -EBADF;
+		if (check_add_overflow(flow->sink_off[i], flow->length, &end) ||
+		    end > MAX_LFS_FILESIZE)
+			return -EOVERFLOW;
+		if (sink->kind == FLOWSWITCH_PORT_BLOCK && end > sink->size)
+			return -ENOSPC;
+		if (fsw_ranges_clash(flow->src, flow->src_off, sink,
+				     flow->sink_off[i], flow->length))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void fsw_flow_free(struct kref *ref)
+{
+	struct fsw_flow *flow = container_of(ref, struct fsw_flow, ref);
+	u32 i;
+
+	if (flow->slots) {
+		for (i = 0; i < flow->depth; i++)
+			fsw_slot_free(&flow->slots[i]);
+		kvfree(flow->slots);
+	}
+	kfree(flow);
+}
+
+void fsw_flow_put(struct fsw_flow *flow)
+{
+	kref_put(&flow->ref, fsw_flow_free);
+}
+
+int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
+		    const u32 *txn_ids, u32 nr_txn_ids)
+{
+	struct flowswitch_sink usinks[FLOWSWITCH_MAX_SINKS];
+	const u32 known = FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH;
+	struct fsw_flow *flow;
+	struct fsw_port *port;
+	u64 end, pool;
+	int ret;
+	u32 i;
+
+	lockdep_assert_held(&ctx->lock);
+	if (cmd->flags & ~known || cmd->__reserved ||
+	    !cmd->nr_sinks || cmd->nr_sinks > FLOWSWITCH_MAX_SINKS ||
+	    cmd->chunk_size < FLOWSWITCH_MIN_CHUNK ||
+	    cmd->chunk_size > FLOWSWITCH_MAX_CHUNK ||
+	    !IS_ALIGNED(cmd->chunk_size, PAGE_SIZE) ||
+	    !cmd->depth || cmd->depth > FLOWSWITCH_MAX_DEPTH ||
+	    cmd->priority > FLOWSWITCH_PRIO_BACKGROUND)
+		return -EINVAL;
+	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
+		return -EINVAL;
+	if (copy_from_user(usinks, u64_to_user_ptr(cmd->sinks_uptr),
+			   array_size(cmd->nr_sinks, sizeof(usinks[0]))))
+		return -EFAULT;
+	for (i = 0; i < cmd->nr_sinks; i++)
+		if (usinks[i].__reserved)
+			return -EINVAL;
+
+	flow = kzalloc(sizeof(*flow), GFP_KERNEL_ACCOUNT);
+	if (!flow)
+		return -ENOMEM;
+	flow->obj.type = FSW_OBJ_FLOW;
+	kref_init(&flow->ref);
+	flow->ctx = ctx;
+	spin_lock_init(&flow->lock);
+	init_waitqueue_head(&flow->wait);
+	INIT_DELAYED_WORK(&flow->work, fsw_engine_work);
+	flow->state = FLOWSWITCH_FLOW_CREATED;
+	flow->flags = cmd->flags;
+	flow->chunk = cmd->chunk_size;
+	flow->depth = cmd->depth;
+	flow->rate_bps = cmd->rate_bps;
+	flow->ioprio = fsw_ioprio(cmd->priority);
+	flow->max_retries = cmd->max_retries;
+	flow->nr_sinks = cmd->nr_sinks;
+	flow->src_off = cmd->src_offset;
+
+	port = fsw_flow_port(ctx, cmd->src_port_id, txn_ids, nr_txn_ids);
+	ret = PTR_ERR(port);
+	if (IS_ERR(port))
+		goto err_free;
+	ret = -EBADF;
+	if (!(port->access & FLOWSWITCH_PORT_READ))
+		goto err_free;
+	flow->src = port;
+
+	ret = -EINVAL;
+	if (cmd->src_offset > port->size)
+		goto err_free;
+	if (cmd->flags & FLOWSWITCH_FLOW_TO_END) {
+		flow->length = port->size - cmd->src_offset;
+		if (!flow->length)
+			goto err_free;
+	} else {
+		flow->length = cmd->length;
+		ret = -EOVERFLOW;
+		if (check_add_overflow(cmd->src_offset, cmd->length, &end))
+			goto err_free;
+		ret = -EINVAL;
+		if (end > port->size)
+			goto err_free;
+	}
+
+	for (i = 0; i < cmd->nr_sinks; i++) {
+		port = fsw_flow_port(ctx, usinks[i].port_id, txn_ids,
+				     nr_txn_ids);
+		ret = PTR_ERR(port);
+		if (IS_ERR(port))
+			goto err_free;
+		flow->sinks[i] = port;
+		flow->sink_off[i] = usinks[i].offset;
+	}
+	ret = fsw_flow_check_sinks(flow);
+	if (ret)
+		goto err_free;
+
+	/* chunk <= 16 MiB and depth <= 64: no overflow, but say so. */
+	pool = (u64)flow->chunk * flow->depth;
+	ret = fsw_pool_reserve(ctx, pool);
+	if (ret)
+		goto err_free;
+	flow->pool_bytes = pool;
+
+	ret = -ENOMEM;
+	flow->slots = kvcalloc(flow->depth, sizeof(*flow->slots),
+			       GFP_KERNEL_ACCOUNT);
+	if (!flow->slots)
+		goto err_unreserve;
+	for (i = 0; i < flow->depth; i++) {
+		ret = fsw_slot_init(&flow->slots[i], flow, flow->chunk);
+		if (ret)
+			goto err_unreserve;
+	}
+
+	ret = fsw_obj_insert(ctx, &flow->obj);
+	if (ret)
+		goto err_unreserve;
+
+	flow->src->users++;
+	for (i = 0; i < flow->nr_sinks; i++)
+		flow->sinks[i]->users++;
+	cmd->out_flow_id = flow->obj.id;
+	cmd->out_length = flow->length;
+	return 0;
+
+err_unreserve:
+	fsw_pool_unreserve(ctx, pool);
+err_free:
+	fsw_flow_put(flow);
+	return ret;
+}
+
+/*
+ * Stops the flow (its chunks in flight complete first), takes it out of the
+ * context and drops the context's reference.  A FLOW_WAIT still holding one
+ * frees it when it returns.
+ */
+void fsw_flow_destroy(struct fsw_ctx *ctx, struct fsw_flow *flow)
+{
+	u32 i;
+
+	lockdep_assert_held(&ctx->lock);
+	fsw_engine_stop_sync(flow);
+	fsw_obj_remove(ctx, &flow->obj);
+	flow->src->users--;
+	for (i = 0; i < flow->nr_sinks; i++)
+		flow->sinks[i]->users--;
+	fsw_pool_unreserve(ctx, flow->pool_bytes);
+	fsw_flow_put(flow);
+}
+
+int fsw_flow_start(struct fsw_flow *flow)
+{
+	spin_lock_irq(&flow->lock);
+	if (flow->state != FLOWSWITCH_FLOW_CREATED) {
+		spin_unlock_irq(&flow->lock);
+		return -EBUSY;
+	}
+	flow->state = FLOWSWITCH_FLOW_RUNNING;
+	flow->start_ns = ktime_get_ns();
+	flow->refill_ns = flow->start_ns;
+	flow->bucket = max_t(u64, flow->chunk, flow->rate_bps / 10);
+	flow->tokens = flow->chunk;
+	spin_unlock_irq(&flow->lock);
+	fsw_event_post(flow->ctx, flow);
+	fsw_engine_kick(flow);
+	return 0;
+}
+
+static int fsw_flow_set(struct fsw_flow *flow, u32 from, u32 to)
+{
+	spin_lock_irq(&flow->lock);
+	if (flow->state != from || flow->stopping || flow->failing) {
+		spin_unlock_irq(&flow->lock);
+		return -EBUSY;
+	}
+	flow->state = to;
+	spin_unlock_irq(&flow->lock);
+	fsw_event_post(flow->ctx, flow);
+	fsw_engine_kick(flow);
+	return 0;
+}
+
+static int fsw_flow_stop(struct fsw_flow *flow)
+{
+	u32 state;
+
+	spin_lock_irq(&flow->lock);
+	state = flow->state;
+	spin_unlock_irq(&flow->lock);
+	if (fsw_state_final(state))
+		return -EBUSY;
+	fsw_engine_stop_sync(flow);
+	return 0;
+}
+
+static struct fsw_flow *fsw_flow_find(struct fsw_ctx *ctx, u32 id)
+{
+	struct fsw_obj *obj = fsw_obj_find(ctx, id, FSW_OBJ_FLOW);
+
+	return obj ? container_of(obj, struct fsw_flow, obj) : NULL;
+}
+
+int fsw_cmd_flow_create(struct fsw_ucmd *ucmd)
+{
+	struct flowswitch_flow_create *cmd = ucmd->cmd;
+	int ret;
+
+	mutex_lock(&ucmd->ctx->lock);
+	ret = fsw_flow_create(ucmd->ctx, cmd, NULL, 0);
+	if (!ret) {
+		ret = fsw_ucmd_respond(ucmd, sizeof(*cmd));
+		if (ret)
+			fsw_obj_destroy(ucmd->ctx, cmd->out_flow_id);
+	}
+	mutex_unlock(&ucmd->ctx->lock);
+	return ret;
+}
+
+int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd)
+{
+	struct flowswitch_flow_ctl *cmd = ucmd->cmd;
+	struct fsw_flow *flow;
+	int ret;
+
+	if (cmd->flags || cmd->op < FLOWSWITCH_FLOW_START ||
+	    cmd->op > FLOWSWITCH_FLOW_STOP)
+		return -EINVAL;
+	mutex_lock(&ucmd->ctx->lock);
+	flow = fsw_flow_find(ucmd->ctx, cmd->flow_id);
+	if (!flow) {
+		ret = -ENOENT;
+		goto out;
+	}
+	switch (cmd->op) {
+	case FLOWSWITCH_FLOW_START:
+		ret = fsw_flow_start(flow);
+		break;
+	case FLOWSWITCH_FLOW_PAUSE:
+		ret = fsw_flow_set(flow, FLOWSWITCH_FLOW_RUNNING,
+				   FLOWSWITCH_FLOW_PAUSED);
+		break;
+	case FLOWSWITCH_FLOW_RESUME:
+		ret = fsw_flow_set(flow, FLOWSWITCH_FLOW_PAUSED,
+				   FLOWSWITCH_FLOW_RUNNING);
+		break;
+	default:
+		ret = fsw_flow_stop(flow);
+		break;
+	}
+out:
+	mutex_unlock(&ucmd->ctx->lock);
+	return ret;
+}
+
+int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
+{
+	struct flowswitch_flow_query *cmd = ucmd->cmd;
+	struct fsw_flow *flow;
+
+	if (cmd->flags)
+		return -EINVAL;
+	mutex_lock(&ucmd->ctx->lock);
+	flow = fsw_flow_find(ucmd->ctx, cmd->flow_id);
+	if (!flow) {
+		mutex_unlock(&ucmd->ctx->lock);
+		return -ENOENT;
+	}
+	spin_lock_irq(&flow->lock);
+	cmd->state = flow->state;
+	cmd->error = flow->error;
+	cmd->fail_stage = flow->fail_stage;
+	cmd->fail_sink = flow->fail_sink;
+	cmd->in_flight = flow->tail - flow->head;
+	cmd->length = flow->length;
+	cmd->bytes_done = flow->bytes_done;
+	cmd->chunks_done = flow->chunks_done;
+	cmd->retries = flow->retries;
+	cmd->fail_offset = flow->fail_offset;
+	cmd->direct_bytes = flow->direct_bytes;
+	cmd->buffered_bytes = flow->buffered_bytes;
+	cmd->host_pool_bytes = flow->pool_bytes;
+	if (flow->start_ns)
+		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
+				  flow->start_ns;
+	spin_unlock_irq(&flow->lock);
+	mutex_unlock(&ucmd->ctx->lock);
+	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static bool fsw_flow_final(struct fsw_flow *flow, u32 *state)
+{
+	spin_lock_irq(&flow->lock);
+	*state = flow->state;
+	spin_unlock_irq(&flow->lock);
+	return fsw_state_final(*state);
+}
+
+int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd)
+{
+	struct flowswitch_flow_wait *cmd = ucmd->cmd;
+	struct fsw_flow *flow;
+	long left;
+	u32 state;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	mutex_lock(&ucmd->ctx->lock);
+	flow = fsw_flow_find(ucmd->ctx, cmd->flow_id);
+	if (flow)
+		kref_get(&flow->ref);
+	mutex_unlock(&ucmd->ctx->lock);
+	if (!flow)
+		return -ENOENT;
+
+	fsw_flow_final(flow, &state);
+	if (state == FLOWSWITCH_FLOW_CREATED) {
+		left = -EBUSY;
+	} else if (cmd->timeout_ms) {
+		left = wait_event_interruptible_timeout(flow->wait,
+							fsw_flow_final(flow, &state),
+							msecs_to_jiffies(cmd->timeout_ms));
+		if (!left)
+			left = -ETIMEDOUT;
+	} else {
+		left = wait_event_interruptible(flow->wait,
+						fsw_flow_final(flow, &state));
+	}
+	fsw_flow_put(flow);
+	if (left < 0)
+		return left == -ERESTARTSYS ? -EINTR : left;
+	cmd->out_state = state;
+	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
+}
