@@ -52,7 +52,7 @@ static struct diag_builder diag_new(struct flang_ctx *ctx,
 				    va_list ap)
 {
 	struct diag_list *dl = &ctx->diags;
-	struct diag_builder b = { ctx, NULL };
+	struct diag_builder b = { ctx, -1 };
 	struct flang_diag *d;
 	char buf[512];
 
@@ -76,6 +76,7 @@ static struct diag_builder diag_new(struct flang_ctx *ctx,
 		dl->v = v;
 		dl->cap = cap;
 	}
+	b.idx = (long)dl->n;
 	d = &dl->v[dl->n++];
 	memset(d, 0, sizeof(*d));
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -83,7 +84,6 @@ static struct diag_builder diag_new(struct flang_ctx *ctx,
 	d->code = code;
 	d->msg = arena_strdup(&ctx->arena, buf);
 	d->span = span_public(at);
-	b.d = d;
 	return b;
 }
 
@@ -111,23 +111,33 @@ struct diag_builder diag_warn(struct flang_ctx *ctx, const char *code,
 	return b;
 }
 
+struct flang_diag *diag_of(struct diag_builder b)
+{
+	if (b.idx < 0 || (size_t)b.idx >= b.ctx->diags.n)
+		return NULL;
+	return &b.ctx->diags.v[b.idx];
+}
+
 void diag_label(struct diag_builder b, struct span at)
 {
-	if (!b.d || b.d->nlabels >= FLANG_MAX_LABELS)
+	struct flang_diag *d = diag_of(b);
+
+	if (!d || d->nlabels >= FLANG_MAX_LABELS)
 		return;
-	b.d->labels[b.d->nlabels++] = span_public(at);
+	d->labels[d->nlabels++] = span_public(at);
 }
 
 void diag_note(struct diag_builder b, const struct span *at,
 	       const char *fmt, ...)
 {
+	struct flang_diag *d = diag_of(b);
 	struct flang_note *n;
 	char buf[512];
 	va_list ap;
 
-	if (!b.d || b.d->nnotes >= FLANG_MAX_NOTES)
+	if (!d || d->nnotes >= FLANG_MAX_NOTES)
 		return;
-	n = &b.d->notes[b.d->nnotes++];
+	n = &d->notes[d->nnotes++];
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -140,15 +150,16 @@ void diag_note(struct diag_builder b, const struct span *at,
 
 void diag_help(struct diag_builder b, const char *fmt, ...)
 {
+	struct flang_diag *d = diag_of(b);
 	char buf[512];
 	va_list ap;
 
-	if (!b.d)
+	if (!d)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	b.d->help = arena_strdup(&b.ctx->arena, buf);
+	d->help = arena_strdup(&b.ctx->arena, buf);
 }
 
 size_t flang_diag_count(const struct flang_ctx *ctx)

@@ -78,10 +78,17 @@ struct diag_list {
 };
 
 struct flang_ctx;
+/*
+ * A handle on the diagnostic being built.  It holds an index, not a
+ * pointer: the list may be reallocated (by the lexer reading ahead, say)
+ * between creating a diagnostic and adding its help.
+ */
 struct diag_builder {
 	struct flang_ctx *ctx;
-	struct flang_diag *d;	/* NULL when over the cap: calls are no-ops */
+	long idx;		/* -1 when over the cap: calls are no-ops */
 };
+
+struct flang_diag *diag_of(struct diag_builder b);
 
 struct diag_builder diag_error(struct flang_ctx *ctx, const char *code,
 			       struct span at, const char *fmt, ...)

@@ -40,9 +40,9 @@ check-lang: $(LANG_UNIT_BINS) $(OUT)/flowctl
 	$(Q)tests/lang/run.sh $(OUT)/flowctl
 
 # libFuzzer needs clang; not part of 'all'.  Run it with
-#   $(O)/fuzz/fuzz_lang -max_total_time=60 tests/fuzz/corpus
+#   $(BUILD)/fuzz/fuzz_lang -max_total_time=60 tests/fuzz/corpus
 FUZZ_CC ?= clang
-FUZZ_LANG := $(O)/fuzz/fuzz_lang
+FUZZ_LANG := $(BUILD)/fuzz/fuzz_lang
 fuzz-lang: $(FUZZ_LANG)
 $(FUZZ_LANG): tests/fuzz/fuzz_lang.c $(addprefix lang/,$(LANG_SRCS)) \
 	      $(wildcard lang/*.h lang/include/*.h)

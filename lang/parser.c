@@ -69,7 +69,7 @@ static const char *tok_desc(struct parser *p, const struct token *t)
 
 static struct diag_builder syntax_error(struct parser *p, const char *what)
 {
-	struct diag_builder none = { p->ctx, NULL };
+	struct diag_builder none = { p->ctx, -1 };
 
 	if (p->panic)
 		return none;
@@ -88,7 +88,7 @@ static bool expect(struct parser *p, enum tok_kind k, const char *what)
 	if (accept(p, k))
 		return true;
 	d = syntax_error(p, what ? what : tok_kind_name(k));
-	if (k == TK_SEMI && d.d && p->tok.span.line > p->prev.end_line) {
+	if (k == TK_SEMI && diag_of(d) && p->tok.span.line > p->prev.end_line) {
 		/* point just after the previous token, where ';' belongs */
 		struct span s = p->prev;
 
@@ -96,7 +96,7 @@ static bool expect(struct parser *p, enum tok_kind k, const char *what)
 		s.line = s.end_line;
 		s.col = s.end_col + 1;
 		s.end_col = s.col;
-		d.d->span = span_public(s);
+		diag_of(d)->span = span_public(s);
 		diag_help(d, "add ';' at the end of the statement");
 	}
 	return false;

@@ -199,7 +199,7 @@ int units_parse_number(struct flang_ctx *ctx, const struct token *tok,
 				if (!strcasecmp(units[i].name, tok->unit))
 					diag_help(d, "units are case-sensitive: write %s%s",
 						  tok->text, units[i].name);
-			if (d.d && !d.d->help)
+			if (diag_of(d) && !diag_of(d)->help)
 				diag_help(d, "sizes: B KiB MiB GiB TiB KB MB GB TB; rates: the same with /s, or kbit/s Mbit/s Gbit/s Tbit/s; durations: ns us ms s min h");
 			return -1;
 		}

@@ -11,6 +11,8 @@
 # err/NAME.flow   NAME.err holds the exact text diagnostics; the exit code
 #                 must be 1 when it contains an error, 0 for warnings only.
 #                 NAME.json, when present, is the exact --json output.
+# bogons/NAME.flow  inputs that once crashed the compiler (found by the
+#                 fuzzer); they must give exit 0 or 1, never a crash.
 # NAME.args       extra arguments (-D, -I), one line, for either kind.
 # coverage        every diagnostic code in lang/*.c has an err/ case.
 #
@@ -34,6 +36,10 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d)
+# A sanitized flowctl exits 1 on a report by default, which is also "found
+# errors"; make a report unmistakable.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=86
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 
@@ -118,6 +124,18 @@ for f in "$here"/err/*.flow; do
 	result "$name" $bad "$tmp/diff"
 done
 
+for f in "$here"/bogons/*.flow; do
+	[ -e "$f" ] || continue
+	cd "$(dirname "$f")"
+	"$bin" check "$(basename "$f")" >"$tmp/out" 2>&1
+	rc=$?
+	{ echo "exit $rc, expected 0 or 1"; tail -n 20 "$tmp/out"; } >"$tmp/diff"
+	bad=1
+	[ $rc -le 1 ] && ! grep -q 'Sanitizer\|runtime error' "$tmp/out" &&
+		bad=0
+	result "bogons/$(basename "$f" .flow)" $bad "$tmp/diff"
+done
+
 # Every code the compiler can emit has at least one err/ case.
 : >"$tmp/diff"
 for code in $(grep -ohE '"[EW][0-9]{4}"' "$top"/lang/*.c | tr -d '"' |
@@ -125,8 +143,9 @@ for code in $(grep -ohE '"[EW][0-9]{4}"' "$top"/lang/*.c | tr -d '"' |
 	ls "$here"/err/"$code"-*.flow >/dev/null 2>&1 ||
 		echo "no err/$code-*.flow case" >>"$tmp/diff"
 done
-[ -s "$tmp/diff" ]
-result coverage $((1 - $?)) "$tmp/diff"
+bad=0
+[ -s "$tmp/diff" ] && bad=1
+result coverage $bad "$tmp/diff"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
