@@ -206,8 +206,9 @@ void match_args(struct flang_ctx *ctx, const char *what, struct span at,
 				if (!strcmp(spec[i].name, a->name))
 					break;
 			if (i == n) {
-				const char *near = closest_word(a->name, names, n);
+				const char *near;
 
+				near = closest_word(a->name, names, n);
 				d = diag_error(ctx, "E0401", a->name_span,
 					       "%s has no setting '%s'", what,
 					       a->name);
@@ -298,12 +299,14 @@ static void check_device(struct flang_ctx *ctx, struct device_decl *d)
 	case FLANG_PORT_NVME:
 	case FLANG_PORT_BLOCK:
 		/* direct= only means something for files */
-		match_args(ctx, what, d->kind_span, d->args, path_spec, 1, v, a);
+		match_args(ctx, what, d->kind_span, d->args, path_spec, 1, v,
+			   a);
 		d->path = v[0].type == VT_STRING ? v[0].s : NULL;
 		d->ok = d->path != NULL;
 		break;
 	case FLANG_PORT_FILE:
-		match_args(ctx, what, d->kind_span, d->args, path_spec, 2, v, a);
+		match_args(ctx, what, d->kind_span, d->args, path_spec, 2, v,
+			   a);
 		d->path = v[0].type == VT_STRING ? v[0].s : NULL;
 		d->direct = v[1].type == VT_BOOL && v[1].u;
 		d->ok = d->path != NULL;

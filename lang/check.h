@@ -24,7 +24,31 @@ void duplicate(struct flang_ctx *ctx, const char *what, const char *name,
 struct device_decl *resolve_device(struct flang_ctx *ctx,
 				   const struct expr *e, const char *role);
 
+/* What the flow's properties say, gathered before the chains. */
+struct flow_state {
+	struct flow_decl *f;
+	struct prop *pool_prop;		/* the required/preferred pool */
+	struct pool_decl *pool;		/* its target; NULL = host */
+	struct prop *forbidden[8];
+	unsigned int nforbidden;
+	struct prop *by_prop[FLANG_PROP_PRIORITY + 1];
+	uint64_t chunk;
+	uint32_t depth;
+	struct span chunk_span, depth_span;
+	bool has_socket, has_transform, has_p2p;
+	uint32_t align_reported;	/* offset+1 of the last E0410 span */
+	uint64_t endpoints;		/* bit per device index */
+};
+
 void check_flow(struct flang_ctx *ctx, struct flow_decl *f);
+void check_handler(struct flang_ctx *ctx, struct flow_state *st,
+		   struct handler *hd, struct handler *first);
+void check_preferred(struct flang_ctx *ctx, struct flow_state *st);
+bool value_ok_for(struct flang_ctx *ctx, enum flang_prop prop,
+		  struct value *v, struct pool_decl **pool);
+int prop_index(const char *name);
+struct prop *forbidden_by(struct flang_ctx *ctx, const struct flow_state *st,
+			  const struct pool_decl *pool);
 void check_pool_budgets(struct flang_ctx *ctx);
 
 bool pool_is_p2p(const struct pool_decl *p);
@@ -35,5 +59,6 @@ bool xf_uses_cpu(enum flang_transform xf);
 #define DEFAULT_DEPTH 8u
 #define MAX_DEPTH 4096u
 #define MAX_CHUNK (1ull << 30)
+#define MAX_RETRIES 1000u
 
 #endif /* FLOWLANG_CHECK_H */

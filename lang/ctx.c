@@ -381,7 +381,8 @@ const struct source *ctx_load_include(struct flang_ctx *ctx,
 		snprintf(disp, sizeof(disp), "%.*s%s",
 			 dslash ? (int)(dslash - from->name + 1) : 0,
 			 from->name, name);
-		const char *slash = from->path ? strrchr(from->path, '/') : NULL;
+		const char *slash = from->path ? strrchr(from->path, '/') :
+			NULL;
 
 		if (slash)
 			snprintf(cand, sizeof(cand), "%.*s/%s",

@@ -15,6 +15,20 @@ static void dot_id(struct strbuf *sb, const char *s)
 	sb_json_str(sb, s);	/* DOT's quoted IDs escape like JSON */
 }
 
+static void dot_label(struct strbuf *sb, const char *text, const char *tail)
+{
+	struct strbuf tmp = { 0 };
+
+	sb_puts(&tmp, text);
+	sb_puts(&tmp, tail);
+	if (tmp.failed) {
+		sb->failed = true;
+		return;
+	}
+	dot_id(sb, tmp.buf);
+	free(tmp.buf);
+}
+
 static void node_name(struct strbuf *sb, unsigned int flow,
 		      const struct flang_plan_flow *f, unsigned int i)
 {
@@ -93,9 +107,14 @@ char *flang_plan_dot(const struct flang_ctx *ctx)
 
 			if (s->kind != FLANG_STAGE_TRANSFORM)
 				continue;
-			sb_printf(&sb, "    \"f%u_s%u\" [shape=ellipse, label=\"%s%s\"];\n",
-				  i, k, s->alg ? s->alg : s->xf == FLANG_XF_TEE ?
-				  "tee" : "copy", s->cpu ? "\\n(CPU)" : "");
+			const char *label = s->alg ? s->alg :
+				s->xf == FLANG_XF_TEE ? "tee" : "copy";
+
+			sb_printf(&sb, "    \"f%u_s%u\" [shape=ellipse, label=",
+				  i, k);
+			/* the alg comes from the file: quote it */
+			dot_label(&sb, label, s->cpu ? "\n(CPU)" : "");
+			sb_puts(&sb, "];\n");
 		}
 		sb_puts(&sb, "  }\n");
 		dot_edges(&sb, plan, i, f);

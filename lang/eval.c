@@ -129,7 +129,8 @@ bool value_expect(struct flang_ctx *ctx, struct value *v, enum vtype want,
 	    (want == VT_SIZE || want == VT_RATE || want == VT_DURATION)) {
 		d = diag_error(ctx, "E0307", v->span,
 			       "the bare number %llu is not a %s: %s needs a unit",
-			       (unsigned long long)v->u, vtype_name(want), what);
+			       (unsigned long long)v->u, vtype_name(want),
+			       what);
 		if (want == VT_SIZE)
 			diag_help(d, "write e.g. %lluB, or use KiB, MiB, GiB",
 				  (unsigned long long)v->u);

@@ -144,8 +144,10 @@ static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, "retry %u", a->retries);
 		if (a->backoff_max_ns)
 			sb_printf(sb, " with backoff %s..%s",
-				  fmt(x, sizeof(x), VT_DURATION, a->backoff_min_ns),
-				  fmt(y, sizeof(y), VT_DURATION, a->backoff_max_ns));
+				  fmt(x, sizeof(x), VT_DURATION,
+				      a->backoff_min_ns),
+				  fmt(y, sizeof(y), VT_DURATION,
+				      a->backoff_max_ns));
 		break;
 	case FLANG_ACT_FALLBACK:
 		sb_printf(sb, "fall back to %s=", props[a->prop]);
@@ -177,6 +179,21 @@ static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, " \"%s\"", a->msg);
 }
 
+static void explain_fallback(struct strbuf *sb,
+			     const struct flang_plan *plan,
+			     const struct flang_plan_handler *h,
+			     const struct flang_plan_action *ac)
+{
+	const struct flang_plan_pool *to;
+
+	if (ac->kind != FLANG_ACT_FALLBACK || ac->prop != FLANG_PROP_POOL)
+		return;
+	to = &plan->pools[ac->pool];
+	sb_printf(sb, "      on %s -> pool %s (%s)\n",
+		  flang_event_name(h->event), to->name,
+		  flang_pool_kind_name(to->kind));
+}
+
 static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 			 const struct flang_plan_flow *f)
 {
@@ -189,8 +206,8 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, ", rate %s", fmt(a, sizeof(a), VT_RATE, f->rate));
 	else
 		sb_puts(sb, ", no rate limit");
-	sb_printf(sb, ", bytes %s..%s", fmt(a, sizeof(a), VT_SIZE,
-					    f->range_start),
+	sb_printf(sb, ", bytes %s..%s", f->range_start ?
+		  fmt(a, sizeof(a), VT_SIZE, f->range_start) : "0",
 		  f->range_end == FLANG_RANGE_END ? "end" :
 		  fmt(b, sizeof(b), VT_SIZE, f->range_end));
 	put_where(sb, &f->span);
@@ -246,18 +263,9 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, "    pool %s (%s)\n", plan->pools[s->in_pool].name,
 			  flang_strength_name(s->in_strength));
 		for (j = 0; j < f->nhandlers; j++)
-			for (m = 0; m < f->handlers[j].nactions; m++) {
-				const struct flang_plan_action *ac =
-					&f->handlers[j].actions[m];
-
-				if (ac->kind != FLANG_ACT_FALLBACK ||
-				    ac->prop != FLANG_PROP_POOL)
-					continue;
-				sb_printf(sb, "      on %s -> pool %s (%s)\n",
-					  flang_event_name(f->handlers[j].event),
-					  plan->pools[ac->pool].name,
-					  flang_pool_kind_name(plan->pools[ac->pool].kind));
-			}
+			for (m = 0; m < f->handlers[j].nactions; m++)
+				explain_fallback(sb, plan, &f->handlers[j],
+						 &f->handlers[j].actions[m]);
 		if (s->in_strength == FLANG_REQUIRED)
 			sb_puts(sb, "      required: if the kernel refuses it, the flow fails\n");
 	}

@@ -54,7 +54,7 @@ char *sb_finish(struct strbuf *sb);	/* NULL if any step failed */
 /* ---- sources and spans ---- */
 struct source {
 	const char *name;	/* as shown in diagnostics */
-	const char *path;	/* canonical path for cycle checks; may be NULL */
+	const char *path;	/* canonical, for cycle checks; may be NULL */
 	const char *text;
 	size_t len;
 	struct source *next;

@@ -249,7 +249,8 @@ struct flang_plan_action {
 
 struct flang_plan_handler {
 	enum flang_event event;
-	uint64_t port_mask;	/* io_error/device_removed: bit = port; 0 = any */
+	/* io_error, device_removed: a bit per port index; 0 = any port */
+	uint64_t port_mask;
 	unsigned int nactions;
 	struct flang_plan_action actions[FLANG_MAX_ACTIONS];
 	struct flang_span span;
