@@ -4,7 +4,7 @@
 # A fragment of the top-level non-recursive make: objects come from the
 # top's $(OUT)/%.o rule.
 
-LANG_SRCS := ctx.c diag.c json.c lexer.c units.c parser.c eval.c check.c handlers.c \
+LANG_SRCS := ctx.c diag.c json.c lexer.c units.c parser.c expr.c eval.c check.c handlers.c \
 	     flows.c plan.c explain.c dot.c
 LANG_OBJS := $(addprefix $(OUT)/lang/,$(LANG_SRCS:.c=.o))
 LANG_LIB := $(OUT)/lang/libflowlang.a
