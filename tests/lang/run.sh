@@ -15,6 +15,8 @@
 #                 fuzzer); they must give exit 0 or 1, never a crash.
 # NAME.args       extra arguments (-D, -I), one line, for either kind.
 # coverage        every diagnostic code in lang/*.c has an err/ case.
+# doc             every code is in lang/LANGUAGE.md, whose section 9 is
+#                 what doc-examples.sh makes of the err/ goldens.
 #
 # Every case runs from its own directory, so file names in diagnostics
 # are the short relative ones.  --update rewrites the goldens from the
@@ -146,6 +148,20 @@ done
 bad=0
 [ -s "$tmp/diff" ] && bad=1
 result coverage $bad "$tmp/diff"
+
+# Every code is documented, and the examples in the reference are these.
+: >"$tmp/diff"
+doc=$top/lang/LANGUAGE.md
+for code in $(grep -ohE '"[EW][0-9]{4}"' "$top"/lang/*.c | tr -d '"' |
+	      sort -u); do
+	grep -q "^| $code |" "$doc" || echo "$code missing from the table" \
+		>>"$tmp/diff"
+done
+"$here"/doc-examples.sh >"$tmp/doc"
+sed -n '/^## 9\. /,$p' "$doc" | diff -u - "$tmp/doc" >>"$tmp/diff"
+bad=0
+[ -s "$tmp/diff" ] && bad=1
+result doc $bad "$tmp/diff"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
