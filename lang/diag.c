@@ -162,6 +162,14 @@ void diag_help(struct diag_builder b, const char *fmt, ...)
 	d->help = arena_strdup(&b.ctx->arena, buf);
 }
 
+void diag_redact(struct diag_builder b)
+{
+	struct flang_diag *d = diag_of(b);
+
+	if (d)
+		d->redact = true;
+}
+
 size_t flang_diag_count(const struct flang_ctx *ctx)
 {
 	return ctx->diags.n;
@@ -274,8 +282,13 @@ static void render_snippet(struct strbuf *sb, const struct flang_ctx *ctx,
 	while (end && (under[end - 1] == ' ' || under[end - 1] == '\t'))
 		end--;
 	sb_puts(sb, "    ");
-	for (i = 0; i < len; i++)
-		sb_putc(sb, line[i] == '\r' ? ' ' : line[i]);
+	for (i = 0; i < len; i++) {
+		/* a secret in the file is not repeated into logs */
+		bool secret = d->redact && i + 1 > d->span.col &&
+			      i + 1 < d->span.end_col;
+
+		sb_putc(sb, secret ? '*' : line[i] == '\r' ? ' ' : line[i]);
+	}
 	sb_puts(sb, "\n    ");
 	sb_putn(sb, under, end);
 	sb_putc(sb, '\n');

@@ -115,6 +115,7 @@ bool value_expect(struct flang_ctx *ctx, struct value *v, enum vtype want,
 	if (want == VT_SECRET && v->type == VT_STRING) {
 		d = diag_error(ctx, "E0700", v->span,
 			       "a secret must not be written in the file");
+		diag_redact(d);
 		diag_help(d, "take it from the kernel keyring with keyring(\"description\") or from a descriptor with fd(N)");
 		v->type = VT_NONE;
 		return false;

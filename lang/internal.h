@@ -101,6 +101,7 @@ void diag_note(struct diag_builder b, const struct span *at,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_help(struct diag_builder b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void diag_redact(struct diag_builder b);
 
 /* ---- tokens ---- */
 enum tok_kind {

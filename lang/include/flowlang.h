@@ -58,6 +58,11 @@ struct flang_diag {
 	unsigned int nnotes;
 	struct flang_note notes[FLANG_MAX_NOTES];
 	const char *help;	/* NULL when no fix is known */
+	/*
+	 * The primary span holds a secret written in the file: renderers
+	 * that show source text must mask it (flang_diags_text does).
+	 */
+	bool redact;
 };
 
 struct flang_ctx *flang_ctx_new(void);

@@ -286,6 +286,27 @@ static void test_render(void **state)
 	flang_ctx_free(ctx);
 }
 
+static void test_secret_literal_masked(void **state)
+{
+	static const char text[] = HEAD
+		"flow f { a -> aead(alg=\"gcm(aes)\", key=\"hunter2\") -> b; }\n";
+	struct flang_ctx *ctx = flang_ctx_new();
+	char *out;
+
+	(void)state;
+	assert_int_equal(flang_compile_buffer(ctx, "t", text, strlen(text)), 1);
+	assert_string_equal(flang_diag_get(ctx, 0)->code, "E0700");
+	assert_true(flang_diag_get(ctx, 0)->redact);
+	out = flang_diags_text(ctx);
+	assert_null(strstr(out, "hunter2"));
+	assert_non_null(strstr(out, "key=\"*******\""));
+	free(out);
+	out = flang_diags_json(ctx);
+	assert_null(strstr(out, "hunter2"));
+	free(out);
+	flang_ctx_free(ctx);
+}
+
 static void test_secret_never_rendered(void **state)
 {
 	static const char text[] = HEAD
@@ -314,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_define_overrides),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_secret_literal_masked),
 		cmocka_unit_test(test_secret_never_rendered),
 	};
 
