@@ -287,7 +287,14 @@ static void render_snippet(struct strbuf *sb, const struct flang_ctx *ctx,
 		bool secret = d->redact && i + 1 > d->span.col &&
 			      i + 1 < d->span.end_col;
 
-		sb_putc(sb, secret ? '*' : line[i] == '\r' ? ' ' : line[i]);
+		unsigned char c = (unsigned char)line[i];
+
+		/* control bytes would garble the terminal or the golden */
+		if (secret)
+			c = '*';
+		else if (c < 0x20 && c != '\t')
+			c = '?';
+		sb_putc(sb, (char)c);
 	}
 	sb_puts(sb, "\n    ");
 	sb_putn(sb, under, end);

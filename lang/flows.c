@@ -365,8 +365,10 @@ static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
 			   a);
 		if (a[0])
 			e->dev = resolve_device(ctx, a[0]->val, "write()");
-		if (v[1].type == VT_SIZE)
+		if (v[1].type == VT_SIZE) {
 			e->offset = v[1].u;
+			e->offset_span = a[1]->span;
+		}
 	}
 	(void)pos;
 	if (!e->dev)
@@ -478,32 +480,37 @@ static uint64_t device_align(const struct device_decl *d)
 static void check_align(struct flang_ctx *ctx, struct flow_state *st,
 			const struct elem *e, const struct hop *h)
 {
-	uint64_t align;
+	bool bad_chunk, bad_offset;
 	struct diag_builder d;
 	const struct span *at;
+	uint64_t align, what;
 
 	if (!e->dev || !h->chunk)
 		return;
 	align = device_align(e->dev);
-	if (h->chunk % align == 0 && e->offset % align == 0)
+	bad_chunk = h->chunk % align;
+	bad_offset = e->offset % align;
+	if (!bad_chunk && !bad_offset)
 		return;
-	at = h->chunk_span.src ? &h->chunk_span : &e->span;
+	what = bad_chunk ? h->chunk : e->offset;
+	if (bad_chunk)
+		at = h->chunk_span.src ? &h->chunk_span : &e->span;
+	else
+		at = &e->offset_span;
 	/* one chunk= too small for both ends is one mistake */
 	if (st->align_reported == at->off + 1)
 		return;
 	st->align_reported = at->off + 1;
 	d = diag_error(ctx, "E0410", *at,
 		       "%s of %llu bytes is not a multiple of %llu, the %s granularity of %s device '%s'",
-		       h->chunk % align ? "chunk" : "offset",
-		       (unsigned long long)(h->chunk % align ? h->chunk :
-					    e->offset),
-		       (unsigned long long)align,
+		       bad_chunk ? "chunk" : "offset",
+		       (unsigned long long)what, (unsigned long long)align,
 		       align == 4096 ? "page" : "block", e->dev->kind_name,
 		       e->dev->name);
 	diag_note(d, &e->dev->span, "'%s' declared here", e->dev->name);
 	diag_help(d, "use a multiple of %llu, e.g. %llu",
 		  (unsigned long long)align,
-		  (unsigned long long)((h->chunk / align + 1) * align));
+		  (unsigned long long)((what / align + 1) * align));
 }
 
 static void check_pool_fit(struct flang_ctx *ctx, const struct hop *h)

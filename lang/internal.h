@@ -262,6 +262,7 @@ struct elem {
 	struct device_decl *dev;
 	enum flang_transform xf;
 	uint64_t offset;
+	struct span offset_span;
 	const char *alg;
 	struct flang_secret key;
 	struct span key_span;
