@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "flowlang.h"
 
@@ -25,8 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ctx)
 		return 0;
-	/* a param override, so -D parsing is fuzzed as well */
-	flang_ctx_set_param(ctx, "depth=4");
+	/*
+	 * Exercise -D too, but only where the program declares the param:
+	 * an override of an undeclared param is an error, and with errors
+	 * there is no plan for explain and dot to render.
+	 */
+	if (memmem(data, size, "param depth", 11))
+		flang_ctx_set_param(ctx, "depth=4");
 	if (flang_compile_buffer(ctx, "fuzz.flow", (const char *)data,
 				 size) >= 0) {
 		free(flang_diags_text(ctx));
@@ -48,7 +54,12 @@ int main(int argc, char **argv)
 		char *buf;
 		long len;
 
-		if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0) {
+		if (!f || fseek(f, 0, SEEK_END)) {
+			perror(argv[i]);
+			return 2;
+		}
+		len = ftell(f);
+		if (len < 0) {
 			perror(argv[i]);
 			return 2;
 		}

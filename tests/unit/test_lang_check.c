@@ -18,6 +18,8 @@
 
 #include "flowlang.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define HEAD "flowlang 1;\n" \
 	"device a = nvme(path=\"/dev/nvme0n1\");\n" \
 	"device b = nvme(path=\"/dev/nvme1n1\");\n"
@@ -105,7 +107,7 @@ static void test_rules(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rules); i++) {
 		struct flang_ctx *ctx = flang_ctx_new();
 		const struct flang_diag *d;
 		char text[2048];

@@ -149,14 +149,14 @@ static void test_deep_nesting_is_refused(void **state)
 
 	(void)state;
 	assert_non_null(text);
-	strcpy(text, "flowlang 1;\nassert ");
+	snprintf(text, n * 2 + 64, "flowlang 1;\nassert ");
 	for (i = 0; i < n; i++)
 		strcat(text, "(");
 	strcat(text, "1");
 	ctx = compile(text, 1);
 	assert_string_equal(flang_diag_get(ctx, 0)->code, "E0100");
 	flang_ctx_free(ctx);
-	strcpy(text, "flowlang 1;\nassert ");
+	snprintf(text, n * 2 + 64, "flowlang 1;\nassert ");
 	for (i = 0; i < n; i++)
 		strcat(text, "!");
 	strcat(text, "true;");
@@ -173,7 +173,7 @@ static void test_many_errors_are_capped(void **state)
 	char *out;
 
 	(void)state;
-	strcpy(text, "flowlang 1;\n");
+	snprintf(text, n * 3 + 16, "flowlang 1;\n");
 	for (i = 0; i < n; i++)
 		strcat(text, "@;\n");
 	assert_int_equal(flang_compile_buffer(ctx, "t", text, strlen(text)), 1);
