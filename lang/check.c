@@ -376,6 +376,20 @@ struct device_decl *resolve_device(struct flang_ctx *ctx,
 	}
 	b = diag_error(ctx, "E0200", e->span, "undeclared device '%s'",
 		       e->name);
+	{
+		const char *names[FLANG_MAX_PORTS];
+		const char *near;
+		size_t n = 0;
+
+		for (d = ctx->prog.devices; d && n < ARRAY_SIZE(names);
+		     d = d->next)
+			names[n++] = d->name;
+		near = closest_word(e->name, names, n);
+		if (near) {
+			diag_help(b, "did you mean '%s'?", near);
+			return NULL;
+		}
+	}
 	diag_help(b, "declare it: device %s = nvme(path=\"...\");", e->name);
 	return NULL;
 }

@@ -37,6 +37,7 @@ struct flow_state {
 	struct span chunk_span, depth_span;
 	bool has_socket, has_transform, has_p2p;
 	uint32_t align_reported;	/* offset+1 of the last E0410 span */
+	struct span rate_span;		/* where [rate=] was set */
 	uint64_t endpoints;		/* bit per device index */
 };
 

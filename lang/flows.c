@@ -200,8 +200,10 @@ static void check_settings(struct flang_ctx *ctx, struct flow_state *st)
 	match_args(ctx, what, f->name_span, f->settings, spec, 3, v, a);
 	if (a[0])
 		resolve_priority(ctx, &v[0], &f->priority);
-	if (a[1] && value_ok_for(ctx, FLANG_PROP_RATE, &v[1], NULL))
+	if (a[1] && value_ok_for(ctx, FLANG_PROP_RATE, &v[1], NULL)) {
 		f->rate = v[1].u;
+		st->rate_span = a[1]->span;
+	}
 	if (a[2] && v[2].type != VT_NONE) {
 		if (v[2].type != VT_RANGE || v[2].elem != VT_SIZE) {
 			diag_help(diag_error(ctx, "E0300", v[2].span,
@@ -280,9 +282,8 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 			if (f->rate)
 				diag_note(diag_error(ctx, "E0201", pr->span,
 						     "rate is set twice"),
-					  &f->name_span,
-					  "also set in the settings of flow '%s'",
-					  f->name);
+					  &st->rate_span,
+					  "previously set here");
 			f->rate = v.u;
 			break;
 		case FLANG_PROP_PRIORITY:
