@@ -9,6 +9,7 @@
  *     note: 'stage' declared here: clone.flow:6:6
  *     help: use depth=16, ...
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,32 @@ void diag_redact(struct diag_builder b)
 
 	if (d)
 		d->redact = true;
+}
+
+int flang_diag_add(struct flang_ctx *ctx, enum flang_severity sev,
+		   const char *code, const struct flang_span *at,
+		   const char *msg, const char *help)
+{
+	struct span none = { 0 };
+	struct diag_builder b;
+	struct flang_diag *d;
+	char *c;
+
+	c = arena_strdup(&ctx->arena, code);
+	if (!c)
+		return -ENOMEM;
+	if (sev == FLANG_SEV_ERROR)
+		b = diag_error(ctx, c, none, "%s", msg);
+	else
+		b = diag_warn(ctx, c, none, "%s", msg);
+	d = diag_of(b);
+	if (!d)
+		return ctx->arena.failed ? -ENOMEM : -E2BIG;
+	/* the span's file points into this context's sources already */
+	d->span = *at;
+	if (help)
+		diag_help(b, "%s", help);
+	return ctx->arena.failed ? -ENOMEM : 0;
 }
 
 size_t flang_diag_count(const struct flang_ctx *ctx)

@@ -94,6 +94,18 @@ const struct flang_diag *flang_diag_get(const struct flang_ctx *ctx,
 unsigned int flang_error_count(const struct flang_ctx *ctx);
 unsigned int flang_warning_count(const struct flang_ctx *ctx);
 
+/*
+ * Add a diagnostic at a span taken from the plan: how the layer that
+ * applies a plan reports the kernel refusing item N at the file:line:col
+ * that produced it, rendered like any other diagnostic.  @code is the
+ * caller's (e.g. "K0095" for EOPNOTSUPP); it and @msg are copied.
+ * Returns 0, or -ENOMEM, or -E2BIG when the list is full.  Like any
+ * error, one added here makes flang_plan_get() return NULL afterwards.
+ */
+int flang_diag_add(struct flang_ctx *ctx, enum flang_severity sev,
+		   const char *code, const struct flang_span *at,
+		   const char *msg, const char *help);
+
 /* Rendered diagnostics, malloc'd, NULL on ENOMEM.  Free with free(). */
 char *flang_diags_text(const struct flang_ctx *ctx);
 char *flang_diags_json(const struct flang_ctx *ctx);

@@ -211,6 +211,28 @@ static void test_explain_and_dot(void **state)
 	flang_ctx_free(ctx);
 }
 
+/* A kernel refusal of a plan item, reported at the item's source. */
+static void test_refusal_maps_to_source(void **state)
+{
+	struct flang_ctx *ctx = compile_ok(brief);
+	const struct flang_plan *p = flang_plan_get(ctx);
+	struct flang_span at = p->flows[0].stages[1].span;
+	char *out;
+
+	(void)state;
+	assert_int_equal(flang_diag_add(ctx, FLANG_SEV_ERROR, "K0095", &at,
+					"the kernel refused this stage: no P2P path between a and b",
+					"mark 'pool = stage preferred'"), 0);
+	assert_int_equal(flang_error_count(ctx), 1);
+	out = flang_diags_text(ctx);
+	assert_non_null(strstr(out, "p.flow:11:64: error[K0095]: the kernel refused"));
+	assert_non_null(strstr(out, "write(b, offset=0);\n"));
+	assert_non_null(strstr(out, "^~~~~~~~~~~~~~~~~~"));
+	assert_non_null(strstr(out, "  help: mark"));
+	free(out);
+	flang_ctx_free(ctx);
+}
+
 static void test_no_plan_after_errors(void **state)
 {
 	static const char text[] = "flowlang 1;\nflow f { a -> b; }\n";
@@ -233,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_handlers),
 		cmocka_unit_test(test_host_inserted),
 		cmocka_unit_test(test_explain_and_dot),
+		cmocka_unit_test(test_refusal_maps_to_source),
 		cmocka_unit_test(test_no_plan_after_errors),
 	};
 
