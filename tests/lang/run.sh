@@ -163,5 +163,8 @@ bad=0
 [ -s "$tmp/diff" ] && bad=1
 result doc $bad "$tmp/diff"
 
+# tests/run-all.sh totals "NAME: N passed, N failed" lines; the last line
+# is the bare form.
+echo "lang: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
