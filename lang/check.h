@@ -48,7 +48,7 @@ void check_preferred(struct flang_ctx *ctx, struct flow_state *st);
 bool value_ok_for(struct flang_ctx *ctx, enum flang_prop prop,
 		  struct value *v, struct pool_decl **pool);
 int prop_index(const char *name);
-struct prop *forbidden_by(struct flang_ctx *ctx, const struct flow_state *st,
+struct prop *forbidden_by(const struct flow_state *st,
 			  const struct pool_decl *pool);
 void check_pool_budgets(struct flang_ctx *ctx);
 

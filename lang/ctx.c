@@ -470,7 +470,7 @@ int flang_compile_buffer(struct flang_ctx *ctx, const char *name,
 	if (!src)
 		return -ENOMEM;
 	ctx->include_stack[ctx->include_depth++] = src;
-	parse_source(ctx, src, true);
+	parse_source(ctx, src);
 	ctx->include_depth = 0;
 	return finish_compile(ctx);
 }
@@ -485,7 +485,7 @@ int flang_compile_file(struct flang_ctx *ctx, const char *path)
 	if (!src)
 		return err;
 	ctx->include_stack[ctx->include_depth++] = src;
-	parse_source(ctx, src, true);
+	parse_source(ctx, src);
 	ctx->include_depth = 0;
 	return finish_compile(ctx);
 }

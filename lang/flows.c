@@ -294,7 +294,7 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 }
 
 /* The forbidding property for @pool (NULL = host), if any. */
-struct prop *forbidden_by(struct flang_ctx *ctx, const struct flow_state *st,
+struct prop *forbidden_by(const struct flow_state *st,
 			  const struct pool_decl *pool)
 {
 	unsigned int i;
@@ -306,7 +306,6 @@ struct prop *forbidden_by(struct flang_ctx *ctx, const struct flow_state *st,
 		if (pool ? !strcmp(name, pool->name) : !strcmp(name, "host"))
 			return pr;
 	}
-	(void)ctx;
 	return NULL;
 }
 
@@ -323,7 +322,7 @@ static int transform_index(const char *name)
 enum position { POS_SOURCE, POS_MIDDLE, POS_SINK };
 
 static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
-			     struct elem *e, enum position pos)
+			     struct elem *e)
 {
 	static const struct arg_spec read_spec[] = {
 		{ "device", VT_NONE, true, true, "a", true },
@@ -371,7 +370,6 @@ static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
 			e->offset_span = a[1]->span;
 		}
 	}
-	(void)pos;
 	if (!e->dev)
 		return;
 	if (e->dev->kind == FLANG_PORT_SOCKET)
@@ -459,7 +457,7 @@ static void resolve_elem(struct flang_ctx *ctx, struct flow_state *st,
 		diag_help(d, "read() is a source and write() a sink");
 		return;
 	}
-	resolve_endpoint(ctx, st, e, pos);
+	resolve_endpoint(ctx, st, e);
 }
 
 static uint64_t device_align(const struct device_decl *d)
@@ -614,7 +612,7 @@ static void check_cpu_buffer(struct flang_ctx *ctx, struct flow_state *st,
 			     const struct elem *xf, struct hop *h,
 			     const char *dir)
 {
-	struct prop *host_forbidden = forbidden_by(ctx, st, NULL);
+	struct prop *host_forbidden = forbidden_by(st, NULL);
 	struct diag_builder d;
 
 	if (!pool_is_p2p(h->pool))
@@ -667,7 +665,7 @@ static void check_chain(struct flang_ctx *ctx, struct flow_state *st,
 				     h->next ? POS_MIDDLE : POS_SINK);
 		if (pool_is_p2p(h->pool))
 			st->has_p2p = true;
-		fb = forbidden_by(ctx, st, h->pool);
+		fb = forbidden_by(st, h->pool);
 		if (fb && h->pool_span.src) {
 			struct diag_builder d;
 

@@ -115,7 +115,7 @@ static void check_actions(struct flang_ctx *ctx, struct flow_state *st,
 			if (a->fprop == FLANG_PROP_POOL) {
 				struct prop *fb;
 
-				fb = forbidden_by(ctx, st, a->pool);
+				fb = forbidden_by(st, a->pool);
 
 				if (fb) {
 					d = diag_error(ctx, "E0507", v.span,
@@ -233,7 +233,7 @@ static bool has_fallback(const struct flow_state *st, enum flang_prop prop,
 				continue;
 			if (prop == FLANG_PROP_POOL &&
 			    (a->pool == pool ||
-			     forbidden_by(NULL, st, a->pool)))
+			     forbidden_by(st, a->pool)))
 				continue;
 			if (prop == FLANG_PROP_POOL && a->pool &&
 			    !a->pool->ok)

@@ -390,8 +390,7 @@ struct source *ctx_add_source(struct flang_ctx *ctx, const char *name,
 			      const char *path, const char *text, size_t len);
 
 /* parser.c */
-void parse_source(struct flang_ctx *ctx, const struct source *src,
-		  bool top_level);
+void parse_source(struct flang_ctx *ctx, const struct source *src);
 struct expr *parse_standalone_expr(struct flang_ctx *ctx,
 				   const struct source *src);
 

@@ -153,7 +153,7 @@ static void parse_include(struct parser *p)
 	if (!src || already)
 		return;
 	p->ctx->include_stack[p->ctx->include_depth++] = src;
-	parse_source(p->ctx, src, false);
+	parse_source(p->ctx, src);
 	p->ctx->include_depth--;
 }
 
@@ -625,8 +625,7 @@ static void init_program(struct program *prog)
 	prog->asserts_tail = &prog->asserts;
 }
 
-void parse_source(struct flang_ctx *ctx, const struct source *src,
-		  bool top_level)
+void parse_source(struct flang_ctx *ctx, const struct source *src)
 {
 	struct parser p = { .ctx = ctx };
 
@@ -675,5 +674,4 @@ void parse_source(struct flang_ctx *ctx, const struct source *src,
 		if (p.panic)
 			sync_stmt(&p);
 	}
-	(void)top_level;
 }
