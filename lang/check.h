@@ -38,6 +38,7 @@ struct flow_state {
 	bool has_socket, has_transform, has_p2p;
 	uint32_t align_reported;	/* offset+1 of the last E0410 span */
 	struct span rate_span;		/* where [rate=] was set */
+	struct span range_span;		/* where the range was set */
 	uint64_t endpoints;		/* bit per device index */
 };
 

@@ -249,7 +249,7 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		}
 		sb_putc(sb, '\n');
 	}
-	sb_puts(sb, "  fallback tree:\n");
+	sb_puts(sb, "  fallback tree (pools):\n");
 	k = 0;
 	for (i = 0; i < f->nstages; i++) {
 		const struct flang_plan_stage *s = &f->stages[i];

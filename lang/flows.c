@@ -212,6 +212,7 @@ static void check_settings(struct flang_ctx *ctx, struct flow_state *st)
 		} else {
 			f->range_start = v[2].u;
 			f->range_end = v[2].u2;
+			st->range_span = a[2]->span;
 		}
 	}
 }
@@ -348,16 +349,15 @@ static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
 			if (v[1].type != VT_RANGE || v[1].elem != VT_SIZE) {
 				diag_error(ctx, "E0300", v[1].span,
 					   "range expects sizes START..END");
-			} else if (st->f->range_start ||
-				   st->f->range_end != FLANG_RANGE_END) {
+			} else if (st->range_span.src) {
 				diag_note(diag_error(ctx, "E0201", a[1]->span,
-						     "the range is set twice"),
-					  &st->f->name_span,
-					  "also set in the settings of flow '%s'",
-					  st->f->name);
+						     "the range of flow '%s' is set twice",
+						     st->f->name),
+					  &st->range_span, "previously set here");
 			} else {
 				st->f->range_start = v[1].u;
 				st->f->range_end = v[1].u2;
+				st->range_span = a[1]->span;
 			}
 		}
 	} else {
