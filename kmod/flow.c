@@ -20,7 +20,8 @@ module_param_named(pool_max_per_fd_mb, fsw_pool_max_per_fd_mb, uint, 0644);
 MODULE_PARM_DESC(pool_max_per_fd_mb,
 		 "Host pool memory of the flows of one file descriptor, MiB");
 
-static atomic64_t fsw_pool_bytes = ATOMIC64_INIT(0);
+atomic64_t fsw_pool_bytes = ATOMIC64_INIT(0);
+atomic_t fsw_nr_flows = ATOMIC_INIT(0);
 
 static bool fsw_state_final(u32 state)
 {
@@ -240,6 +241,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	flow->src->users++;
 	for (i = 0; i < flow->nr_sinks; i++)
 		flow->sinks[i]->users++;
+	atomic_inc(&fsw_nr_flows);
 	cmd->out_flow_id = flow->obj.id;
 	cmd->out_length = flow->length;
 	return 0;
@@ -267,6 +269,7 @@ void fsw_flow_destroy(struct fsw_ctx *ctx, struct fsw_flow *flow)
 	for (i = 0; i < flow->nr_sinks; i++)
 		flow->sinks[i]->users--;
 	fsw_pool_unreserve(ctx, flow->pool_bytes);
+	atomic_dec(&fsw_nr_flows);
 	fsw_flow_put(flow);
 }
 

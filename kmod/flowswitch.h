@@ -212,6 +212,9 @@ int fsw_cmd_flow_create(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_query(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd);
+extern atomic64_t fsw_pool_bytes;
+extern atomic_t fsw_nr_flows;
+extern atomic_t fsw_nr_files;
 extern unsigned int fsw_pool_max_mb;
 extern unsigned int fsw_pool_max_per_fd_mb;
 

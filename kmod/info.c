@@ -44,5 +44,8 @@ int fsw_cmd_info(struct fsw_ucmd *ucmd)
 	cmd->abi_minor = FLOWSWITCH_ABI_MINOR;
 	cmd->features = fsw_features();
 	cmd->p2pmem_providers = fsw_p2pmem_providers();
+	cmd->host_pool_bytes = atomic64_read(&fsw_pool_bytes);
+	cmd->nr_flows = atomic_read(&fsw_nr_flows);
+	cmd->nr_files = atomic_read(&fsw_nr_files);
 	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -11,6 +11,8 @@
 
 #include "flowswitch.h"
 
+atomic_t fsw_nr_files = ATOMIC_INIT(0);
+
 struct fsw_ctx *fsw_ctx_alloc(void)
 {
 	struct fsw_ctx *ctx;
@@ -24,6 +26,7 @@ struct fsw_ctx *fsw_ctx_alloc(void)
 	spin_lock_init(&ctx->ev_lock);
 	INIT_KFIFO(ctx->events);
 	init_waitqueue_head(&ctx->ev_wait);
+	atomic_inc(&fsw_nr_files);
 	return ctx;
 }
 
@@ -54,6 +57,7 @@ void fsw_ctx_free(struct fsw_ctx *ctx)
 	xa_destroy(&ctx->objs);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
+	atomic_dec(&fsw_nr_files);
 }
 
 int fsw_obj_insert(struct fsw_ctx *ctx, struct fsw_obj *obj)

@@ -222,9 +222,13 @@ void fsw_info_print(FILE *out, const struct flowswitch_info *info, bool json)
 		fprintf(out,
 			"{\"abi\":{\"major\":%" PRIu32 ",\"minor\":%" PRIu32
 			"},\"features\":\"%s\",\"p2pdma\":%s,"
-			"\"p2pmem_providers\":%" PRIu32 "}\n",
+			"\"p2pmem_providers\":%" PRIu32 ",\"flows\":%" PRIu32
+			",\"files\":%" PRIu32 ",\"host_pool_bytes\":%" PRIu64
+			"}\n",
 			info->abi_major, info->abi_minor, feat,
-			p2p ? "true" : "false", info->p2pmem_providers);
+			p2p ? "true" : "false", info->p2pmem_providers,
+			info->nr_flows, info->nr_files,
+			(uint64_t)info->host_pool_bytes);
 		return;
 	}
 	fprintf(out, "flowswitch ABI %" PRIu32 ".%" PRIu32 "\n",
@@ -235,6 +239,10 @@ void fsw_info_print(FILE *out, const struct flowswitch_info *info, bool json)
 		      "no (kernel built without CONFIG_PCI_P2PDMA: host pools only)");
 	fprintf(out, "  p2pmem providers: %" PRIu32 "\n",
 		info->p2pmem_providers);
+	fprintf(out, "  flows:            %" PRIu32 " on %" PRIu32
+		" open file(s), host pools %" PRIu64 " bytes\n",
+		info->nr_flows, info->nr_files,
+		(uint64_t)info->host_pool_bytes);
 }
 
 const char *fsw_open_hint(int err)

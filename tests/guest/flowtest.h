@@ -53,53 +53,96 @@ static inline const char *nvme_by_serial(const char *serial)
 	return res;
 }
 
-/* The byte at source position @pos of pattern @seed. */
-static inline uint8_t pattern_byte(uint64_t seed, uint64_t pos)
+/* The 8 bytes at source positions [8 * @word, 8 * @word + 8). */
+static inline uint64_t pattern_word(uint64_t seed, uint64_t word)
 {
-	uint64_t x = (pos >> 3) * 0x9e3779b97f4a7c15ULL ^ seed;
+	uint64_t x = word * 0x9e3779b97f4a7c15ULL ^ seed;
 
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 29;
-	return x >> ((pos & 7) * 8);
+	return x;
+}
+
+/* The byte at source position @pos of pattern @seed. */
+static inline uint8_t pattern_byte(uint64_t seed, uint64_t pos)
+{
+	return pattern_word(seed, pos >> 3) >> ((pos & 7) * 8);
+}
+
+/* @n bytes of pattern @seed from position @pos; a word at a time. */
+static inline void pattern_fill(uint8_t *buf, uint64_t pos, size_t n,
+				uint64_t seed)
+{
+	size_t i = 0;
+
+	for (; i < n && ((pos + i) & 7); i++)
+		buf[i] = pattern_byte(seed, pos + i);
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w = pattern_word(seed, (pos + i) >> 3);
+
+		memcpy(buf + i, &w, 8);	/* little endian, as pattern_byte */
+	}
+	for (; i < n; i++)
+		buf[i] = pattern_byte(seed, pos + i);
 }
 
 #define IO_BUF (1 << 20)
+static uint8_t io_buf[IO_BUF] __attribute__((aligned(4096)));
+static uint8_t want_buf[IO_BUF];
+
+/*
+ * Direct I/O for aligned ranges of block devices: the page cache is slow
+ * on the sanitizer kernel and would hide what the device holds.
+ */
+static inline int direct_on(int fd, uint64_t off, uint64_t len)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || (off | len) & 4095)
+		return fl;
+	if (fcntl(fd, F_SETFL, fl | O_DIRECT))
+		fcntl(fd, F_SETFL, fl);
+	return fl;
+}
 
 /* Write pattern @seed for positions [@pos, @pos + @len) at @off of @fd. */
 static inline int pattern_write(int fd, uint64_t off, uint64_t pos,
 				uint64_t len, uint64_t seed)
 {
-	static uint8_t buf[IO_BUF];
+	int fl = direct_on(fd, off, len), ret;
 
 	while (len) {
-		size_t n = len < IO_BUF ? len : IO_BUF, i;
+		size_t n = len < IO_BUF ? len : IO_BUF;
 
-		for (i = 0; i < n; i++)
-			buf[i] = pattern_byte(seed, pos + i);
-		if (pwrite(fd, buf, n, off) != (ssize_t)n)
+		pattern_fill(io_buf, pos, n, seed);
+		if (pwrite(fd, io_buf, n, off) != (ssize_t)n)
 			return -1;
 		off += n;
 		pos += n;
 		len -= n;
 	}
-	return fsync(fd);
+	ret = fsync(fd);
+	fcntl(fd, F_SETFL, fl);
+	return ret;
 }
 
 static inline int fill_byte(int fd, uint64_t off, uint64_t len, uint8_t b)
 {
-	static uint8_t buf[IO_BUF];
+	int fl = direct_on(fd, off, len), ret;
 
-	memset(buf, b, sizeof(buf));
+	memset(io_buf, b, sizeof(io_buf));
 	while (len) {
 		size_t n = len < IO_BUF ? len : IO_BUF;
 
-		if (pwrite(fd, buf, n, off) != (ssize_t)n)
+		if (pwrite(fd, io_buf, n, off) != (ssize_t)n)
 			return -1;
 		off += n;
 		len -= n;
 	}
-	return fsync(fd);
+	ret = fsync(fd);
+	fcntl(fd, F_SETFL, fl);
+	return ret;
 }
 
 /*
@@ -111,28 +154,34 @@ static inline int fill_byte(int fd, uint64_t off, uint64_t len, uint8_t b)
 static inline int64_t pattern_check(int fd, uint64_t off, uint64_t pos,
 				    uint64_t len, uint64_t seed)
 {
-	static uint8_t buf[IO_BUF];
+	int fl = direct_on(fd, off, len);
+	int64_t bad = -1;
 
 	ioctl(fd, BLKFLSBUF, 0);
-	while (len) {
+	while (len && bad < 0) {
 		size_t n = len < IO_BUF ? len : IO_BUF, i;
 
-		if (pread(fd, buf, n, off) != (ssize_t)n)
-			return off;
-		for (i = 0; i < n; i++) {
-			uint8_t want = pos == UINT64_MAX ?
-					       (uint8_t)seed :
-					       pattern_byte(seed, pos + i);
-
-			if (buf[i] != want)
-				return off + i;
+		if (pread(fd, io_buf, n, off) != (ssize_t)n) {
+			bad = off;
+			break;
 		}
+		if (pos == UINT64_MAX)
+			memset(want_buf, (uint8_t)seed, n);
+		else
+			pattern_fill(want_buf, pos, n, seed);
+		if (memcmp(io_buf, want_buf, n))
+			for (i = 0; i < n; i++)
+				if (io_buf[i] != want_buf[i]) {
+					bad = off + i;
+					break;
+				}
 		off += n;
 		if (pos != UINT64_MAX)
 			pos += n;
 		len -= n;
 	}
-	return -1;
+	fcntl(fd, F_SETFL, fl);
+	return bad;
 }
 
 /* A port on a fresh descriptor of @path; -errno on failure. */

@@ -9,9 +9,14 @@
 #define FSW_GUEST_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef offsetofend
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+#endif
 
 #define T_PASS 0
 #define T_FAIL 1

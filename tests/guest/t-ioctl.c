@@ -5,6 +5,7 @@
  * unknown numbers, bad pointers.  A refused call writes nothing back, and
  * the file stays usable afterwards.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -45,8 +46,20 @@ int main(void)
 	/* Sizes. */
 	memset(&info, 0, sizeof(info));
 	refused(fd, FLOWSWITCH_IOC_INFO, &info, sizeof(info), EINVAL);
-	info.size = sizeof(info) - 1;
+	info.size = offsetofend(struct flowswitch_info, __reserved) - 1;
 	refused(fd, FLOWSWITCH_IOC_INFO, &info, sizeof(info), EINVAL);
+
+	/* A caller built against ABI 1.0 gets its 24 bytes and no more. */
+	memset(&info, 0xee, sizeof(info));
+	info.size = offsetofend(struct flowswitch_info, __reserved);
+	info.flags = 0;
+	info.__reserved = 0;
+	CHECK(ioctl(fd, FLOWSWITCH_IOC_INFO, &info) == 0, "1.0 caller: %s",
+	      strerror(errno));
+	CHECK(info.abi_major == FLOWSWITCH_ABI_MAJOR, "1.0 caller's abi");
+	CHECK(info.host_pool_bytes == 0xeeeeeeeeeeeeeeeeULL &&
+		      info.nr_files == 0xeeeeeeee,
+	      "wrote past the 1.0 struct");
 	memset(&big, 0, sizeof(big));
 	big.info.size = sizeof(big);
 	big.tail[1] = 1;
@@ -104,6 +117,7 @@ int main(void)
 	CHECK(fsw_info(fd, &info) == 0, "INFO after refusals");
 	CHECK(info.abi_major == FLOWSWITCH_ABI_MAJOR, "abi %u",
 	      info.abi_major);
+	CHECK(info.nr_files >= 1, "nr_files %u", info.nr_files);
 
 	munmap(map, 2 * PAGE);
 	close(fd);

@@ -74,13 +74,17 @@ static void test_info_print(void **state)
 		.abi_minor = 3,
 		.features = FLOWSWITCH_FEATURE_P2PDMA,
 		.p2pmem_providers = 2,
+		.host_pool_bytes = 4 << 20,
+		.nr_flows = 3,
+		.nr_files = 1,
 	};
 	char *s;
 
 	s = print_info(&info, true);
 	assert_string_equal(s, "{\"abi\":{\"major\":1,\"minor\":3},"
 			       "\"features\":\"p2pdma\",\"p2pdma\":true,"
-			       "\"p2pmem_providers\":2}\n");
+			       "\"p2pmem_providers\":2,\"flows\":3,"
+			       "\"files\":1,\"host_pool_bytes\":4194304}\n");
 	free(s);
 
 	info.features = 0;

@@ -12,6 +12,9 @@
 # port.  Any sanitizer or warning line in the guest's kernel log fails the
 # run.  Logs stay in $BUILD/vm/FLAVOR/ (console.log, verdict.log, dmesg.txt).
 #
+# FSW_TESTS=GLOB limits the guest tests to those matching (while
+# developing; make check runs them all).
+#
 # --show boots the stock-kernel guest quietly and prints what the module
 # reports; it is `make run`.
 #
@@ -33,7 +36,9 @@ fi
 declare -A expect_p2pdma=([stock]=0 [debug]=1)
 # Published p2pmem providers: the two NVMe CMBs, on a P2PDMA kernel only.
 declare -A expect_providers=([stock]=0 [debug]=2)
-declare -A guest_timeout=([stock]=180 [debug]=420)
+# The sanitizer kernel runs the same tests about ten times slower.
+declare -A guest_timeout=([stock]=300 [debug]=1200)
+declare -A test_timeout=([stock]=120 [debug]=600)
 
 # Lines that fail a run wherever they appear in the guest's kernel log
 # (tests/vm/selftest.sh proves the list catches real reports).
@@ -62,15 +67,17 @@ run_flavor() {
 	make -s -C "$top" BUILD="$B" guest >/dev/null
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
 		"$B/default/flowctl" -- $(find "$B/default/tests/guest" -maxdepth 1 \
-		-type f -name 't-*' ! -name '*.[od]' | sort)
+		-type f -name "${FSW_TESTS:-t-*}" ! -name '*.[od]' | sort)
 
 	truncate -s 512M "$out/A.img" "$out/B.img"
+	truncate -s 64M "$out/C.img"
 	shm=/dev/shm/flowswitch-ivshmem-$$-$flavor
 	truncate -s 1M "$shm"
 
 	local append="console=ttyS0 panic=-1 fsw.mode=$mode"
 	append+=" fsw.p2pdma=${expect_p2pdma[$flavor]}"
 	append+=" fsw.providers=${expect_providers[$flavor]}"
+	append+=" fsw.test_timeout=${test_timeout[$flavor]}"
 	local console=(-serial "file:$out/console.log")
 	if [ $mode = show ]; then
 		append+=" quiet"
@@ -94,9 +101,12 @@ run_flavor() {
 		-device nvme,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16 \
 		-drive if=none,id=dB,file="$out/B.img",format=raw \
 		-device nvme,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16 \
+		-drive if=none,id=dC,driver=raw,file.driver=blkdebug,file.config="$here/blkdebug.conf",file.image.driver=file,file.image.filename="$out/C.img" \
+		-device nvme,serial=fswC,drive=dC \
 		-object memory-backend-file,id=shm0,size=1M,share=on,mem-path="$shm" \
 		-device ivshmem-plain,memdev=shm0,bus=dn3 \
-		-qmp "unix:$out/qmp.sock,server=on,wait=off" || rc=$?
+		-qmp "unix:$out/qmp.sock,server=on,wait=off" \
+		2>"$out/qemu.log" || rc=$?
 	rm -f "$shm"
 	echo "$(( $(date +%s) - t0 ))" >"$out/seconds"
 
@@ -122,7 +132,9 @@ run_flavor() {
 	done < <(grep '^hostcmp ' "$out/verdict.log")
 
 	if ! grep -qx done "$out/verdict.log"; then
-		note "$flavor: guest did not finish (qemu exit $rc after $(cat "$out/seconds") s); console tail:"
+		note "$flavor: guest did not finish (qemu exit $rc after $(cat "$out/seconds") s); qemu said:"
+		tail -n 5 "$out/qemu.log" | sed 's/^/    /'
+		note "$flavor: console tail:"
 		tail -n 40 "$out/console.log" 2>/dev/null | sed 's/^/    /'
 		fail=$((fail + 1))
 	fi

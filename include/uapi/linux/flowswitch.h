@@ -75,6 +75,9 @@ enum flowswitch_feature {
  *	claimed by a provider driver); always 0 without
  *	FLOWSWITCH_FEATURE_P2PDMA
  * @__reserved: must be 0
+ * @host_pool_bytes: out (ABI 1.1), host pool memory all flows hold now
+ * @nr_flows: out (ABI 1.1), flows that exist now, on all file descriptors
+ * @nr_files: out (ABI 1.1), open file descriptors of /dev/flowswitch
  *
  * Describes the module and what the kernel under it can do.  Input fields
  * are @size and @flags; the rest is written by the kernel.
@@ -87,6 +90,9 @@ struct flowswitch_info {
 	__aligned_u64 features;
 	__u32 p2pmem_providers;
 	__u32 __reserved;
+	__aligned_u64 host_pool_bytes;
+	__u32 nr_flows;
+	__u32 nr_files;
 };
 
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
@@ -100,7 +106,7 @@ struct flowswitch_info {
 #define FLOWSWITCH_MIN_CHUNK 4096
 #define FLOWSWITCH_MAX_CHUNK (16 << 20)
 #define FLOWSWITCH_MAX_DEPTH 64
-#define FLOWSWITCH_MAX_TXN_ITEMS 64
+#define FLOWSWITCH_MAX_TXN_ITEMS 256
 
 /**
  * enum flowswitch_port_flags - &flowswitch_port_create.flags
