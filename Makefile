@@ -76,11 +76,12 @@ include lib/lib.mk
 include daemon/daemon.mk
 include tests/unit/unit.mk
 include tests/guest/guest.mk
+include tests/bench/bench.mk
 
-userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS)
+userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
 
 # What the test guest carries.
-guest: $(BINS) $(GUEST_TESTS)
+guest: $(BINS) $(GUEST_TESTS) $(BENCH_BINS)
 
 run: deps
 	$(Q)tests/vm/run.sh --show stock

@@ -32,23 +32,45 @@
 
 struct workqueue_struct *fsw_wq;
 
+/*
+ * A chunk buffer is built from the largest compound pages the allocator
+ * gives without trying hard: fewer, longer bio_vecs mean fewer segments for
+ * the block layer to map per I/O.  Compound, so that page_size() tells the
+ * copy helpers of the buffered path how far a bio_vec's page reaches.
+ */
+#define FSW_SLOT_MAX_ORDER 8	/* 1 MiB with 4 KiB pages */
+
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 {
-	u32 i;
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_COMP;
+	u32 left = PAGE_ALIGN(len), i;
 
 	slot->flow = flow;
-	slot->nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
-	slot->pages = kvcalloc(slot->nr_pages, sizeof(*slot->pages),
-			       GFP_KERNEL_ACCOUNT);
-	slot->bvec = kvcalloc(slot->nr_pages, sizeof(*slot->bvec),
+	/* Enough entries for the worst case: single pages only. */
+	slot->bvec = kvcalloc(left >> PAGE_SHIFT, sizeof(*slot->bvec),
 			      GFP_KERNEL_ACCOUNT);
-	if (!slot->pages || !slot->bvec)
+	if (!slot->bvec)
 		return -ENOMEM;
-	for (i = 0; i < slot->nr_pages; i++) {
-		slot->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
-		if (!slot->pages[i])
+	while (left) {
+		unsigned int order = min_t(unsigned int, get_order(left),
+					   FSW_SLOT_MAX_ORDER);
+		struct page *page;
+
+		/* get_order() rounds up; never take more than is left. */
+		while ((PAGE_SIZE << order) > left)
+			order--;
+		for (;;) {
+			page = alloc_pages(order ? gfp | __GFP_NORETRY |
+						   __GFP_NOWARN : gfp, order);
+			if (page || !order)
+				break;
+			order--;
+		}
+		if (!page)
 			return -ENOMEM;
-		bvec_set_page(&slot->bvec[i], slot->pages[i], PAGE_SIZE, 0);
+		bvec_set_page(&slot->bvec[slot->nr_bvec++], page,
+			      PAGE_SIZE << order, 0);
+		left -= PAGE_SIZE << order;
 	}
 	for (i = 0; i < ARRAY_SIZE(slot->io); i++) {
 		slot->io[i].slot = slot;
@@ -61,11 +83,9 @@ void fsw_slot_free(struct fsw_slot *slot)
 {
 	u32 i;
 
-	if (slot->pages)
-		for (i = 0; i < slot->nr_pages; i++)
-			if (slot->pages[i])
-				__free_page(slot->pages[i]);
-	kvfree(slot->pages);
+	for (i = 0; i < slot->nr_bvec; i++)
+		__free_pages(slot->bvec[i].bv_page,
+			     get_order(slot->bvec[i].bv_len));
 	kvfree(slot->bvec);
 }
 
@@ -124,7 +144,7 @@ static void fsw_io_submit(struct fsw_io *io)
 		     IS_ALIGNED(left, port->dio_align);
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, slot->bvec,
-		      slot->nr_pages, slot->len);
+		      slot->nr_bvec, slot->len);
 	iov_iter_advance(&iter, io->progress);
 	iov_iter_truncate(&iter, left);
 

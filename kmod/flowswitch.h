@@ -89,9 +89,8 @@ struct fsw_slot {
 	u32 len;
 	u32 writes_pending;
 	u32 retries;
-	u32 nr_pages;
-	struct page **pages;
-	struct bio_vec *bvec;
+	u32 nr_bvec;
+	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
 	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
 };
 

@@ -37,7 +37,8 @@ copy_libs() {
 	done
 }
 for b in "${bins[@]}"; do
-	cp "$b" "$root/bin/"
+	# Replaces busybox's applet of that name (GNU dd for the benchmarks).
+	cp --remove-destination "$b" "$root/bin/"
 	copy_libs "$b"
 done
 for t in "${tests[@]}"; do

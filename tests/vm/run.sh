@@ -15,8 +15,9 @@
 # FSW_TESTS=GLOB limits the guest tests to those matching (while
 # developing; make check runs them all).
 #
-# --show boots the stock-kernel guest quietly and prints what the module
-# reports; it is `make run`.
+# --show boots the guest quietly and prints what the module reports; it is
+# `make run`.  --bench runs tests/bench/bench.sh in the guest instead of
+# the tests, on disks of 256 MiB (tests/bench/run.sh).
 #
 # The last line is "vm: N passed, N failed".
 set -euo pipefail
@@ -26,10 +27,10 @@ top=$(cd "$here/../.." && pwd)
 B=${BUILD:-build}
 case "$B" in /*) ;; *) B=$top/$B ;; esac
 mode=test
-if [ "${1:-}" = --show ]; then
-	mode=show
-	shift
-fi
+case "${1:-}" in
+--show) mode=show; shift ;;
+--bench) mode=bench; shift ;;
+esac
 [ $# -gt 0 ] || set -- stock debug
 
 # What the guest must report on each kernel.
@@ -39,6 +40,9 @@ declare -A expect_providers=([stock]=0 [debug]=2)
 # The sanitizer kernel runs the same tests about ten times slower.
 declare -A guest_timeout=([stock]=300 [debug]=1200)
 declare -A test_timeout=([stock]=120 [debug]=600)
+if [ $mode = bench ]; then
+	guest_timeout=([stock]=1800 [debug]=3600)
+fi
 
 # Lines that fail a run wherever they appear in the guest's kernel log
 # (tests/vm/selftest.sh proves the list catches real reports).
@@ -65,11 +69,18 @@ run_flavor() {
 	grep -v '^Skipping BTF' "$out/kmod-build.log" || true
 
 	make -s -C "$top" BUILD="$B" guest >/dev/null
+	local extra=() disk=512M
+	if [ $mode = bench ]; then
+		extra=("$top/tests/bench/bench.sh" "$B"/default/tests/bench/uring-copy
+		       "$B"/default/tests/bench/ioctl-cost "$B"/default/tests/bench/timeit
+		       /usr/bin/dd /usr/bin/cp)
+		disk=256M
+	fi
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
-		"$B/default/flowctl" -- $(find "$B/default/tests/guest" -maxdepth 1 \
+		"$B/default/flowctl" "${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
 		-type f -name "${FSW_TESTS:-t-*}" ! -name '*.[od]' | sort)
 
-	truncate -s 512M "$out/A.img" "$out/B.img"
+	truncate -s $disk "$out/A.img" "$out/B.img"
 	truncate -s 64M "$out/C.img"
 	shm=/dev/shm/flowswitch-ivshmem-$$-$flavor
 	truncate -s 1M "$shm"
@@ -79,7 +90,7 @@ run_flavor() {
 	append+=" fsw.providers=${expect_providers[$flavor]}"
 	append+=" fsw.test_timeout=${test_timeout[$flavor]}"
 	local console=(-serial "file:$out/console.log")
-	if [ $mode = show ]; then
+	if [ $mode != test ]; then
 		append+=" quiet"
 		console=(-serial stdio)
 	fi
