@@ -7,7 +7,8 @@
 #
 # Stages: build (module against the stock headers, userspace plain and with
 # ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
-# goldens, QEMU guests on the stock and the debug kernel.
+# goldens, QEMU guests on the stock and the debug kernel; then the
+# benchmarks, whose figures are printed but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,10 @@ if [ -x tests/lang/run.sh ]; then
 fi
 stage vm-stock tests/vm/run.sh stock
 stage vm-debug tests/vm/run.sh debug
+
+# Figures, not verdicts: printed for the log, never counted.
+echo "=== bench (stock kernel; prints, does not gate)"
+tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/create+start/p'
 
 echo "total time $(($(date +%s) - t_start)) s"
 echo "$pass passed, $fail failed"
