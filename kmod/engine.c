@@ -26,6 +26,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/math64.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 
 #include "flowswitch.h"
@@ -40,6 +41,24 @@ struct workqueue_struct *fsw_wq;
  */
 #define FSW_SLOT_MAX_ORDER 8	/* 1 MiB with 4 KiB pages */
 
+/*
+ * A p2p chunk is one allocation from the provider, described page by page:
+ * its pages are ZONE_DEVICE pages, never compound.
+ */
+static int fsw_slot_init_p2p(struct fsw_slot *slot, u32 len)
+{
+	u32 i;
+
+	slot->p2p_kva = pci_alloc_p2pmem(slot->flow->provider, len);
+	if (!slot->p2p_kva)
+		return -ENOMEM;
+	for (i = 0; i < len >> PAGE_SHIFT; i++)
+		bvec_set_page(&slot->bvec[slot->nr_bvec++],
+			      virt_to_page(slot->p2p_kva + i * PAGE_SIZE),
+			      PAGE_SIZE, 0);
+	return 0;
+}
+
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_COMP;
@@ -51,6 +70,12 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 			      GFP_KERNEL_ACCOUNT);
 	if (!slot->bvec)
 		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(slot->io); i++) {
+		slot->io[i].slot = slot;
+		slot->io[i].idx = i;
+	}
+	if (flow->pool_kind == FLOWSWITCH_POOL_P2P)
+		return fsw_slot_init_p2p(slot, left);
 	while (left) {
 		unsigned int order = min_t(unsigned int, get_order(left),
 					   FSW_SLOT_MAX_ORDER);
@@ -72,10 +97,6 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 			      PAGE_SIZE << order, 0);
 		left -= PAGE_SIZE << order;
 	}
-	for (i = 0; i < ARRAY_SIZE(slot->io); i++) {
-		slot->io[i].slot = slot;
-		slot->io[i].idx = i;
-	}
 	return 0;
 }
 
@@ -83,6 +104,12 @@ void fsw_slot_free(struct fsw_slot *slot)
 {
 	u32 i;
 
+	if (slot->p2p_kva) {
+		pci_free_p2pmem(slot->flow->provider, slot->p2p_kva,
+				slot->nr_bvec << PAGE_SHIFT);
+		kvfree(slot->bvec);
+		return;
+	}
 	for (i = 0; i < slot->nr_bvec; i++)
 		__free_pages(slot->bvec[i].bv_page,
 			     get_order(slot->bvec[i].bv_len));
@@ -142,6 +169,17 @@ static void fsw_io_submit(struct fsw_io *io)
 	file = port->file;
 	io->direct = port->dio_align && IS_ALIGNED(pos, port->dio_align) &&
 		     IS_ALIGNED(left, port->dio_align);
+	io->complete = false;
+	io->in_flight = true;
+	flow->ios_in_flight++;
+	if (!io->direct && flow->pool_kind == FLOWSWITCH_POOL_P2P) {
+		/*
+		 * Only a short direct I/O can get here.  The CPU must not
+		 * copy peer memory: fail the chunk instead.
+		 */
+		fsw_io_complete(&io->iocb, -EREMOTEIO);
+		return;
+	}
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, slot->bvec,
 		      slot->nr_bvec, slot->len);
@@ -154,9 +192,6 @@ static void fsw_io_submit(struct fsw_io *io)
 	io->iocb.ki_flags &= ~(IOCB_DIRECT | IOCB_NOWAIT | IOCB_APPEND);
 	if (io->direct)
 		io->iocb.ki_flags |= IOCB_DIRECT;
-	io->complete = false;
-	io->in_flight = true;
-	flow->ios_in_flight++;
 
 	if (write && port->kind == FLOWSWITCH_PORT_FILE) {
 		/* Synchronous: see the comment at the top. */
@@ -220,7 +255,14 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 		flow->direct_bytes += res;
 	else
 		flow->buffered_bytes += res;
+	/* Every byte of an I/O crosses the pool's memory once. */
+	if (flow->pool_kind == FLOWSWITCH_POOL_P2P)
+		flow->p2p_bytes += res;
+	else
+		flow->host_bytes += res;
 	spin_unlock_irq(&flow->lock);
+	atomic64_add(res, flow->pool_kind == FLOWSWITCH_POOL_P2P ?
+			  &fsw_p2p_bytes : &fsw_host_bytes);
 	io->progress += res;
 
 	if (io->progress < slot->len) {

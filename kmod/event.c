@@ -18,19 +18,9 @@ static void fsw_event_push(struct fsw_ctx *ctx, struct flowswitch_event *ev)
 		ctx->ev_lost++;
 }
 
-void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow)
+static void fsw_event_queue(struct fsw_ctx *ctx, struct flowswitch_event *ev)
 {
-	struct flowswitch_event ev = {
-		.type = FLOWSWITCH_EVENT_FLOW_STATE,
-		.flow_id = flow->obj.id,
-	};
 	unsigned long irqflags;
-
-	spin_lock_irqsave(&flow->lock, irqflags);
-	ev.state = flow->state;
-	ev.error = flow->error;
-	ev.bytes_done = flow->bytes_done;
-	spin_unlock_irqrestore(&flow->lock, irqflags);
 
 	spin_lock_irqsave(&ctx->ev_lock, irqflags);
 	/* Two free places: one for the LOST marker, one for the event. */
@@ -47,10 +37,39 @@ void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow)
 		ctx->ev_lost++;
 		ctx->ev_seq++;
 	} else {
-		fsw_event_push(ctx, &ev);
+		fsw_event_push(ctx, ev);
 	}
 	spin_unlock_irqrestore(&ctx->ev_lock, irqflags);
 	wake_up_interruptible_poll(&ctx->ev_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow)
+{
+	struct flowswitch_event ev = {
+		.type = FLOWSWITCH_EVENT_FLOW_STATE,
+		.flow_id = flow->obj.id,
+	};
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&flow->lock, irqflags);
+	ev.state = flow->state;
+	ev.error = flow->error;
+	ev.bytes_done = flow->bytes_done;
+	spin_unlock_irqrestore(&flow->lock, irqflags);
+	fsw_event_queue(ctx, &ev);
+}
+
+/* A PREFERRED flow was given host memory: never silently. */
+void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow)
+{
+	struct flowswitch_event ev = {
+		.type = FLOWSWITCH_EVENT_FALLBACK,
+		.flow_id = flow->obj.id,
+		.state = flow->state,
+		.error = flow->p2p_reason,
+	};
+
+	fsw_event_queue(ctx, &ev);
 }
 
 ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,

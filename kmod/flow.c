@@ -6,6 +6,7 @@
 #include <linux/ioprio.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -22,6 +23,9 @@ MODULE_PARM_DESC(pool_max_per_fd_mb,
 
 atomic64_t fsw_pool_bytes = ATOMIC64_INIT(0);
 atomic_t fsw_nr_flows = ATOMIC_INIT(0);
+atomic64_t fsw_p2p_bytes = ATOMIC64_INIT(0);
+atomic64_t fsw_host_bytes = ATOMIC64_INIT(0);
+atomic_t fsw_p2p_fallbacks = ATOMIC_INIT(0);
 
 static bool fsw_state_final(u32 state)
 {
@@ -111,17 +115,98 @@ static int fsw_flow_check_sinks(struct fsw_flow *flow)
 	return 0;
 }
 
-static void fsw_flow_free(struct kref *ref)
+static void fsw_flow_free_slots(struct fsw_flow *flow)
 {
-	struct fsw_flow *flow = container_of(ref, struct fsw_flow, ref);
 	u32 i;
 
 	if (flow->slots) {
 		for (i = 0; i < flow->depth; i++)
 			fsw_slot_free(&flow->slots[i]);
 		kvfree(flow->slots);
+		flow->slots = NULL;
 	}
+}
+
+static int fsw_flow_alloc_slots(struct fsw_flow *flow)
+{
+	int ret;
+	u32 i;
+
+	flow->slots = kvcalloc(flow->depth, sizeof(*flow->slots),
+			       GFP_KERNEL_ACCOUNT);
+	if (!flow->slots)
+		return -ENOMEM;
+	for (i = 0; i < flow->depth; i++) {
+		ret = fsw_slot_init(&flow->slots[i], flow, flow->chunk);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void fsw_flow_free(struct kref *ref)
+{
+	struct fsw_flow *flow = container_of(ref, struct fsw_flow, ref);
+
+	fsw_flow_free_slots(flow);
+	pci_dev_put(flow->provider);
 	kfree(flow);
+}
+
+/*
+ * A p2p pool needs every I/O of the flow to be direct: buffered I/O would
+ * have the CPU copy into or out of peer memory.
+ */
+static bool fsw_flow_all_direct(struct fsw_flow *flow)
+{
+	struct fsw_port *port = flow->src;
+	u64 off = flow->src_off;
+	u32 i = 0;
+
+	for (;;) {
+		if (!port->dio_align ||
+		    !IS_ALIGNED(off | flow->length | flow->chunk,
+				port->dio_align))
+			return false;
+		if (i == flow->nr_sinks)
+			return true;
+		off = flow->sink_off[i];
+		port = flow->sinks[i++];
+	}
+}
+
+/*
+ * Give the flow p2p chunk buffers if it may have them.  Returns the reason
+ * it may not (FLOWSWITCH_P2P_OK when it got them).
+ */
+static u32 fsw_flow_try_p2p(struct fsw_flow *flow, u32 named)
+{
+	struct fsw_port *ports[FLOWSWITCH_MAX_SINKS + 1];
+	u32 i, reason, judged;
+	s32 distance;
+
+	ports[0] = flow->src;
+	for (i = 0; i < flow->nr_sinks; i++)
+		ports[i + 1] = flow->sinks[i];
+	/* Topology first: "not a PCI device" says more than "buffered". */
+	reason = fsw_p2p_choose(ports, flow->nr_sinks + 1, named, NULL,
+				&distance, &flow->provider, &judged);
+	if (reason != FLOWSWITCH_P2P_OK)
+		return reason;
+	if (!fsw_flow_all_direct(flow)) {
+		pci_dev_put(flow->provider);
+		flow->provider = NULL;
+		return FLOWSWITCH_P2P_BUFFERED_IO;
+	}
+	flow->pool_kind = FLOWSWITCH_POOL_P2P;
+	if (fsw_flow_alloc_slots(flow)) {
+		fsw_flow_free_slots(flow);
+		pci_dev_put(flow->provider);
+		flow->provider = NULL;
+		flow->pool_kind = FLOWSWITCH_POOL_HOST;
+		return FLOWSWITCH_P2P_NO_MEMORY;
+	}
+	return FLOWSWITCH_P2P_OK;
 }
 
 void fsw_flow_put(struct fsw_flow *flow)
@@ -133,7 +218,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		    const u32 *txn_ids, u32 nr_txn_ids)
 {
 	struct flowswitch_sink usinks[FLOWSWITCH_MAX_SINKS];
-	const u32 known = FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH;
+	const u32 known = FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH |
+			  FLOWSWITCH_FLOW_NAMED_PROVIDER;
 	struct fsw_flow *flow;
 	struct fsw_port *port;
 	u64 end, pool;
@@ -141,7 +227,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	u32 i;
 
 	lockdep_assert_held(&ctx->lock);
-	if (cmd->flags & ~known || cmd->__reserved ||
+	if (cmd->flags & ~known || cmd->__reserved || cmd->__reserved2 ||
+	    cmd->placement > FLOWSWITCH_P2P_REQUIRED ||
 	    !cmd->nr_sinks || cmd->nr_sinks > FLOWSWITCH_MAX_SINKS ||
 	    cmd->chunk_size < FLOWSWITCH_MIN_CHUNK ||
 	    cmd->chunk_size > FLOWSWITCH_MAX_CHUNK ||
@@ -216,20 +303,28 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	if (ret)
 		goto err_free;
 
-	/* chunk <= 16 MiB and depth <= 64: no overflow, but say so. */
-	pool = (u64)flow->chunk * flow->depth;
-	ret = fsw_pool_reserve(ctx, pool);
-	if (ret)
-		goto err_free;
-	flow->pool_bytes = pool;
+	flow->pool_kind = FLOWSWITCH_POOL_HOST;
+	if (cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
+		u32 named = cmd->flags & FLOWSWITCH_FLOW_NAMED_PROVIDER ?
+			    cmd->p2p_provider : ~0u;
 
-	ret = -ENOMEM;
-	flow->slots = kvcalloc(flow->depth, sizeof(*flow->slots),
-			       GFP_KERNEL_ACCOUNT);
-	if (!flow->slots)
-		goto err_unreserve;
-	for (i = 0; i < flow->depth; i++) {
-		ret = fsw_slot_init(&flow->slots[i], flow, flow->chunk);
+		flow->p2p_reason = fsw_flow_try_p2p(flow, named);
+		cmd->out_p2p_reason = flow->p2p_reason;
+		ret = -EXDEV;
+		if (flow->p2p_reason != FLOWSWITCH_P2P_OK &&
+		    cmd->placement == FLOWSWITCH_P2P_REQUIRED)
+			goto err_free;
+	}
+
+	pool = 0;
+	if (flow->pool_kind == FLOWSWITCH_POOL_HOST) {
+		/* chunk <= 16 MiB and depth <= 64: cannot overflow. */
+		pool = (u64)flow->chunk * flow->depth;
+		ret = fsw_pool_reserve(ctx, pool);
+		if (ret)
+			goto err_free;
+		flow->pool_bytes = pool;
+		ret = fsw_flow_alloc_slots(flow);
 		if (ret)
 			goto err_unreserve;
 	}
@@ -244,6 +339,12 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	atomic_inc(&fsw_nr_flows);
 	cmd->out_flow_id = flow->obj.id;
 	cmd->out_length = flow->length;
+	cmd->out_pool = flow->pool_kind;
+	cmd->out_provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
+	if (flow->p2p_reason != FLOWSWITCH_P2P_OK) {
+		atomic_inc(&fsw_p2p_fallbacks);
+		fsw_event_post_fallback(ctx, flow);
+	}
 	return 0;
 
 err_unreserve:
@@ -336,6 +437,9 @@ int fsw_cmd_flow_create(struct fsw_ucmd *ucmd)
 		ret = fsw_ucmd_respond(ucmd, sizeof(*cmd));
 		if (ret)
 			fsw_obj_destroy(ucmd->ctx, cmd->out_flow_id);
+	} else if (ret == -EXDEV) {
+		/* The reason is the answer: a fault here loses only it. */
+		fsw_ucmd_respond(ucmd, sizeof(*cmd));
 	}
 	mutex_unlock(&ucmd->ctx->lock);
 	return ret;
@@ -404,6 +508,11 @@ int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
 	cmd->direct_bytes = flow->direct_bytes;
 	cmd->buffered_bytes = flow->buffered_bytes;
 	cmd->host_pool_bytes = flow->pool_bytes;
+	cmd->p2p_bytes = flow->p2p_bytes;
+	cmd->host_bytes = flow->host_bytes;
+	cmd->pool = flow->pool_kind;
+	cmd->p2p_reason = flow->p2p_reason;
+	cmd->provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
 	if (flow->start_ns)
 		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
 				  flow->start_ns;

@@ -91,6 +91,7 @@ struct fsw_slot {
 	u32 retries;
 	u32 nr_bvec;
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
+	void *p2p_kva;		/* in a p2p pool: the chunk's p2p memory */
 	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
 };
 
@@ -112,8 +113,11 @@ struct fsw_flow {
 	u64 rate_bps;
 	u16 ioprio;
 	u32 max_retries;
-	u64 pool_bytes;
+	u64 pool_bytes;		/* host pool, against the caps */
 	struct fsw_slot *slots;
+	u32 pool_kind;		/* enum flowswitch_pool_kind */
+	u32 p2p_reason;		/* enum flowswitch_p2p_reason */
+	struct pci_dev *provider;	/* of a p2p pool, with a reference */
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -142,6 +146,8 @@ struct fsw_flow {
 	u64 retries;
 	u64 direct_bytes;
 	u64 buffered_bytes;
+	u64 p2p_bytes;
+	u64 host_bytes;
 };
 
 /* A command copied in by the dispatcher, as a handler sees it. */
@@ -212,6 +218,9 @@ int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_query(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd);
 extern atomic64_t fsw_pool_bytes;
+extern atomic64_t fsw_p2p_bytes;
+extern atomic64_t fsw_host_bytes;
+extern atomic_t fsw_p2p_fallbacks;
 extern atomic_t fsw_nr_flows;
 extern atomic_t fsw_nr_files;
 extern unsigned int fsw_pool_max_mb;
@@ -224,8 +233,22 @@ void fsw_engine_stop_sync(struct fsw_flow *flow);
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len);
 void fsw_slot_free(struct fsw_slot *slot);
 
+/* p2p.c */
+struct pci_dev;
+u32 fsw_pci_addr(struct pci_dev *pdev);
+struct device *fsw_port_dma_dev(struct fsw_port *port);
+u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
+		   struct flowswitch_p2p_verdict *verdicts, s32 *distance,
+		   struct pci_dev **provider, u32 *judged);
+int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd);
+
+/* provider.c */
+int fsw_provider_init(void);
+void fsw_provider_exit(void);
+
 /* event.c */
 void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow);
+void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow);
 ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,
 		       bool nonblock);
 __poll_t fsw_event_poll(struct fsw_ctx *ctx, struct file *filp,

@@ -37,7 +37,7 @@ int fsw_cmd_info(struct fsw_ucmd *ucmd)
 {
 	struct flowswitch_info *cmd = ucmd->cmd;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 
 	cmd->abi_major = FLOWSWITCH_ABI_MAJOR;
@@ -47,5 +47,8 @@ int fsw_cmd_info(struct fsw_ucmd *ucmd)
 	cmd->host_pool_bytes = atomic64_read(&fsw_pool_bytes);
 	cmd->nr_flows = atomic_read(&fsw_nr_flows);
 	cmd->nr_files = atomic_read(&fsw_nr_files);
+	cmd->p2p_bytes = atomic64_read(&fsw_p2p_bytes);
+	cmd->host_bytes = atomic64_read(&fsw_host_bytes);
+	cmd->p2p_fallbacks = atomic_read(&fsw_p2p_fallbacks);
 	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -27,6 +27,7 @@ union fsw_ucmd_buffer {
 	struct flowswitch_flow_wait flow_wait;
 	struct flowswitch_destroy destroy;
 	struct flowswitch_txn txn;
+	struct flowswitch_p2p_explain p2p_explain;
 };
 
 #define FSW_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)                      \
@@ -60,6 +61,9 @@ const struct fsw_ioctl_op fsw_ioctl_ops[] = {
 		     fsw_cmd_destroy, struct flowswitch_destroy, __reserved),
 	FSW_IOCTL_OP(FLOWSWITCH_CMD_TXN, FLOWSWITCH_IOC_TXN, fsw_cmd_txn,
 		     struct flowswitch_txn, __reserved),
+	FSW_IOCTL_OP(FLOWSWITCH_CMD_P2P_EXPLAIN, FLOWSWITCH_IOC_P2P_EXPLAIN,
+		     fsw_cmd_p2p_explain, struct flowswitch_p2p_explain,
+		     p2pmem_free),
 };
 
 const size_t fsw_ioctl_nr_ops = ARRAY_SIZE(fsw_ioctl_ops);

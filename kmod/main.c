@@ -26,9 +26,13 @@ static int __init fsw_mod_init(void)
 	if (!fsw_wq)
 		return -ENOMEM;
 
-	ret = fsw_dev_init();
+	ret = fsw_provider_init();
 	if (ret)
 		goto err_destroy_wq;
+
+	ret = fsw_dev_init();
+	if (ret)
+		goto err_provider_exit;
 
 	pr_info("ABI %u.%u, p2pdma %s, %u p2pmem provider(s)\n",
 		FLOWSWITCH_ABI_MAJOR, FLOWSWITCH_ABI_MINOR,
@@ -37,6 +41,8 @@ static int __init fsw_mod_init(void)
 		fsw_p2pmem_providers());
 	return 0;
 
+err_provider_exit:
+	fsw_provider_exit();
 err_destroy_wq:
 	destroy_workqueue(fsw_wq);
 	return ret;
@@ -45,6 +51,7 @@ err_destroy_wq:
 static void __exit fsw_mod_exit(void)
 {
 	fsw_dev_exit();
+	fsw_provider_exit();
 	destroy_workqueue(fsw_wq);
 }
 

@@ -83,7 +83,8 @@ run_flavor() {
 	truncate -s $disk "$out/A.img" "$out/B.img"
 	truncate -s 64M "$out/C.img"
 	shm=/dev/shm/flowswitch-ivshmem-$$-$flavor
-	truncate -s 1M "$shm"
+	# 16 MiB: P2PDMA maps whole 2 MiB memory subsections of a BAR.
+	truncate -s 16M "$shm"
 
 	local append="console=ttyS0 panic=-1 fsw.mode=$mode"
 	append+=" fsw.p2pdma=${expect_p2pdma[$flavor]}"
@@ -114,11 +115,11 @@ run_flavor() {
 		-device nvme,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16 \
 		-drive if=none,id=dC,driver=raw,file.driver=blkdebug,file.config="$here/blkdebug.conf",file.image.driver=file,file.image.filename="$out/C.img" \
 		-device nvme,serial=fswC,drive=dC \
-		-object memory-backend-file,id=shm0,size=1M,share=on,mem-path="$shm" \
+		-object memory-backend-file,id=shm0,size=16M,share=on,mem-path="$shm" \
 		-device ivshmem-plain,memdev=shm0,bus=dn3 \
 		-qmp "unix:$out/qmp.sock,server=on,wait=off" \
 		2>"$out/qemu.log" || rc=$?
-	rm -f "$shm"
+	mv "$shm" "$out/ivshmem.bin"
 	echo "$(( $(date +%s) - t0 ))" >"$out/seconds"
 
 	# The guest's tty turns \n into \r\n.
@@ -141,6 +142,17 @@ run_flavor() {
 			fail=$((fail + 1))
 		fi
 	done < <(grep '^hostcmp ' "$out/verdict.log")
+	# Data the guest says passed through a BAR: each 1 MiB chunk of it
+	# must be found, page-aligned, in the file behind that BAR.
+	while read -r _ a aoff len b; do
+		if python3 "$here/hostfind.py" "$out/$a" "$aoff" "$len" "$out/$b"; then
+			echo "  $flavor: ok hostfind $a@$aoff+$len in $b"
+			pass=$((pass + 1))
+		else
+			echo "  $flavor: not ok hostfind $a@$aoff+$len in $b"
+			fail=$((fail + 1))
+		fi
+	done < <(grep '^hostfind ' "$out/verdict.log")
 
 	if ! grep -qx done "$out/verdict.log"; then
 		note "$flavor: guest did not finish (qemu exit $rc after $(cat "$out/seconds") s); qemu said:"

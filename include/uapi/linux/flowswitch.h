@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 1
+#define FLOWSWITCH_ABI_MINOR 2
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -51,6 +51,7 @@ enum {
 	FLOWSWITCH_CMD_FLOW_WAIT,
 	FLOWSWITCH_CMD_DESTROY,
 	FLOWSWITCH_CMD_TXN,
+	FLOWSWITCH_CMD_P2P_EXPLAIN,
 };
 
 /**
@@ -78,6 +79,10 @@ enum flowswitch_feature {
  * @host_pool_bytes: out (ABI 1.1), host pool memory all flows hold now
  * @nr_flows: out (ABI 1.1), flows that exist now, on all file descriptors
  * @nr_files: out (ABI 1.1), open file descriptors of /dev/flowswitch
+ * @p2p_bytes: out (ABI 1.2), bytes all flows moved through p2p memory
+ * @host_bytes: out (ABI 1.2), bytes all flows moved through host memory
+ * @p2p_fallbacks: out (ABI 1.2), PREFERRED flows that got host memory
+ * @__reserved2: must be 0
  *
  * Describes the module and what the kernel under it can do.  Input fields
  * are @size and @flags; the rest is written by the kernel.
@@ -93,6 +98,10 @@ struct flowswitch_info {
 	__aligned_u64 host_pool_bytes;
 	__u32 nr_flows;
 	__u32 nr_files;
+	__aligned_u64 p2p_bytes;
+	__aligned_u64 host_bytes;
+	__u32 p2p_fallbacks;
+	__u32 __reserved2;
 };
 
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
@@ -186,6 +195,68 @@ struct flowswitch_sink {
 enum flowswitch_flow_flags {
 	FLOWSWITCH_FLOW_TO_END = 1 << 0,
 	FLOWSWITCH_FLOW_NO_FLUSH = 1 << 1,
+	FLOWSWITCH_FLOW_NAMED_PROVIDER = 1 << 2,
+};
+
+/* A PCI function as a __u32: domain, bus, device and function. */
+#define FLOWSWITCH_PCI_ADDR(domain, bus, dev, fn)                               \
+	((__u32)(domain) << 16 | (__u32)(bus) << 8 | (__u32)(dev) << 3 |        \
+	 (__u32)(fn))
+
+/**
+ * enum flowswitch_placement - &flowswitch_flow_create.placement
+ * @FLOWSWITCH_P2P_FORBIDDEN: host pages only (the default)
+ * @FLOWSWITCH_P2P_PREFERRED: p2p memory where the kernel allows it, host
+ *	pages otherwise -- and then the flow says so: out_p2p_reason, a
+ *	FLOWSWITCH_EVENT_FALLBACK event and the fallback counters
+ * @FLOWSWITCH_P2P_REQUIRED: p2p memory or no flow (EXDEV)
+ */
+enum flowswitch_placement {
+	FLOWSWITCH_P2P_FORBIDDEN = 0,
+	FLOWSWITCH_P2P_PREFERRED = 1,
+	FLOWSWITCH_P2P_REQUIRED = 2,
+};
+
+/**
+ * enum flowswitch_pool_kind - where a flow's chunks live
+ * @FLOWSWITCH_POOL_HOST: kernel pages in host memory
+ * @FLOWSWITCH_POOL_P2P: peer-to-peer memory of a PCI function (an NVMe
+ *	CMB, a BAR published by flowswitch's provider driver)
+ */
+enum flowswitch_pool_kind {
+	FLOWSWITCH_POOL_HOST = 1,
+	FLOWSWITCH_POOL_P2P = 2,
+};
+
+/**
+ * enum flowswitch_p2p_reason - why peer-to-peer memory cannot serve a flow
+ * @FLOWSWITCH_P2P_OK: it can (or was not asked to)
+ * @FLOWSWITCH_P2P_NO_KERNEL_SUPPORT: the kernel was built without
+ *	CONFIG_PCI_P2PDMA
+ * @FLOWSWITCH_P2P_NO_PROVIDER: no PCI function publishes p2p memory
+ * @FLOWSWITCH_P2P_NOT_PCI: a port's I/O is not done by a PCI device (a
+ *	file on a memory file system, say)
+ * @FLOWSWITCH_P2P_HOST_BRIDGE: the path crosses a host bridge the kernel
+ *	does not allow peer-to-peer traffic through
+ * @FLOWSWITCH_P2P_ACS_REDIRECT: a bridge on the path redirects peer
+ *	requests upstream (ACS); &flowswitch_p2p_verdict.bridge names it
+ * @FLOWSWITCH_P2P_NO_MEMORY: the provider has too little free p2p memory
+ * @FLOWSWITCH_P2P_BUFFERED_IO: a port would need buffered I/O (an offset
+ *	or length not aligned to it, or no direct I/O), in which the CPU
+ *	would copy into p2p memory
+ * @FLOWSWITCH_P2P_BAD_PROVIDER: the named provider does not exist or
+ *	publishes no p2p memory
+ */
+enum flowswitch_p2p_reason {
+	FLOWSWITCH_P2P_OK = 0,
+	FLOWSWITCH_P2P_NO_KERNEL_SUPPORT = 1,
+	FLOWSWITCH_P2P_NO_PROVIDER = 2,
+	FLOWSWITCH_P2P_NOT_PCI = 3,
+	FLOWSWITCH_P2P_HOST_BRIDGE = 4,
+	FLOWSWITCH_P2P_ACS_REDIRECT = 5,
+	FLOWSWITCH_P2P_NO_MEMORY = 6,
+	FLOWSWITCH_P2P_BUFFERED_IO = 7,
+	FLOWSWITCH_P2P_BAD_PROVIDER = 8,
 };
 
 /**
@@ -221,14 +292,27 @@ enum flowswitch_priority {
  *	before the flow fails (each counted in &flowswitch_flow_query.retries)
  * @out_flow_id: out, the flow's id
  * @out_length: out, the resolved length
+ * @placement: (ABI 1.2) enum flowswitch_placement: whether the chunks may,
+ *	should or must live in peer-to-peer memory
+ * @p2p_provider: (ABI 1.2) with FLOWSWITCH_FLOW_NAMED_PROVIDER, the PCI
+ *	function whose p2pmem to use, as FLOWSWITCH_PCI_ADDR(); otherwise
+ *	the provider nearest to all the flow's devices is chosen
+ * @out_pool: out (ABI 1.2), enum flowswitch_pool_kind the flow got
+ * @out_p2p_reason: out (ABI 1.2), enum flowswitch_p2p_reason: why the
+ *	flow is not in p2p memory (FLOWSWITCH_P2P_OK when it is, or when
+ *	@placement is FORBIDDEN).  Written back on EXDEV too.
+ * @out_provider: out (ABI 1.2), the provider used, FLOWSWITCH_PCI_ADDR()
+ * @__reserved2: must be 0
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
  *
  * Errors: ENOENT a port id names nothing; EBADF the source port was not
  * created for reading or a sink port for writing; EINVAL bad flags, sizes,
- * counts, priority, a zero length, a range past the source's end or into
- * itself (source and sink the same file with overlapping ranges);
+ * counts, priority, placement, a zero length, a range past the source's
+ * end or into itself (source and sink the same file with overlapping
+ * ranges); EXDEV placement REQUIRED but no p2p memory can serve the flow
+ * (out_p2p_reason says why);
  * ENOSPC a range past a block device sink's end; EOVERFLOW an offset plus
  * length overflows; EDQUOT the pool would pass the per-fd or global cap
  * (module parameters pool_max_per_fd_mb, pool_max_mb); ENOMEM.
@@ -249,6 +333,12 @@ struct flowswitch_flow_create {
 	__u32 out_flow_id;
 	__u32 __reserved;
 	__aligned_u64 out_length;
+	__u32 placement;
+	__u32 p2p_provider;
+	__u32 out_pool;
+	__u32 out_p2p_reason;
+	__u32 out_provider;
+	__u32 __reserved2;
 };
 
 #define FLOWSWITCH_IOC_FLOW_CREATE                                              \
@@ -350,6 +440,14 @@ enum flowswitch_stage {
  * @buffered_bytes: out, bytes read or written through the page cache
  * @host_pool_bytes: out, size of the flow's host pool
  * @elapsed_ns: out, time running so far, or from start to the final state
+ * @p2p_bytes: out (ABI 1.2), bytes DMAed into or out of p2p memory
+ * @host_bytes: out (ABI 1.2), bytes DMAed or copied into or out of host
+ *	memory: a host-pool flow with one sink moves each payload byte
+ *	through host memory twice, a p2p flow never
+ * @pool: out (ABI 1.2), enum flowswitch_pool_kind
+ * @p2p_reason: out (ABI 1.2), as &flowswitch_flow_create.out_p2p_reason
+ * @provider: out (ABI 1.2), FLOWSWITCH_PCI_ADDR() of the p2p provider
+ * @__reserved: must be 0
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -369,6 +467,12 @@ struct flowswitch_flow_query {
 	__aligned_u64 buffered_bytes;
 	__aligned_u64 host_pool_bytes;
 	__aligned_u64 elapsed_ns;
+	__aligned_u64 p2p_bytes;
+	__aligned_u64 host_bytes;
+	__u32 pool;
+	__u32 p2p_reason;
+	__u32 provider;
+	__u32 __reserved;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
@@ -483,6 +587,87 @@ struct flowswitch_txn {
 #define FLOWSWITCH_IOC_TXN _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_TXN)
 
 /**
+ * enum flowswitch_p2p_map - how a DMA initiator reaches a provider
+ * @FLOWSWITCH_MAP_NONE: it cannot (see the reason)
+ * @FLOWSWITCH_MAP_BUS_ADDR: through a common PCIe switch, by bus address;
+ *	the traffic never reaches the host bridge
+ * @FLOWSWITCH_MAP_HOST_BRIDGE: through the host bridge, which the kernel
+ *	allows for this platform
+ */
+enum flowswitch_p2p_map {
+	FLOWSWITCH_MAP_NONE = 0,
+	FLOWSWITCH_MAP_BUS_ADDR = 1,
+	FLOWSWITCH_MAP_HOST_BRIDGE = 2,
+};
+
+/**
+ * enum flowswitch_verdict_flags - &flowswitch_p2p_verdict.flags
+ * @FLOWSWITCH_VERDICT_IOMMU: the initiator's DMA is translated by an
+ *	IOMMU: the kernel may allow the path and still deliver nothing
+ *	(the path self-test exists for this)
+ */
+enum flowswitch_verdict_flags {
+	FLOWSWITCH_VERDICT_IOMMU = 1 << 0,
+};
+
+/**
+ * struct flowswitch_p2p_verdict - one initiator against the provider
+ * @initiator: FLOWSWITCH_PCI_ADDR() of the PCI function doing the DMA
+ * @map: enum flowswitch_p2p_map
+ * @distance: the kernel's distance (pci_p2pdma_distance_many()), -1 when
+ *	refused
+ * @reason: enum flowswitch_p2p_reason
+ * @bridge: FLOWSWITCH_PCI_ADDR() of the bridge the reason is about (ACS
+ *	redirect), or 0
+ * @flags: enum flowswitch_verdict_flags
+ */
+struct flowswitch_p2p_verdict {
+	__u32 initiator;
+	__u32 map;
+	__s32 distance;
+	__u32 reason;
+	__u32 bridge;
+	__u32 flags;
+};
+
+/**
+ * struct flowswitch_p2p_explain - ioctl(FLOWSWITCH_IOC_P2P_EXPLAIN)
+ * @size: sizeof(struct flowswitch_p2p_explain)
+ * @flags: FLOWSWITCH_FLOW_NAMED_PROVIDER or 0
+ * @nr_ports: 1 to FLOWSWITCH_MAX_SINKS + 1 ports whose devices would DMA
+ * @ports_uptr: pointer to @nr_ports __u32 port ids
+ * @provider: in with FLOWSWITCH_FLOW_NAMED_PROVIDER, else out: the provider
+ *	the kernel would choose (FLOWSWITCH_PCI_ADDR())
+ * @reason: out, enum flowswitch_p2p_reason for the set as a whole
+ * @distance: out, the kernel's total distance, -1 when refused
+ * @nr_verdicts: in, room in @verdicts_uptr; out, verdicts written
+ * @verdicts_uptr: pointer to struct flowswitch_p2p_verdict, one per port
+ * @p2pmem_free: out, bytes of the provider's p2p memory free now (found
+ *	by the largest allocation that succeeds, to the page)
+ *
+ * Answers, as data, what the kernel's P2PDMA rules say about a candidate
+ * flow: which provider, by which path, or why not.  Errors: ENOENT a port
+ * id; EINVAL counts, flags; EFAULT.  Without CONFIG_PCI_P2PDMA the call
+ * succeeds with reason FLOWSWITCH_P2P_NO_KERNEL_SUPPORT.
+ */
+struct flowswitch_p2p_explain {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_ports;
+	__u32 provider;
+	__aligned_u64 ports_uptr;
+	__u32 reason;
+	__s32 distance;
+	__u32 nr_verdicts;
+	__u32 __reserved;
+	__aligned_u64 verdicts_uptr;
+	__aligned_u64 p2pmem_free;
+};
+
+#define FLOWSWITCH_IOC_P2P_EXPLAIN                                              \
+	_IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_P2P_EXPLAIN)
+
+/**
  * struct flowswitch_event - what read() on the control fd returns
  * @type: enum flowswitch_event_type
  * @flow_id: the flow
@@ -510,10 +695,13 @@ struct flowswitch_event {
  * enum flowswitch_event_type - &flowswitch_event.type
  * @FLOWSWITCH_EVENT_FLOW_STATE: a flow changed state
  * @FLOWSWITCH_EVENT_LOST: events were dropped
+ * @FLOWSWITCH_EVENT_FALLBACK: a PREFERRED flow was created in host memory;
+ *	@error holds the enum flowswitch_p2p_reason
  */
 enum flowswitch_event_type {
 	FLOWSWITCH_EVENT_FLOW_STATE = 1,
 	FLOWSWITCH_EVENT_LOST = 2,
+	FLOWSWITCH_EVENT_FALLBACK = 3,
 };
 
 #endif /* _UAPI_LINUX_FLOWSWITCH_H */

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peer-to-peer pools.  On a P2PDMA kernel (the switch topology): flows
+ * NVMe A -> B through A's CMB, B's CMB, the provider the kernel picks, and
+ * the ivshmem BAR published by flowswitch_bar -- byte-exact, with zero
+ * bytes through host memory; the explain verdicts; every refusal and
+ * fallback with its reason, event and counter.  On a kernel without
+ * P2PDMA: PREFERRED lands on host memory saying so, REQUIRED is refused.
+ */
+#include <dirent.h>
+#include <poll.h>
+
+#include "flowtest.h"
+
+static const char *dev_a, *dev_b;
+static int p2pdma;
+
+static unsigned int pci_addr_of(const char *name)
+{
+	unsigned int d, b, s, f;
+
+	if (sscanf(name, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+		return 0;
+	return FLOWSWITCH_PCI_ADDR(d, b, s, f);
+}
+
+/* The PCI function under /dev/nvmeXn1, as FLOWSWITCH_PCI_ADDR(). */
+static unsigned int pci_of_nvme(const char *dev, char *name, size_t len)
+{
+	char path[128], link[256], *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device/device",
+		 dev + strlen("/dev/"));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = 0;
+	p = strrchr(link, '/');
+	snprintf(name, len, "%.63s", p ? p + 1 : link);
+	return pci_addr_of(name);
+}
+
+/* ivshmem-plain: vendor 1af4, device 1110. */
+static int find_ivshmem(char *name, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *de;
+	int found = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[300], id[16] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/device",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%15s", id) == 1 && !strcmp(id, "0x1110")) {
+			snprintf(name, len, "%.63s", de->d_name);
+			found = 1;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static unsigned int providers(void)
+{
+	struct flowswitch_info in;
+	int fsw = fsw_open(NULL);
+
+	fsw_info(fsw, &in);
+	close(fsw);
+	return in.p2pmem_providers;
+}
+
+struct p2p_run {
+	uint32_t placement, provider, flags;
+	uint64_t src_off, dst_off, len;
+	uint32_t chunk, depth;
+	const char *src, *dst;
+};
+
+/* Create and run one flow; returns the create errno or 0 and fills @q. */
+static int p2p_flow(int fsw, const struct p2p_run *r,
+		    struct flowswitch_flow_create *fc,
+		    struct flowswitch_flow_query *q)
+{
+	static struct flowswitch_sink sink;
+	unsigned int state;
+	int id;
+
+	memset(fc, 0, sizeof(*fc));
+	memset(q, 0, sizeof(*q));
+	sink.offset = r->dst_off;
+	fc->src_offset = r->src_off;
+	fc->length = r->len;
+	fc->chunk_size = r->chunk;
+	fc->depth = r->depth;
+	fc->placement = r->placement;
+	fc->p2p_provider = r->provider;
+	fc->flags = r->flags;
+	fc->nr_sinks = 1;
+	fc->sinks_uptr = (uintptr_t)&sink;
+	fc->src_port_id = port_on(fsw, r->src ? r->src : dev_a, O_RDONLY,
+				  FLOWSWITCH_PORT_READ);
+	sink.port_id = port_on(fsw, r->dst ? r->dst : dev_b,
+			       O_WRONLY | O_CREAT, FLOWSWITCH_PORT_WRITE);
+	id = fsw_flow_create(fsw, fc);
+	if (id < 0)
+		return -id;
+	CHECK(!fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START), "start");
+	CHECK(!fsw_flow_wait(fsw, id, 0, &state), "wait");
+	CHECK(!fsw_flow_query(fsw, id, q), "query");
+	fsw_destroy(fsw, id);
+	return 0;
+}
+
+/* A p2p flow A -> B that must be byte-exact with no host memory. */
+static void exact_p2p(int fsw, const char *what, uint32_t provider,
+		      uint32_t flags, uint32_t want_provider, uint64_t seed)
+{
+	const struct p2p_run r = {
+		.placement = FLOWSWITCH_P2P_REQUIRED,
+		.provider = provider,
+		.flags = flags,
+		.src_off = 32 * MiB,
+		.dst_off = 40 * MiB,
+		.len = 8 * MiB + 4096,
+		.chunk = 1 * MiB,
+		.depth = 4,
+	};
+	struct flowswitch_flow_create fc;
+	struct flowswitch_flow_query q;
+	int fd, err;
+	int64_t bad;
+
+	fd = open(dev_a, O_RDWR);
+	CHECK(!pattern_write(fd, r.src_off, r.src_off, r.len, seed), "fill");
+	close(fd);
+	err = p2p_flow(fsw, &r, &fc, &q);
+	CHECK(!err, "%s: create: %s (reason %u)", what, strerror(err),
+	      fc.out_p2p_reason);
+	if (err)
+		return;
+	CHECK(fc.out_pool == FLOWSWITCH_POOL_P2P && q.pool == FLOWSWITCH_POOL_P2P,
+	      "%s: pool %u", what, fc.out_pool);
+	CHECK(!want_provider || fc.out_provider == want_provider,
+	      "%s: provider %x, want %x", what, fc.out_provider, want_provider);
+	CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.bytes_done == r.len,
+	      "%s: %s, %llu bytes (%s)", what, fsw_state_name(q.state),
+	      (unsigned long long)q.bytes_done, strerror(q.error));
+	CHECK(q.host_bytes == 0 && q.p2p_bytes == 2 * r.len &&
+		      q.host_pool_bytes == 0 && q.buffered_bytes == 0,
+	      "%s: host %llu p2p %llu pool %llu buffered %llu", what,
+	      (unsigned long long)q.host_bytes,
+	      (unsigned long long)q.p2p_bytes,
+	      (unsigned long long)q.host_pool_bytes,
+	      (unsigned long long)q.buffered_bytes);
+	fd = open(dev_b, O_RDONLY);
+	bad = pattern_check(fd, r.dst_off, r.src_off, r.len, seed);
+	CHECK(bad < 0, "%s: sink differs at %lld", what, (long long)bad);
+	close(fd);
+	printf("%-28s provider %04x:%02x:%02x.%x, %.1f MiB/s, host bytes %llu\n",
+	       what, fc.out_provider >> 16, (fc.out_provider >> 8) & 0xff,
+	       (fc.out_provider >> 3) & 0x1f, fc.out_provider & 7,
+	       q.elapsed_ns ? r.len / (q.elapsed_ns / 1e9) / MiB : 0,
+	       (unsigned long long)q.host_bytes);
+}
+
+static void refused(int fsw, const char *what, struct p2p_run r, uint32_t why)
+{
+	struct flowswitch_flow_create fc;
+	struct flowswitch_flow_query q;
+	int err;
+
+	r.placement = FLOWSWITCH_P2P_REQUIRED;
+	err = p2p_flow(fsw, &r, &fc, &q);
+	CHECK(err == EXDEV && fc.out_p2p_reason == why,
+	      "%s: REQUIRED gave %s, reason %u, want EXDEV reason %u", what,
+	      err ? strerror(err) : "a flow", fc.out_p2p_reason, why);
+}
+
+/* PREFERRED falls back: host pool, the reason, an event, the counter. */
+static void falls_back(int fsw, const char *what, struct p2p_run r,
+		       uint32_t why)
+{
+	struct flowswitch_flow_create fc;
+	struct flowswitch_flow_query q;
+	struct flowswitch_event ev[4];
+	struct flowswitch_info in0, in1;
+	struct pollfd pfd = { .fd = fsw, .events = POLLIN };
+	int err, n, i, seen = 0;
+
+	fsw_info(fsw, &in0);
+	while (poll(&pfd, 1, 0) == 1 && read(fsw, ev, sizeof(ev)) > 0)
+		;	/* drain older events */
+	r.placement = FLOWSWITCH_P2P_PREFERRED;
+	err = p2p_flow(fsw, &r, &fc, &q);
+	CHECK(!err, "%s: create: %s", what, strerror(err));
+	CHECK(fc.out_pool == FLOWSWITCH_POOL_HOST &&
+		      fc.out_p2p_reason == why && q.p2p_reason == why,
+	      "%s: pool %u reason %u, want host, reason %u", what,
+	      fc.out_pool, fc.out_p2p_reason, why);
+	CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.p2p_bytes == 0 &&
+		      q.host_bytes == 2 * r.len,
+	      "%s: %s, p2p %llu host %llu", what, fsw_state_name(q.state),
+	      (unsigned long long)q.p2p_bytes,
+	      (unsigned long long)q.host_bytes);
+	fsw_info(fsw, &in1);
+	CHECK(in1.p2p_fallbacks == in0.p2p_fallbacks + 1, "%s: fallbacks %u",
+	      what, in1.p2p_fallbacks);
+	while (poll(&pfd, 1, 0) == 1 && (n = read(fsw, ev, sizeof(ev))) > 0)
+		for (i = 0; i < n / (int)sizeof(ev[0]); i++)
+			seen += ev[i].type == FLOWSWITCH_EVENT_FALLBACK &&
+				ev[i].error == why &&
+				ev[i].flow_id == fc.out_flow_id;
+	CHECK(seen == 1, "%s: %d fallback events", what, seen);
+}
+
+static void explain(int fsw, uint32_t *provider_out)
+{
+	struct flowswitch_p2p_verdict v[2];
+	uint32_t ports[2];
+	struct flowswitch_p2p_explain ex = {
+		.size = sizeof(ex),
+		.nr_ports = 2,
+		.ports_uptr = (uintptr_t)ports,
+		.nr_verdicts = 2,
+		.verdicts_uptr = (uintptr_t)v,
+	};
+	int i;
+
+	ports[0] = port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ);
+	ports[1] = port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE);
+	CHECK(!ioctl(fsw, FLOWSWITCH_IOC_P2P_EXPLAIN, &ex), "explain: %m");
+	if (!p2pdma) {
+		CHECK(ex.reason == FLOWSWITCH_P2P_NO_KERNEL_SUPPORT &&
+			      ex.distance == -1,
+		      "explain without P2PDMA: reason %u", ex.reason);
+		return;
+	}
+	CHECK(ex.reason == FLOWSWITCH_P2P_OK && ex.distance >= 0 &&
+		      ex.p2pmem_free >= 4 * MiB,
+	      "explain: reason %u distance %d free %llu", ex.reason,
+	      ex.distance, (unsigned long long)ex.p2pmem_free);
+	for (i = 0; i < 2; i++) {
+		/* Both controllers sit below one switch. */
+		CHECK(v[i].map == FLOWSWITCH_MAP_BUS_ADDR &&
+			      v[i].reason == FLOWSWITCH_P2P_OK &&
+			      v[i].distance >= 0,
+		      "verdict %d: map %u reason %u distance %d", i, v[i].map,
+		      v[i].reason, v[i].distance);
+	}
+	printf("explain: provider %x, distance %d, %llu KiB free\n",
+	       ex.provider, ex.distance,
+	       (unsigned long long)ex.p2pmem_free >> 10);
+	*provider_out = ex.provider;
+}
+
+static void test_ivshmem(int fsw)
+{
+	char name[64], path[256];
+	unsigned int before = providers(), addr;
+	int ret;
+
+	if (!find_ivshmem(name, sizeof(name))) {
+		CHECK(0, "no ivshmem device");
+		return;
+	}
+	addr = pci_addr_of(name);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 name);
+	CHECK(!write_sysfs(path, "flowswitch_bar"), "driver_override");
+	ret = write_sysfs("/sys/bus/pci/drivers_probe", name);
+	if (!p2pdma) {
+		/* No P2PDMA: the driver refuses to publish, and says why. */
+		CHECK(providers() == before, "a provider without P2PDMA");
+		write_sysfs(path, "\n");
+		return;
+	}
+	CHECK(!ret, "bind flowswitch_bar: %s", strerror(-ret));
+	CHECK(providers() == before + 1, "providers %u -> %u", before,
+	      providers());
+	exact_p2p(fsw, "A -> ivshmem BAR -> B", addr,
+		  FLOWSWITCH_FLOW_NAMED_PROVIDER, addr, 34);
+	/*
+	 * The host finds the chunks last held by the pool in the file behind
+	 * the BAR: of the 9 chunks through 4 slots, chunks 5-7 (chunk 4's
+	 * slot got the short chunk 8 over its first page).
+	 */
+	dprintf(3, "hostfind A.img %llu %llu ivshmem.bin\n",
+		(unsigned long long)(32 * MiB + 5 * MiB),
+		(unsigned long long)(3 * MiB));
+	CHECK(!write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", name),
+	      "unbind");
+	CHECK(providers() == before, "providers after unbind %u", providers());
+	write_sysfs(path, "\n");
+}
+
+int main(void)
+{
+	const char *want = getenv("FSW_EXPECT_P2PDMA");
+	const struct p2p_run base = {
+		.src_off = 0, .dst_off = 0, .len = 1 * MiB,
+		.chunk = 256 * KiB, .depth = 4,
+	};
+	struct p2p_run r;
+	char name_a[64], name_b[64];
+	unsigned int pci_a, pci_b, chosen = 0;
+	int fsw;
+
+	dev_a = nvme_by_serial("fswA");
+	dev_b = nvme_by_serial("fswB");
+	fsw = fsw_open(NULL);
+	if (!dev_a || !dev_b || fsw < 0 || !want)
+		return T_FAIL;
+	p2pdma = atoi(want);
+	pci_a = pci_of_nvme(dev_a, name_a, sizeof(name_a));
+	pci_b = pci_of_nvme(dev_b, name_b, sizeof(name_b));
+
+	explain(fsw, &chosen);
+	if (!p2pdma) {
+		falls_back(fsw, "no P2PDMA", base,
+			   FLOWSWITCH_P2P_NO_KERNEL_SUPPORT);
+		refused(fsw, "no P2PDMA", base,
+			FLOWSWITCH_P2P_NO_KERNEL_SUPPORT);
+		test_ivshmem(fsw);
+		return t_result();
+	}
+
+	exact_p2p(fsw, "A -> kernel's choice -> B", 0, 0, chosen, 31);
+	exact_p2p(fsw, "A -> CMB of A -> B", pci_a,
+		  FLOWSWITCH_FLOW_NAMED_PROVIDER, pci_a, 32);
+	exact_p2p(fsw, "A -> CMB of B -> B", pci_b,
+		  FLOWSWITCH_FLOW_NAMED_PROVIDER, pci_b, 33);
+	test_ivshmem(fsw);
+
+	r = base;
+	r.src_off = 100;	/* not a multiple of the 512-byte block */
+	refused(fsw, "unaligned", r, FLOWSWITCH_P2P_BUFFERED_IO);
+	falls_back(fsw, "unaligned", r, FLOWSWITCH_P2P_BUFFERED_IO);
+	r = base;
+	r.chunk = 16 * MiB;
+	r.len = 32 * MiB;
+	r.depth = 2;	/* 32 MiB: more than a 16 MiB CMB holds */
+	refused(fsw, "too big", r, FLOWSWITCH_P2P_NO_MEMORY);
+	r = base;
+	r.flags = FLOWSWITCH_FLOW_NAMED_PROVIDER;
+	r.provider = FLOWSWITCH_PCI_ADDR(0, 0xfe, 31, 7);
+	refused(fsw, "bogus provider", r, FLOWSWITCH_P2P_BAD_PROVIDER);
+	r = base;
+	r.dst = "/tmp/p2p-sink";
+	falls_back(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
+	refused(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
+	close(fsw);
+	return t_result();
+}
