@@ -51,7 +51,8 @@ if [ -x tests/lang/run.sh ]; then
 	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"
 fi
 stage vm-stock tests/vm/run.sh stock
-stage vm-debug tests/vm/run.sh debug
+stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
+	debug:rootports-epyc debug:iommu-rootports debug:iommu-switch
 
 # Figures, not verdicts: printed for the log, never counted.
 echo "=== bench (stock kernel; prints, does not gate)"

@@ -53,9 +53,15 @@ total_pass=0 total_fail=0
 note() { echo "vm: $*"; }
 
 run_flavor() {
-	local flavor=$1 kdir out src shm t0 rc pass fail
-	kdir=$("$here/kernel.sh" "$flavor")
-	out=$B/vm/$flavor
+	local flavor=$1 kernel=${1%%:*} topo=switch kdir out src shm t0 rc pass fail
+	local tests_glob=${FSW_TESTS:-t-*}
+	if [ "$flavor" != "$kernel" ]; then
+		# A topology variant boots for its P2P verdict alone.
+		topo=${flavor#*:}
+		tests_glob=t-p2p-topo
+	fi
+	kdir=$("$here/kernel.sh" "$kernel")
+	out=$B/vm/${flavor/:/-}
 	rm -rf "$out"
 	mkdir -p "$out"
 
@@ -78,18 +84,18 @@ run_flavor() {
 	fi
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
 		"$B/default/flowctl" "${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
-		-type f -name "${FSW_TESTS:-t-*}" ! -name '*.[od]' | sort)
+		-type f -name "$tests_glob" ! -name '*.[od]' | sort)
 
 	truncate -s $disk "$out/A.img" "$out/B.img"
 	truncate -s 64M "$out/C.img"
-	shm=/dev/shm/flowswitch-ivshmem-$$-$flavor
+	shm=/dev/shm/flowswitch-ivshmem-$$-${flavor/:/-}
 	# 16 MiB: P2PDMA maps whole 2 MiB memory subsections of a BAR.
 	truncate -s 16M "$shm"
 
 	local append="console=ttyS0 panic=-1 fsw.mode=$mode"
-	append+=" fsw.p2pdma=${expect_p2pdma[$flavor]}"
-	append+=" fsw.providers=${expect_providers[$flavor]}"
-	append+=" fsw.test_timeout=${test_timeout[$flavor]}"
+	append+=" fsw.p2pdma=${expect_p2pdma[$kernel]}"
+	append+=" fsw.providers=${expect_providers[$kernel]}"
+	append+=" fsw.test_timeout=${test_timeout[$kernel]}"
 	local console=(-serial "file:$out/console.log")
 	if [ $mode != test ]; then
 		append+=" quiet"
@@ -98,17 +104,44 @@ run_flavor() {
 
 	t0=$(date +%s)
 	rc=0
-	timeout "${guest_timeout[$flavor]}" qemu-system-x86_64 \
-		-M q35 -cpu max -accel tcg -m 1024 -smp 2 -no-reboot -nic none \
+	# The fabric: where A and B sit, the CPU model, an IOMMU, tracing.
+	local fabric=() cpu=max
+	case "$topo" in
+	switch | switch-trace | iommu-switch)
+		fabric=(-device pcie-root-port,id=rp1,chassis=1,slot=1
+			-device x3130-upstream,id=up1,bus=rp1
+			-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1
+			-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2
+			-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3) ;;
+	rootports | rootports-epyc | iommu-rootports)
+		fabric=(-device pcie-root-port,id=dn1,chassis=1,slot=1
+			-device pcie-root-port,id=dn2,chassis=2,slot=2
+			-device pcie-root-port,id=dn3,chassis=3,slot=3) ;;
+	*) note "unknown topology '$topo'"; return 1 ;;
+	esac
+	case "$topo" in
+	iommu-*)
+		# First among the devices, so it translates all of them.
+		fabric=(-device intel-iommu,intremap=off "${fabric[@]}")
+		append+=" intel_iommu=on" ;;
+	esac
+	# TESTBED: two root ports allow P2P through the host bridge only on
+	# an AMD Zen CPU; the default model does not.
+	[ "$topo" = rootports ] && cpu=qemu64
+	[ "$topo" = rootports-epyc ] && cpu=EPYC
+	[ "$topo" = switch-trace ] &&
+		fabric+=(-trace 'pci_nvme_map_addr*' -D "$out/nvme-trace.log")
+	append+=" fsw.topo=$topo"
+
+	t0=$(date +%s)
+	rc=0
+	timeout "${guest_timeout[$kernel]}" qemu-system-x86_64 \
+		-M q35 -cpu $cpu -accel tcg -m 1024 -smp 2 -no-reboot -nic none \
 		-display none -monitor none \
 		"${console[@]}" -serial "file:$out/verdict.raw" \
 		-kernel "$kdir/bzImage" -initrd "$out/initramfs.gz" \
 		-append "$append" \
-		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-		-device x3130-upstream,id=up1,bus=rp1 \
-		-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1 \
-		-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2 \
-		-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3 \
+		"${fabric[@]}" \
 		-drive if=none,id=dA,file="$out/A.img",format=raw \
 		-device nvme,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16 \
 		-drive if=none,id=dB,file="$out/B.img",format=raw \
@@ -153,6 +186,18 @@ run_flavor() {
 			fail=$((fail + 1))
 		fi
 	done < <(grep '^hostfind ' "$out/verdict.log")
+	# QEMU's own record of the NVMe DMA: the p2p flow's bytes must have
+	# been written into B's CMB window by A and read out of it by B.
+	local lo hi bytes said
+	while read -r _ lo hi bytes; do
+		if said=$(python3 "$here/nvmetrace.py" "$out/nvme-trace.log" "$lo" "$hi" "$bytes"); then
+			echo "  $flavor: ok nvmetrace: $said (flow $bytes)"
+			pass=$((pass + 1))
+		else
+			echo "  $flavor: not ok nvmetrace: $said (flow $bytes)"
+			fail=$((fail + 1))
+		fi
+	done < <(grep '^nvmetrace ' "$out/verdict.log")
 
 	if ! grep -qx done "$out/verdict.log"; then
 		note "$flavor: guest did not finish (qemu exit $rc after $(cat "$out/seconds") s); qemu said:"
@@ -182,8 +227,8 @@ run_flavor() {
 
 for flavor in "$@"; do
 	case "$flavor" in
-	stock | debug) run_flavor "$flavor" || total_fail=$((total_fail + 1)) ;;
-	*) echo "run.sh: unknown flavor '$flavor' (stock|debug)" >&2; exit 2 ;;
+	stock | debug | debug:*) run_flavor "$flavor" || total_fail=$((total_fail + 1)) ;;
+	*) echo "run.sh: unknown flavor '$flavor' (stock | debug[:TOPOLOGY])" >&2; exit 2 ;;
 	esac
 done
 echo "vm: $total_pass passed, $total_fail failed"
