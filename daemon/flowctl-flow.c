@@ -3,6 +3,7 @@
  * flowctl copy: one flow from a source to one or more sinks, run to its
  * end in the kernel -- the data never enters this process.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,6 +29,9 @@ static void copy_usage(FILE *out)
 		"      --retries N         reissue a failed chunk N times\n"
 		"      --no-flush          do not flush the sinks at the end\n"
 		"      --buffered          never use direct I/O\n"
+		"  -P, --placement P       p2p memory: forbidden (default),\n"
+		"                          preferred or required\n"
+		"      --provider PCI      use this function's p2p memory\n"
 		"  -j, --json              print the result as JSON\n"
 		"SIZE takes K, M, G, T suffixes (powers of 1024).\n");
 }
@@ -50,7 +54,9 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 		printf("{\"state\":\"%s\",\"length\":%llu,\"bytes_done\":%llu,"
 		       "\"chunks\":%llu,\"retries\":%llu,\"elapsed_ns\":%llu,"
 		       "\"mib_per_s\":%.1f,\"direct_bytes\":%llu,"
-		       "\"buffered_bytes\":%llu,\"host_pool_bytes\":%llu",
+		       "\"buffered_bytes\":%llu,\"host_pool_bytes\":%llu,"
+		       "\"pool\":\"%s\",\"p2p_bytes\":%llu,\"host_bytes\":%llu,"
+		       "\"p2p_reason\":\"%s\"",
 		       fsw_state_name(q->state),
 		       (unsigned long long)q->length,
 		       (unsigned long long)q->bytes_done,
@@ -59,7 +65,11 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 		       (unsigned long long)q->elapsed_ns, mibs,
 		       (unsigned long long)q->direct_bytes,
 		       (unsigned long long)q->buffered_bytes,
-		       (unsigned long long)q->host_pool_bytes);
+		       (unsigned long long)q->host_pool_bytes,
+		       q->pool == FLOWSWITCH_POOL_P2P ? "p2p" : "host",
+		       (unsigned long long)q->p2p_bytes,
+		       (unsigned long long)q->host_bytes,
+		       fsw_p2p_reason_name(q->p2p_reason));
 		if (q->state == FLOWSWITCH_FLOW_FAILED)
 			printf(",\"error\":\"%s\",\"stage\":\"%s\","
 			       "\"fail_offset\":%llu",
@@ -79,6 +89,18 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 	       (unsigned long long)q->direct_bytes,
 	       (unsigned long long)q->buffered_bytes,
 	       (unsigned long long)q->host_pool_bytes);
+	if (q->pool == FLOWSWITCH_POOL_P2P)
+		printf("  p2p pool of %04x:%02x:%02x.%x: %llu bytes through p2p "
+		       "memory, %llu through host memory\n",
+		       q->provider >> 16, (q->provider >> 8) & 0xff,
+		       (q->provider >> 3) & 0x1f, q->provider & 7,
+		       (unsigned long long)q->p2p_bytes,
+		       (unsigned long long)q->host_bytes);
+	else
+		printf("  host pool: %llu bytes through host memory%s%s\n",
+		       (unsigned long long)q->host_bytes,
+		       q->p2p_reason ? "; no p2p: " : "",
+		       q->p2p_reason ? fsw_p2p_reason_name(q->p2p_reason) : "");
 	if (q->state == FLOWSWITCH_FLOW_FAILED)
 		printf("  failed: %s in %s at source offset %llu\n",
 		       strerror(q->error), fsw_stage_name(q->fail_stage),
@@ -99,6 +121,8 @@ int flowctl_copy(int argc, char **argv)
 		{ "no-flush", no_argument, NULL, 'F' },
 		{ "buffered", no_argument, NULL, 'B' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "placement", required_argument, NULL, 'P' },
+		{ "provider", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -114,7 +138,7 @@ int flowctl_copy(int argc, char **argv)
 	int c, i, fsw, id, ret, nr_sinks;
 	bool json = false;
 
-	while ((c = getopt_long(argc, argv, "c:q:o:l:s:r:p:jh", opts,
+	while ((c = getopt_long(argc, argv, "c:q:o:l:s:r:p:P:jh", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -170,6 +194,29 @@ int flowctl_copy(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'P':
+			if (!strcmp(optarg, "forbidden"))
+				fc.placement = FLOWSWITCH_P2P_FORBIDDEN;
+			else if (!strcmp(optarg, "preferred"))
+				fc.placement = FLOWSWITCH_P2P_PREFERRED;
+			else if (!strcmp(optarg, "required"))
+				fc.placement = FLOWSWITCH_P2P_REQUIRED;
+			else {
+				fprintf(stderr, "flowctl copy: --placement: "
+						"forbidden, preferred or "
+						"required\n");
+				return 2;
+			}
+			break;
+		case 'V':
+			if (fsw_parse_pci_addr(optarg, &fc.p2p_provider)) {
+				fprintf(stderr, "flowctl copy: --provider: "
+						"bad PCI address '%s'\n",
+					optarg);
+				return 2;
+			}
+			fc.flags |= FLOWSWITCH_FLOW_NAMED_PROVIDER;
+			break;
 		case 'h':
 			copy_usage(stdout);
 			return 0;
@@ -220,6 +267,12 @@ int flowctl_copy(int argc, char **argv)
 	fc.nr_sinks = nr_sinks;
 	fc.sinks_uptr = (uintptr_t)sinks;
 	id = fsw_flow_create(fsw, &fc);
+	if (id == -EXDEV) {
+		fprintf(stderr, "flowctl copy: p2p memory required but refused: "
+				"%s\n",
+			fsw_p2p_reason_name(fc.out_p2p_reason));
+		return 1;
+	}
 	if (id < 0) {
 		fprintf(stderr, "flowctl copy: flow: %s\n", strerror(-id));
 		return 1;

@@ -149,6 +149,44 @@ const char *fsw_stage_name(unsigned int stage)
 	return stage < sizeof(names) / sizeof(names[0]) ? names[stage] : "?";
 }
 
+const char *fsw_p2p_reason_name(unsigned int reason)
+{
+	static const char *const names[] = {
+		[FLOWSWITCH_P2P_OK] = "ok",
+		[FLOWSWITCH_P2P_NO_KERNEL_SUPPORT] = "kernel built without CONFIG_PCI_P2PDMA",
+		[FLOWSWITCH_P2P_NO_PROVIDER] = "no p2p memory provider",
+		[FLOWSWITCH_P2P_NOT_PCI] = "a port's I/O is not done by a PCI device",
+		[FLOWSWITCH_P2P_HOST_BRIDGE] = "host bridge not allowed for p2p",
+		[FLOWSWITCH_P2P_ACS_REDIRECT] = "ACS redirect on a bridge of the path",
+		[FLOWSWITCH_P2P_NO_MEMORY] = "provider has too little free p2p memory",
+		[FLOWSWITCH_P2P_BUFFERED_IO] = "a port needs buffered I/O",
+		[FLOWSWITCH_P2P_BAD_PROVIDER] = "no such p2p provider",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?
+		       names[reason] :
+		       "?";
+}
+
+int fsw_parse_pci_addr(const char *s, unsigned int *addr)
+{
+	unsigned int d = 0, b, dev, fn;
+	char end;
+
+	/* Hex digits and separators only: %x would also take "0x". */
+	if (strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -EINVAL;
+	if (sscanf(s, "%x:%x:%x.%x%c", &d, &b, &dev, &fn, &end) != 4) {
+		d = 0;
+		if (sscanf(s, "%x:%x.%x%c", &b, &dev, &fn, &end) != 3)
+			return -EINVAL;
+	}
+	if (d > 0xffff || b > 0xff || dev > 31 || fn > 7)
+		return -EINVAL;
+	*addr = FLOWSWITCH_PCI_ADDR(d, b, dev, fn);
+	return 0;
+}
+
 static const struct {
 	unsigned long long bit;
 	const char *name;

@@ -50,6 +50,10 @@ int fsw_parse_size(const char *s, unsigned long long *out);
 /* "running", "failed", ...; "?" for values this library does not know. */
 const char *fsw_state_name(unsigned int state);
 const char *fsw_stage_name(unsigned int stage);
+/* "no CONFIG_PCI_P2PDMA", "ACS redirect", ...: enum flowswitch_p2p_reason */
+const char *fsw_p2p_reason_name(unsigned int reason);
+/* Parse "DDDD:BB:DD.F" or "BB:DD.F" into FLOWSWITCH_PCI_ADDR(). */
+int fsw_parse_pci_addr(const char *s, unsigned int *addr);
 
 /* Name of one feature bit, or NULL when this library does not know it. */
 const char *fsw_feature_name(unsigned long long bit);

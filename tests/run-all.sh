@@ -57,6 +57,8 @@ stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
 # Figures, not verdicts: printed for the log, never counted.
 echo "=== bench (stock kernel; prints, does not gate)"
 tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/create+start/p'
+echo "=== bench p2p (debug kernel, sanitizers on; prints, does not gate)"
+tests/bench/run.sh p2p 2>&1 | sed -n '/^bench:/,/create+start/p'
 
 echo "total time $(($(date +%s) - t_start)) s"
 echo "$pass passed, $fail failed"

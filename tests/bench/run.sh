@@ -1,10 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmarks (print figures, never gate): boot the stock kernel -- no
-# sanitizers -- with 256 MiB NVMe disks and run bench.sh in the guest.
-#   tests/bench/run.sh
-# Needs `make` first (the module and the guest programs).
+# Benchmarks (print figures, never gate): boot a kernel with 256 MiB NVMe
+# disks and run bench.sh in the guest.
+#   tests/bench/run.sh        the stock kernel: no sanitizers, host pools
+#   tests/bench/run.sh p2p    the debug kernel, the only one here with
+#                             P2PDMA: p2p vs host pool vs dd in one boot
+#                             (its sanitizers slow everything ~10x)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exec "$here/../vm/run.sh" --bench stock
+case "${1:-}" in
+"") exec "$here/../vm/run.sh" --bench stock ;;
+p2p) exec "$here/../vm/run.sh" --bench debug ;;
+*) echo "usage: $0 [p2p]" >&2; exit 2 ;;
+esac

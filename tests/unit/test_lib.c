@@ -121,6 +121,53 @@ static void test_info_on_wrong_fds(void **state)
 	assert_int_equal(fsw_info(fd, &info), -EBADF);
 }
 
+static void test_pci_addr(void **state)
+{
+	unsigned int a;
+
+	assert_int_equal(fsw_parse_pci_addr("0000:04:00.0", &a), 0);
+	assert_int_equal(a, FLOWSWITCH_PCI_ADDR(0, 4, 0, 0));
+	assert_int_equal(fsw_parse_pci_addr("10:1f.7", &a), 0);
+	assert_int_equal(a, FLOWSWITCH_PCI_ADDR(0, 0x10, 31, 7));
+	assert_int_equal(fsw_parse_pci_addr("0001:02:03.4", &a), 0);
+	assert_int_equal(a >> 16, 1);
+	assert_int_equal(fsw_parse_pci_addr("00:20.0", &a), -EINVAL);
+	assert_int_equal(fsw_parse_pci_addr("00:1f.8", &a), -EINVAL);
+	assert_int_equal(fsw_parse_pci_addr("0000:04:00.0x", &a), -EINVAL);
+	assert_int_equal(fsw_parse_pci_addr("nvme0", &a), -EINVAL);
+}
+
+static void test_parse_size(void **state)
+{
+	unsigned long long v;
+
+	assert_int_equal(fsw_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(fsw_parse_size("1M", &v), 0);
+	assert_int_equal(v, 1 << 20);
+	assert_int_equal(fsw_parse_size("2GiB", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(fsw_parse_size("1X", &v), -EINVAL);
+	assert_int_equal(fsw_parse_size("1Mb", &v), -EINVAL);
+	assert_int_equal(fsw_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(fsw_parse_size("", &v), -EINVAL);
+	assert_int_equal(fsw_parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(fsw_parse_size("17179869184T", &v), -ERANGE);
+}
+
+static void test_names(void **state)
+{
+	assert_string_equal(fsw_state_name(FLOWSWITCH_FLOW_DONE), "done");
+	assert_string_equal(fsw_state_name(0), "?");
+	assert_string_equal(fsw_state_name(999), "?");
+	assert_string_equal(fsw_stage_name(FLOWSWITCH_STAGE_READ), "read");
+	assert_string_equal(fsw_stage_name(77), "?");
+	assert_non_null(strstr(fsw_p2p_reason_name(
+				       FLOWSWITCH_P2P_NO_KERNEL_SUPPORT),
+			       "CONFIG_PCI_P2PDMA"));
+	assert_string_equal(fsw_p2p_reason_name(1000), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +177,9 @@ int main(void)
 		cmocka_unit_test(test_info_print),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_info_on_wrong_fds),
+		cmocka_unit_test(test_pci_addr),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests_name("libflowswitch", tests, NULL, NULL);
