@@ -74,6 +74,14 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 		slot->io[i].slot = slot;
 		slot->io[i].idx = i;
 	}
+	if (flow->mem_port) {
+		/* A view on the window, remapped for every chunk. */
+		kvfree(slot->bvec);
+		slot->view = true;
+		slot->bvec = kvcalloc((left >> PAGE_SHIFT) + 1,
+				      sizeof(*slot->bvec), GFP_KERNEL_ACCOUNT);
+		return slot->bvec ? 0 : -ENOMEM;
+	}
 	if (flow->pool_kind == FLOWSWITCH_POOL_P2P)
 		return fsw_slot_init_p2p(slot, left);
 	while (left) {
@@ -104,6 +112,10 @@ void fsw_slot_free(struct fsw_slot *slot)
 {
 	u32 i;
 
+	if (slot->view) {
+		kvfree(slot->bvec);	/* the pages are the window's */
+		return;
+	}
 	if (slot->p2p_kva) {
 		pci_free_p2pmem(slot->flow->provider, slot->p2p_kva,
 				slot->nr_bvec << PAGE_SHIFT);
@@ -114,6 +126,27 @@ void fsw_slot_free(struct fsw_slot *slot)
 		__free_pages(slot->bvec[i].bv_page,
 			     get_order(slot->bvec[i].bv_len));
 	kvfree(slot->bvec);
+}
+
+/* Point the slot at the memory port's window for its current chunk. */
+static void fsw_slot_map_window(struct fsw_slot *slot)
+{
+	struct fsw_flow *flow = slot->flow;
+	u64 off = slot->off + (flow->mem_is_src ? flow->src_off :
+						  flow->sink_off[0]);
+	void *addr = flow->mem_port->kva + off;
+	u32 left = slot->len;
+
+	slot->nr_bvec = 0;
+	while (left) {
+		u32 in_page = offset_in_page(addr);
+		u32 n = min_t(u32, left, PAGE_SIZE - in_page);
+
+		bvec_set_page(&slot->bvec[slot->nr_bvec++], virt_to_page(addr),
+			      n, in_page);
+		addr += n;
+		left -= n;
+	}
 }
 
 void fsw_engine_kick(struct fsw_flow *flow)
@@ -165,6 +198,17 @@ static void fsw_io_submit(struct fsw_io *io)
 	ssize_t ret;
 
 	port = fsw_io_port(io, &pos);
+	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
+		/* The data is already where it goes: no I/O, no bytes. */
+		io->virtual = true;
+		io->direct = true;
+		io->complete = false;
+		io->in_flight = true;
+		flow->ios_in_flight++;
+		fsw_io_complete(&io->iocb, left);
+		return;
+	}
+	io->virtual = false;
 	pos += io->progress;
 	file = port->file;
 	io->direct = port->dio_align && IS_ALIGNED(pos, port->dio_align) &&
@@ -250,6 +294,8 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 		return;
 	}
 
+	if (io->virtual)
+		goto counted;
 	spin_lock_irq(&flow->lock);
 	if (io->direct)
 		flow->direct_bytes += res;
@@ -263,6 +309,7 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 	spin_unlock_irq(&flow->lock);
 	atomic64_add(res, flow->pool_kind == FLOWSWITCH_POOL_P2P ?
 			  &fsw_p2p_bytes : &fsw_host_bytes);
+counted:
 	io->progress += res;
 
 	if (io->progress < slot->len) {
@@ -386,6 +433,8 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 		slot->len = len;
 		slot->retries = 0;
 		slot->io[0].progress = 0;
+		if (slot->view)
+			fsw_slot_map_window(slot);
 		spin_lock_irq(&flow->lock);
 		flow->issued += len;
 		flow->tail++;
@@ -404,6 +453,9 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 	if (flow->flags & FLOWSWITCH_FLOW_NO_FLUSH)
 		return 0;
 	for (*sink = 0; *sink < flow->nr_sinks; (*sink)++) {
+		/* Device memory has nothing to flush to. */
+		if (flow->sinks[*sink]->kind == FLOWSWITCH_PORT_MEMORY)
+			continue;
 		ret = vfs_fsync(flow->sinks[*sink]->file, 0);
 		if (ret)
 			return ret;

@@ -88,6 +88,9 @@ static struct fsw_port *fsw_flow_port(struct fsw_ctx *ctx, u32 id,
 static bool fsw_ranges_clash(struct fsw_port *a, u64 a_off, struct fsw_port *b,
 			     u64 b_off, u64 len)
 {
+	if (a->kind == FLOWSWITCH_PORT_MEMORY ||
+	    b->kind == FLOWSWITCH_PORT_MEMORY)
+		return false;	/* never both ends of one flow */
 	if (file_inode(a->file) != file_inode(b->file))
 		return false;
 	return a_off < b_off + len && b_off < a_off + len;
@@ -106,7 +109,7 @@ static int fsw_flow_check_sinks(struct fsw_flow *flow)
 		if (check_add_overflow(flow->sink_off[i], flow->length, &end) ||
 		    end > MAX_LFS_FILESIZE)
 			return -EOVERFLOW;
-		if (sink->kind == FLOWSWITCH_PORT_BLOCK && end > sink->size)
+		if (sink->kind != FLOWSWITCH_PORT_FILE && end > sink->size)
 			return -ENOSPC;
 		if (fsw_ranges_clash(flow->src, flow->src_off, sink,
 				     flow->sink_off[i], flow->length))
@@ -164,15 +167,42 @@ static bool fsw_flow_all_direct(struct fsw_flow *flow)
 	u32 i = 0;
 
 	for (;;) {
-		if (!port->dio_align ||
-		    !IS_ALIGNED(off | flow->length | flow->chunk,
-				port->dio_align))
+		if (port->kind != FLOWSWITCH_PORT_MEMORY &&
+		    (!port->dio_align ||
+		     !IS_ALIGNED(off | flow->length | flow->chunk,
+				 port->dio_align)))
 			return false;
 		if (i == flow->nr_sinks)
 			return true;
 		off = flow->sink_off[i];
 		port = flow->sinks[i++];
 	}
+}
+
+/*
+ * A flow with a memory port moves data straight between the window and
+ * the other ports' devices: no pool, every I/O direct, and the devices
+ * must reach the window's provider.  Returns the reason it cannot.
+ */
+static u32 fsw_flow_setup_memory(struct fsw_flow *flow)
+{
+	struct fsw_port *ports[FLOWSWITCH_MAX_SINKS + 1];
+	u32 i, n = 0, reason, judged;
+	s32 distance;
+
+	if (!flow->mem_is_src)
+		ports[n++] = flow->src;
+	for (i = 0; i < flow->nr_sinks; i++)
+		if (flow->sinks[i] != flow->mem_port)
+			ports[n++] = flow->sinks[i];
+	reason = fsw_p2p_choose(ports, n, fsw_pci_addr(flow->mem_port->pdev),
+				NULL, &distance, &flow->provider, &judged);
+	if (reason != FLOWSWITCH_P2P_OK)
+		return reason;
+	if (!fsw_flow_all_direct(flow))
+		return FLOWSWITCH_P2P_BUFFERED_IO;
+	flow->pool_kind = FLOWSWITCH_POOL_P2P;
+	return FLOWSWITCH_P2P_OK;
 }
 
 /*
@@ -303,8 +333,31 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	if (ret)
 		goto err_free;
 
+	/* A memory port: the flow's only sink, or its source. */
+	if (flow->src->kind == FLOWSWITCH_PORT_MEMORY) {
+		flow->mem_port = flow->src;
+		flow->mem_is_src = true;
+	}
+	for (i = 0; i < flow->nr_sinks; i++) {
+		if (flow->sinks[i]->kind != FLOWSWITCH_PORT_MEMORY)
+			continue;
+		ret = -EINVAL;
+		if (flow->mem_port || flow->nr_sinks > 1)
+			goto err_free;
+		flow->mem_port = flow->sinks[i];
+	}
+
 	flow->pool_kind = FLOWSWITCH_POOL_HOST;
-	if (cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
+	if (flow->mem_port) {
+		flow->p2p_reason = fsw_flow_setup_memory(flow);
+		cmd->out_p2p_reason = flow->p2p_reason;
+		ret = -EXDEV;
+		if (flow->p2p_reason != FLOWSWITCH_P2P_OK)
+			goto err_free;
+		ret = fsw_flow_alloc_slots(flow);
+		if (ret)
+			goto err_free;
+	} else if (cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
 		u32 named = cmd->flags & FLOWSWITCH_FLOW_NAMED_PROVIDER ?
 			    cmd->p2p_provider : ~0u;
 
@@ -317,7 +370,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	}
 
 	pool = 0;
-	if (flow->pool_kind == FLOWSWITCH_POOL_HOST) {
+	if (flow->pool_kind == FLOWSWITCH_POOL_HOST && !flow->slots) {
 		/* chunk <= 16 MiB and depth <= 64: cannot overflow. */
 		pool = (u64)flow->chunk * flow->depth;
 		ret = fsw_pool_reserve(ctx, pool);

@@ -53,12 +53,14 @@ struct fsw_obj {
 
 struct fsw_port {
 	struct fsw_obj obj;
-	struct file *file;	/* our own reference */
+	struct file *file;	/* our own reference; NULL for MEMORY */
 	u32 access;		/* FLOWSWITCH_PORT_READ | _WRITE */
 	u32 kind;		/* enum flowswitch_port_kind */
 	u32 dio_align;		/* 0: never direct */
 	u64 size;
 	unsigned int users;	/* flows using it, under ctx->lock */
+	struct pci_dev *pdev;	/* MEMORY: the provider, with a reference */
+	void *kva;		/* MEMORY: the window, from pci_alloc_p2pmem() */
 };
 
 /* One I/O of a chunk: the read (index 0) or the write to one sink. */
@@ -71,6 +73,7 @@ struct fsw_io {
 	bool complete;		/* likewise */
 	bool direct;
 	bool in_flight;
+	bool virtual;		/* the memory port's side: no I/O at all */
 };
 
 enum fsw_slot_phase {
@@ -89,6 +92,7 @@ struct fsw_slot {
 	u32 len;
 	u32 writes_pending;
 	u32 retries;
+	bool view;		/* bvec describes a memory port's window */
 	u32 nr_bvec;
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
 	void *p2p_kva;		/* in a p2p pool: the chunk's p2p memory */
@@ -118,6 +122,8 @@ struct fsw_flow {
 	u32 pool_kind;		/* enum flowswitch_pool_kind */
 	u32 p2p_reason;		/* enum flowswitch_p2p_reason */
 	struct pci_dev *provider;	/* of a p2p pool, with a reference */
+	struct fsw_port *mem_port;	/* the flow's memory port, if any */
+	bool mem_is_src;
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;

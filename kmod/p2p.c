@@ -28,6 +28,8 @@ struct device *fsw_port_dma_dev(struct fsw_port *port)
 {
 	struct block_device *bdev;
 
+	if (port->kind == FLOWSWITCH_PORT_MEMORY)
+		return NULL;	/* memory is DMAed to, it does no DMA */
 	if (port->kind == FLOWSWITCH_PORT_BLOCK)
 		bdev = I_BDEV(port->file->f_mapping->host);
 	else

@@ -8,6 +8,8 @@
  */
 #include <linux/blkdev.h>
 #include <linux/file.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 
 #include "flowswitch.h"
@@ -29,6 +31,85 @@ static u32 fsw_port_dio_align(struct file *file, u32 kind)
 	return inode->i_sb->s_bdev ? inode->i_sb->s_blocksize : 0;
 }
 
+/* Which BAR of @pdev holds bus address @bus, and where in it. */
+static int fsw_port_bar_of(struct pci_dev *pdev, pci_bus_addr_t bus,
+			   u64 *offset)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		pci_bus_addr_t start = pci_bus_address(pdev, bar);
+
+		if (pci_resource_flags(pdev, bar) & IORESOURCE_MEM &&
+		    bus >= start && bus - start < pci_resource_len(pdev, bar)) {
+			*offset = bus - start;
+			return bar;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A window of a function's published p2p memory.  The window comes from
+ * the provider's pool like any p2p allocation, so it never overlaps
+ * memory a flow or another driver holds; its place in the BAR is reported.
+ */
+static int fsw_port_create_bar(struct fsw_ctx *ctx,
+			       struct flowswitch_port_create *cmd)
+{
+	const u32 known = FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE |
+			  FLOWSWITCH_PORT_PCI_BAR;
+	struct fsw_port *port;
+	struct pci_dev *pdev;
+	u64 offset = 0;
+	int bar, ret;
+
+	if (cmd->flags & ~known || cmd->fd != -1 || !cmd->window_size ||
+	    !IS_ALIGNED(cmd->window_size, PAGE_SIZE) ||
+	    cmd->window_size > SZ_4G)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(cmd->pci_addr >> 16,
+					   (cmd->pci_addr >> 8) & 0xff,
+					   cmd->pci_addr & 0xff);
+	if (!pdev || !pci_has_p2pmem(pdev)) {
+		pci_dev_put(pdev);
+		return -ENODEV;
+	}
+	ret = -ENOMEM;
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		goto err_put;
+	port->kva = pci_alloc_p2pmem(pdev, cmd->window_size);
+	if (!port->kva)
+		goto err_free;
+	port->obj.type = FSW_OBJ_PORT;
+	port->kind = FLOWSWITCH_PORT_MEMORY;
+	port->access = cmd->flags & (FLOWSWITCH_PORT_READ |
+				     FLOWSWITCH_PORT_WRITE);
+	port->size = cmd->window_size;
+	port->pdev = pdev;
+	bar = fsw_port_bar_of(pdev, pci_p2pmem_virt_to_bus(pdev, port->kva),
+			      &offset);
+	ret = fsw_obj_insert(ctx, &port->obj);
+	if (ret)
+		goto err_p2p;
+	cmd->out_port_id = port->obj.id;
+	cmd->out_kind = port->kind;
+	cmd->out_dio_align = 0;
+	cmd->out_size = port->size;
+	cmd->out_bar = bar;
+	cmd->out_bar_offset = offset;
+	return 0;
+
+err_p2p:
+	pci_free_p2pmem(pdev, port->kva, port->size);
+err_free:
+	kfree(port);
+err_put:
+	pci_dev_put(pdev);
+	return ret;
+}
+
 int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 {
 	const u32 access = FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE;
@@ -38,8 +119,12 @@ int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 	int ret;
 
 	lockdep_assert_held(&ctx->lock);
+	if (!(cmd->flags & access))
+		return -EINVAL;
+	if (cmd->flags & FLOWSWITCH_PORT_PCI_BAR)
+		return fsw_port_create_bar(ctx, cmd);
 	if (cmd->flags & ~(access | FLOWSWITCH_PORT_BUFFERED) ||
-	    !(cmd->flags & access))
+	    cmd->pci_addr || cmd->window_size)
 		return -EINVAL;
 
 	file = fget(cmd->fd);
@@ -105,7 +190,12 @@ err_fput:
 
 void fsw_port_free(struct fsw_port *port)
 {
-	fput(port->file);
+	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
+		pci_free_p2pmem(port->pdev, port->kva, port->size);
+		pci_dev_put(port->pdev);
+	} else {
+		fput(port->file);
+	}
 	kfree(port);
 }
 

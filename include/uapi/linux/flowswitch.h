@@ -125,21 +125,27 @@ struct flowswitch_info {
  *	open for writing and not O_APPEND
  * @FLOWSWITCH_PORT_BUFFERED: never use direct I/O on this port, even where
  *	offsets and lengths are aligned
+ * @FLOWSWITCH_PORT_PCI_BAR: (ABI 1.2) not an fd (which must be -1) but a
+ *	window of a PCI function's published p2p memory -- a BAR claimed by
+ *	flowswitch_bar, an NVMe CMB: devices DMA straight into or out of it
  */
 enum flowswitch_port_flags {
 	FLOWSWITCH_PORT_READ = 1 << 0,
 	FLOWSWITCH_PORT_WRITE = 1 << 1,
 	FLOWSWITCH_PORT_BUFFERED = 1 << 2,
+	FLOWSWITCH_PORT_PCI_BAR = 1 << 3,
 };
 
 /**
  * enum flowswitch_port_kind - &flowswitch_port_create.kind
  * @FLOWSWITCH_PORT_BLOCK: a block device
  * @FLOWSWITCH_PORT_FILE: a regular file
+ * @FLOWSWITCH_PORT_MEMORY: a window of device memory (FLOWSWITCH_PORT_PCI_BAR)
  */
 enum flowswitch_port_kind {
 	FLOWSWITCH_PORT_BLOCK = 1,
 	FLOWSWITCH_PORT_FILE = 2,
+	FLOWSWITCH_PORT_MEMORY = 3,
 };
 
 /**
@@ -153,12 +159,29 @@ enum flowswitch_port_kind {
  * @out_dio_align: out, the alignment of offset and length under which
  *	the port uses direct I/O; 0 when it never does (the file system has
  *	no direct I/O, or FLOWSWITCH_PORT_BUFFERED)
- * @out_size: out, the device's size, or the file's size at creation
+ * @out_size: out, the device's size, the file's size at creation, or the
+ *	window's size
+ * @pci_addr: (ABI 1.2) with FLOWSWITCH_PORT_PCI_BAR, FLOWSWITCH_PCI_ADDR()
+ *	of the function whose p2p memory the window takes
+ * @out_bar: out (ABI 1.2), the BAR the window lies in
+ * @window_size: (ABI 1.2) with FLOWSWITCH_PORT_PCI_BAR, bytes of the
+ *	window: a multiple of 4096
+ * @out_bar_offset: out (ABI 1.2), where in that BAR the window starts --
+ *	what a device or the other side of the BAR sees
+ *
+ * A memory port is a flow's only sink or its source, never both ends: the
+ * other ports' devices DMA into or out of the window directly, so every
+ * I/O of such a flow must be direct (EXDEV with reason BUFFERED_IO
+ * otherwise) and the devices must reach the window (EXDEV with the
+ * topology's reason otherwise).
  *
  * Errors: EBADF @fd is not open, or not open for what @flags ask;
  * EOPNOTSUPP @fd is neither a block device nor a regular file;
- * EINVAL unknown or no access flags, a write port on an O_APPEND fd;
- * EMFILE the file descriptor already holds the maximum of objects.
+ * EINVAL unknown or no access flags, a write port on an O_APPEND fd, a
+ * PCI_BAR port with an fd or a window size of 0 or not a page multiple;
+ * ENODEV no such PCI function, or it publishes no p2p memory; ENOMEM no
+ * window that large is free; EMFILE the file descriptor already holds the
+ * maximum of objects.
  */
 struct flowswitch_port_create {
 	__u32 size;
@@ -168,6 +191,10 @@ struct flowswitch_port_create {
 	__u32 out_kind;
 	__u32 out_dio_align;
 	__aligned_u64 out_size;
+	__u32 pci_addr;
+	__u32 out_bar;
+	__aligned_u64 window_size;
+	__aligned_u64 out_bar_offset;
 };
 
 #define FLOWSWITCH_IOC_PORT_CREATE                                              \
