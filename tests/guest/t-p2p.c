@@ -135,12 +135,14 @@ static int p2p_flow(int fsw, const struct p2p_run *r,
 static void exact_p2p(int fsw, const char *what, uint32_t provider,
 		      uint32_t flags, uint32_t want_provider, uint64_t seed)
 {
+	static int nth;
 	const struct p2p_run r = {
 		.placement = FLOWSWITCH_P2P_REQUIRED,
 		.provider = provider,
 		.flags = flags,
-		.src_off = 32 * MiB,
-		.dst_off = 40 * MiB,
+		/* 176-216 MiB: no other test writes there. */
+		.src_off = (uint64_t)(176 + 10 * nth) * MiB,
+		.dst_off = (uint64_t)(176 + 10 * nth++) * MiB,
 		.len = 8 * MiB + 4096,
 		.chunk = 1 * MiB,
 		.depth = 4,
@@ -176,6 +178,10 @@ static void exact_p2p(int fsw, const char *what, uint32_t provider,
 	bad = pattern_check(fd, r.dst_off, r.src_off, r.len, seed);
 	CHECK(bad < 0, "%s: sink differs at %lld", what, (long long)bad);
 	close(fd);
+	/* Each p2p flow lands elsewhere in B: the host checks them all. */
+	dprintf(3, "hostcmp A.img %llu B.img %llu %llu\n",
+		(unsigned long long)r.src_off, (unsigned long long)r.dst_off,
+		(unsigned long long)r.len);
 	printf("%-28s provider %04x:%02x:%02x.%x, %.1f MiB/s, host bytes %llu\n",
 	       what, fc.out_provider >> 16, (fc.out_provider >> 8) & 0xff,
 	       (fc.out_provider >> 3) & 0x1f, fc.out_provider & 7,
@@ -424,10 +430,11 @@ static void test_ivshmem(int fsw)
 	/*
 	 * The host finds the chunks last held by the pool in the file behind
 	 * the BAR: of the 9 chunks through 4 slots, chunks 5-7 (chunk 4's
-	 * slot got the short chunk 8 over its first page).
+	 * slot got the short chunk 8 over its first page), of the fourth
+	 * exact_p2p(), whose source starts at 206 MiB.
 	 */
 	dprintf(3, "hostfind A.img %llu %llu ivshmem.bin\n",
-		(unsigned long long)(32 * MiB + 5 * MiB),
+		(unsigned long long)(176 * MiB + 30 * MiB + 5 * MiB),
 		(unsigned long long)(3 * MiB));
 	CHECK(!bar || !fsw_destroy(fsw, bar), "destroy BAR port");
 	CHECK(!write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", name),
