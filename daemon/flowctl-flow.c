@@ -32,6 +32,7 @@ static void copy_usage(FILE *out)
 		"  -P, --placement P       p2p memory: forbidden (default),\n"
 		"                          preferred or required\n"
 		"      --provider PCI      use this function's p2p memory\n"
+		"      --skip-canary       trust the p2p path untested\n"
 		"  -j, --json              print the result as JSON\n"
 		"SIZE takes K, M, G, T suffixes (powers of 1024).\n");
 }
@@ -56,7 +57,8 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 		       "\"mib_per_s\":%.1f,\"direct_bytes\":%llu,"
 		       "\"buffered_bytes\":%llu,\"host_pool_bytes\":%llu,"
 		       "\"pool\":\"%s\",\"p2p_bytes\":%llu,\"host_bytes\":%llu,"
-		       "\"p2p_reason\":\"%s\"",
+		       "\"p2p_reason\":\"%s\",\"canary\":\"%s\","
+		       "\"canary_ns\":%llu",
 		       fsw_state_name(q->state),
 		       (unsigned long long)q->length,
 		       (unsigned long long)q->bytes_done,
@@ -69,7 +71,9 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 		       q->pool == FLOWSWITCH_POOL_P2P ? "p2p" : "host",
 		       (unsigned long long)q->p2p_bytes,
 		       (unsigned long long)q->host_bytes,
-		       fsw_p2p_reason_name(q->p2p_reason));
+		       fsw_p2p_reason_name(q->p2p_reason),
+		       fsw_canary_name(q->canary),
+		       (unsigned long long)q->canary_ns);
 		if (q->state == FLOWSWITCH_FLOW_FAILED)
 			printf(",\"error\":\"%s\",\"stage\":\"%s\","
 			       "\"fail_offset\":%llu",
@@ -91,11 +95,13 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 	       (unsigned long long)q->host_pool_bytes);
 	if (q->pool == FLOWSWITCH_POOL_P2P)
 		printf("  p2p pool of %04x:%02x:%02x.%x: %llu bytes through p2p "
-		       "memory, %llu through host memory\n",
+		       "memory, %llu through host memory; path self-test %s "
+		       "(%.1f ms)\n",
 		       q->provider >> 16, (q->provider >> 8) & 0xff,
 		       (q->provider >> 3) & 0x1f, q->provider & 7,
 		       (unsigned long long)q->p2p_bytes,
-		       (unsigned long long)q->host_bytes);
+		       (unsigned long long)q->host_bytes,
+		       fsw_canary_name(q->canary), q->canary_ns / 1e6);
 	else
 		printf("  host pool: %llu bytes through host memory%s%s\n",
 		       (unsigned long long)q->host_bytes,
@@ -123,6 +129,7 @@ int flowctl_copy(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "placement", required_argument, NULL, 'P' },
 		{ "provider", required_argument, NULL, 'V' },
+		{ "skip-canary", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -207,6 +214,9 @@ int flowctl_copy(int argc, char **argv)
 						"required\n");
 				return 2;
 			}
+			break;
+		case 'K':
+			fc.flags |= FLOWSWITCH_FLOW_SKIP_CANARY;
 			break;
 		case 'V':
 			if (fsw_parse_pci_addr(optarg, &fc.p2p_provider)) {

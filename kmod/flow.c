@@ -3,6 +3,7 @@
  * Flows: their creation, control, queries and waits.  The data path that
  * moves a flow's bytes is engine.c.
  */
+#include <linux/bvec.h>
 #include <linux/ioprio.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
@@ -180,6 +181,46 @@ static bool fsw_flow_all_direct(struct fsw_flow *flow)
 }
 
 /*
+ * The path self-test, unless the caller skipped it.  Returns false when
+ * the path delivered wrong data.
+ */
+static bool fsw_flow_canary(struct fsw_flow *flow, void *kva,
+			    struct bio_vec *bv, u32 nr_bv)
+{
+	u64 t0 = ktime_get_ns();
+
+	if (flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY) {
+		flow->canary = FLOWSWITCH_CANARY_SKIPPED;
+		return true;
+	}
+	flow->canary = fsw_canary_check(flow, kva, bv, nr_bv);
+	flow->canary_ns = ktime_get_ns() - t0;
+	return flow->canary != FLOWSWITCH_CANARY_FAILED;
+}
+
+/*
+ * The self-test of a flow through a memory port uses the flow's first
+ * bytes of the window itself.
+ */
+static bool fsw_flow_canary_window(struct fsw_flow *flow)
+{
+	u64 off = flow->mem_is_src ? flow->src_off : flow->sink_off[0];
+	void *kva = flow->mem_port->kva + off;
+	u32 len = min_t(u64, PAGE_SIZE, flow->length), n = 0;
+	struct bio_vec bv[2];
+
+	while (len) {
+		u32 in_page = offset_in_page(kva);
+		u32 step = min_t(u32, len, PAGE_SIZE - in_page);
+
+		bvec_set_page(&bv[n++], virt_to_page(kva), step, in_page);
+		kva += step;
+		len -= step;
+	}
+	return fsw_flow_canary(flow, flow->mem_port->kva + off, bv, n);
+}
+
+/*
  * A flow with a memory port moves data straight between the window and
  * the other ports' devices: no pool, every I/O direct, and the devices
  * must reach the window's provider.  Returns the reason it cannot.
@@ -201,6 +242,12 @@ static u32 fsw_flow_setup_memory(struct fsw_flow *flow)
 		return reason;
 	if (!fsw_flow_all_direct(flow))
 		return FLOWSWITCH_P2P_BUFFERED_IO;
+	/* Testing out of a window borrows its data: not under another flow. */
+	if (flow->mem_is_src && flow->mem_port->users &&
+	    !(flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY))
+		return FLOWSWITCH_P2P_WINDOW_BUSY;
+	if (!fsw_flow_canary_window(flow))
+		return FLOWSWITCH_P2P_WRONG_DATA;
 	flow->pool_kind = FLOWSWITCH_POOL_P2P;
 	return FLOWSWITCH_P2P_OK;
 }
@@ -229,14 +276,21 @@ static u32 fsw_flow_try_p2p(struct fsw_flow *flow, u32 named)
 		return FLOWSWITCH_P2P_BUFFERED_IO;
 	}
 	flow->pool_kind = FLOWSWITCH_POOL_P2P;
-	if (fsw_flow_alloc_slots(flow)) {
-		fsw_flow_free_slots(flow);
-		pci_dev_put(flow->provider);
-		flow->provider = NULL;
-		flow->pool_kind = FLOWSWITCH_POOL_HOST;
-		return FLOWSWITCH_P2P_NO_MEMORY;
-	}
+	reason = FLOWSWITCH_P2P_NO_MEMORY;
+	if (fsw_flow_alloc_slots(flow))
+		goto err_host;
+	reason = FLOWSWITCH_P2P_WRONG_DATA;
+	if (!fsw_flow_canary(flow, flow->slots[0].p2p_kva,
+			     flow->slots[0].bvec, flow->slots[0].nr_bvec))
+		goto err_host;
 	return FLOWSWITCH_P2P_OK;
+
+err_host:
+	fsw_flow_free_slots(flow);
+	pci_dev_put(flow->provider);
+	flow->provider = NULL;
+	flow->pool_kind = FLOWSWITCH_POOL_HOST;
+	return reason;
 }
 
 void fsw_flow_put(struct fsw_flow *flow)
@@ -249,7 +303,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 {
 	struct flowswitch_sink usinks[FLOWSWITCH_MAX_SINKS];
 	const u32 known = FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH |
-			  FLOWSWITCH_FLOW_NAMED_PROVIDER;
+			  FLOWSWITCH_FLOW_NAMED_PROVIDER |
+			  FLOWSWITCH_FLOW_SKIP_CANARY;
 	struct fsw_flow *flow;
 	struct fsw_port *port;
 	u64 end, pool;
@@ -257,7 +312,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	u32 i;
 
 	lockdep_assert_held(&ctx->lock);
-	if (cmd->flags & ~known || cmd->__reserved || cmd->__reserved2 ||
+	if (cmd->flags & ~known || cmd->__reserved ||
 	    cmd->placement > FLOWSWITCH_P2P_REQUIRED ||
 	    !cmd->nr_sinks || cmd->nr_sinks > FLOWSWITCH_MAX_SINKS ||
 	    cmd->chunk_size < FLOWSWITCH_MIN_CHUNK ||
@@ -393,6 +448,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	cmd->out_flow_id = flow->obj.id;
 	cmd->out_length = flow->length;
 	cmd->out_pool = flow->pool_kind;
+	cmd->out_canary = flow->canary;
 	cmd->out_provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
 	if (flow->p2p_reason != FLOWSWITCH_P2P_OK) {
 		atomic_inc(&fsw_p2p_fallbacks);
@@ -566,6 +622,8 @@ int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
 	cmd->pool = flow->pool_kind;
 	cmd->p2p_reason = flow->p2p_reason;
 	cmd->provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
+	cmd->canary = flow->canary;
+	cmd->canary_ns = flow->canary_ns;
 	if (flow->start_ns)
 		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
 				  flow->start_ns;

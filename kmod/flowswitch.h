@@ -124,6 +124,8 @@ struct fsw_flow {
 	struct pci_dev *provider;	/* of a p2p pool, with a reference */
 	struct fsw_port *mem_port;	/* the flow's memory port, if any */
 	bool mem_is_src;
+	u32 canary;		/* enum flowswitch_canary */
+	u64 canary_ns;
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -227,6 +229,7 @@ extern atomic64_t fsw_pool_bytes;
 extern atomic64_t fsw_p2p_bytes;
 extern atomic64_t fsw_host_bytes;
 extern atomic_t fsw_p2p_fallbacks;
+extern atomic_t fsw_canary_failures;
 extern atomic_t fsw_nr_flows;
 extern atomic_t fsw_nr_files;
 extern unsigned int fsw_pool_max_mb;
@@ -247,6 +250,14 @@ u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
 		   struct flowswitch_p2p_verdict *verdicts, s32 *distance,
 		   struct pci_dev **provider, u32 *judged);
 int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd);
+struct pci_dev *fsw_port_pci_dev(struct fsw_port *port);
+
+/* canary.c */
+int fsw_canary_init(void);
+void fsw_canary_exit(void);
+u32 fsw_canary_check(struct fsw_flow *flow, void *kva, struct bio_vec *bv,
+		     u32 nr_bv);
+u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
 
 /* provider.c */
 int fsw_provider_init(void);

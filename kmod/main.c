@@ -26,9 +26,13 @@ static int __init fsw_mod_init(void)
 	if (!fsw_wq)
 		return -ENOMEM;
 
-	ret = fsw_provider_init();
+	ret = fsw_canary_init();
 	if (ret)
 		goto err_destroy_wq;
+
+	ret = fsw_provider_init();
+	if (ret)
+		goto err_canary_exit;
 
 	ret = fsw_dev_init();
 	if (ret)
@@ -43,6 +47,8 @@ static int __init fsw_mod_init(void)
 
 err_provider_exit:
 	fsw_provider_exit();
+err_canary_exit:
+	fsw_canary_exit();
 err_destroy_wq:
 	destroy_workqueue(fsw_wq);
 	return ret;
@@ -52,6 +58,7 @@ static void __exit fsw_mod_exit(void)
 {
 	fsw_dev_exit();
 	fsw_provider_exit();
+	fsw_canary_exit();
 	destroy_workqueue(fsw_wq);
 }
 

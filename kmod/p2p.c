@@ -46,6 +46,12 @@ static struct pci_dev *fsw_pci_of(struct device *dev)
 	return NULL;
 }
 
+/* The PCI function doing a port's DMA, with a reference; or NULL. */
+struct pci_dev *fsw_port_pci_dev(struct fsw_port *port)
+{
+	return fsw_pci_of(fsw_port_dma_dev(port));
+}
+
 /* ACS request/completion redirect or egress control: peer traffic goes up. */
 static bool fsw_acs_redirects(struct pci_dev *pdev)
 {
@@ -78,6 +84,10 @@ static void fsw_p2p_judge(struct pci_dev *provider, struct pci_dev *client,
 	memset(v, 0, sizeof(*v));
 	v->initiator = fsw_pci_addr(client);
 	v->distance = pci_p2pdma_distance_many(provider, &dev, 1, false);
+	v->canary_in = fsw_canary_cached(v->initiator, fsw_pci_addr(provider),
+					 false, &v->canary_in_age_ms);
+	v->canary_out = fsw_canary_cached(v->initiator, fsw_pci_addr(provider),
+					  true, &v->canary_out_age_ms);
 	if (fsw_dma_translated(client))
 		v->flags |= FLOWSWITCH_VERDICT_IOMMU;
 
@@ -255,11 +265,17 @@ int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd)
 	u32 ids[FLOWSWITCH_MAX_SINKS + 1];
 	struct pci_dev *provider;
 	struct fsw_obj *obj;
-	u32 i, judged, n = cmd->nr_ports;
+	u32 i, judged, vsize, n = cmd->nr_ports;
+	void __user *uv;
 	s32 distance;
 
-	if (cmd->flags & ~FLOWSWITCH_FLOW_NAMED_PROVIDER || cmd->__reserved ||
-	    !n || n > ARRAY_SIZE(ports))
+	/* 0: a caller of ABI 1.2, whose verdicts ended at @flags. */
+	vsize = cmd->verdict_size ?:
+		offsetofend(struct flowswitch_p2p_verdict, flags);
+	if (cmd->flags & ~FLOWSWITCH_FLOW_NAMED_PROVIDER ||
+	    !n || n > ARRAY_SIZE(ports) ||
+	    vsize < offsetofend(struct flowswitch_p2p_verdict, flags) ||
+	    vsize > PAGE_SIZE || vsize % sizeof(u32))
 		return -EINVAL;
 	if (copy_from_user(ids, u64_to_user_ptr(cmd->ports_uptr),
 			   array_size(n, sizeof(ids[0]))))
@@ -289,9 +305,15 @@ int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd)
 		pci_dev_put(provider);
 	}
 	n = min(n, cmd->nr_verdicts);
-	if (n && copy_to_user(u64_to_user_ptr(cmd->verdicts_uptr), v,
-			      array_size(n, sizeof(v[0]))))
-		return -EFAULT;
+	uv = u64_to_user_ptr(cmd->verdicts_uptr);
+	for (i = 0; i < n; i++, uv += vsize) {
+		/* Each element as the caller knows it; zeros past ours. */
+		if (copy_to_user(uv, &v[i], min_t(size_t, vsize, sizeof(v[i]))))
+			return -EFAULT;
+		if (vsize > sizeof(v[i]) &&
+		    clear_user(uv + sizeof(v[i]), vsize - sizeof(v[i])))
+			return -EFAULT;
+	}
 	cmd->nr_verdicts = n;
 	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
 }

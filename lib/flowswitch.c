@@ -161,11 +161,27 @@ const char *fsw_p2p_reason_name(unsigned int reason)
 		[FLOWSWITCH_P2P_NO_MEMORY] = "provider has too little free p2p memory",
 		[FLOWSWITCH_P2P_BUFFERED_IO] = "a port needs buffered I/O",
 		[FLOWSWITCH_P2P_BAD_PROVIDER] = "no such p2p provider",
+		[FLOWSWITCH_P2P_WRONG_DATA] = "path delivers wrong data",
+		[FLOWSWITCH_P2P_WINDOW_BUSY] = "window in use by another flow",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?
 		       names[reason] :
 		       "?";
+}
+
+const char *fsw_canary_name(unsigned int canary)
+{
+	static const char *const names[] = {
+		[FLOWSWITCH_CANARY_NONE] = "none",
+		[FLOWSWITCH_CANARY_PASSED] = "passed",
+		[FLOWSWITCH_CANARY_CACHED] = "cached",
+		[FLOWSWITCH_CANARY_SKIPPED] = "skipped",
+		[FLOWSWITCH_CANARY_FAILED] = "failed",
+	};
+
+	return canary < sizeof(names) / sizeof(names[0]) ? names[canary] :
+							   "?";
 }
 
 int fsw_parse_pci_addr(const char *s, unsigned int *addr)

@@ -52,6 +52,8 @@ const char *fsw_state_name(unsigned int state);
 const char *fsw_stage_name(unsigned int stage);
 /* "no CONFIG_PCI_P2PDMA", "ACS redirect", ...: enum flowswitch_p2p_reason */
 const char *fsw_p2p_reason_name(unsigned int reason);
+/* "passed", "cached", ...: enum flowswitch_canary */
+const char *fsw_canary_name(unsigned int canary);
 /* Parse "DDDD:BB:DD.F" or "BB:DD.F" into FLOWSWITCH_PCI_ADDR(). */
 int fsw_parse_pci_addr(const char *s, unsigned int *addr);
 

@@ -12,8 +12,10 @@
  *   rootports         two root ports, host bridge not on the allow-list
  *   rootports-epyc    two root ports, AMD Zen CPU: allowed through the host
  *   iommu-rootports   two root ports with an IOMMU: ACS redirect refuses
- *   iommu-switch      one switch with an IOMMU: the kernel allows it (and
- *                     the data may not arrive: the path self-test's case)
+ *   iommu-switch      one switch with an IOMMU: the kernel allows it, the
+ *                     data does not arrive, and the path self-test must
+ *                     catch that: REQUIRED refused, PREFERRED falls back
+ *                     to host memory -- never done with wrong data
  *   switch-trace      one switch, QEMU tracing the NVMe DMA addresses
  */
 #include "flowtest.h"
@@ -24,15 +26,16 @@ struct topo {
 	uint32_t map, reason;
 	int iommu;
 	int flow;		/* run a p2p flow and check its data */
+	int wrong_data;		/* the path self-test must catch the path */
 };
 
 static const struct topo topos[] = {
-	{ "switch", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 0, 1 },
-	{ "switch-trace", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 0, 1 },
-	{ "rootports", 0, FLOWSWITCH_MAP_NONE, FLOWSWITCH_P2P_HOST_BRIDGE, 0, 0 },
-	{ "rootports-epyc", 1, FLOWSWITCH_MAP_HOST_BRIDGE, FLOWSWITCH_P2P_OK, 0, 1 },
-	{ "iommu-rootports", 0, FLOWSWITCH_MAP_NONE, FLOWSWITCH_P2P_ACS_REDIRECT, 1, 0 },
-	{ "iommu-switch", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 1, 0 },
+	{ "switch", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 0, 1, 0 },
+	{ "switch-trace", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 0, 1, 0 },
+	{ "rootports", 0, FLOWSWITCH_MAP_NONE, FLOWSWITCH_P2P_HOST_BRIDGE, 0, 0, 0 },
+	{ "rootports-epyc", 1, FLOWSWITCH_MAP_HOST_BRIDGE, FLOWSWITCH_P2P_OK, 0, 1, 0 },
+	{ "iommu-rootports", 0, FLOWSWITCH_MAP_NONE, FLOWSWITCH_P2P_ACS_REDIRECT, 1, 0, 0 },
+	{ "iommu-switch", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 1, 1, 1 },
 };
 
 /* PCI address (sysfs name) of the controller behind /dev/nvmeXn1. */
@@ -107,6 +110,7 @@ int main(void)
 		.nr_ports = 2,
 		.ports_uptr = (uintptr_t)ports,
 		.nr_verdicts = 2,
+		.verdict_size = sizeof(v[0]),
 		.verdicts_uptr = (uintptr_t)v,
 	};
 	unsigned int state;
@@ -159,16 +163,44 @@ int main(void)
 				     fc.length, 77),
 		      "fill");
 		close(fd);
+		fd = open(b, O_RDWR);
+		CHECK(!fill_byte(fd, sink.offset, fc.length, 0), "clear sink");
+		close(fd);
 		id = fsw_flow_create(fsw, &fc);
-		CHECK(id > 0, "create: %s (reason %u)", strerror(-id),
-		      fc.out_p2p_reason);
+		if (t->wrong_data) {
+			/* Caught before a byte of data moved. */
+			CHECK(id == -EXDEV &&
+				      fc.out_p2p_reason ==
+					      FLOWSWITCH_P2P_WRONG_DATA,
+			      "REQUIRED on a lying path: %s, reason %u",
+			      strerror(-id), fc.out_p2p_reason);
+			fc.placement = FLOWSWITCH_P2P_PREFERRED;
+			id = fsw_flow_create(fsw, &fc);
+			CHECK(id > 0 && fc.out_pool == FLOWSWITCH_POOL_HOST &&
+				      fc.out_p2p_reason ==
+					      FLOWSWITCH_P2P_WRONG_DATA &&
+				      fc.out_canary == FLOWSWITCH_CANARY_FAILED,
+			      "PREFERRED on a lying path: %s pool %u reason "
+			      "%u canary %u",
+			      strerror(id < 0 ? -id : 0), fc.out_pool,
+			      fc.out_p2p_reason, fc.out_canary);
+			CHECK(!ioctl(fsw, FLOWSWITCH_IOC_P2P_EXPLAIN, &ex) &&
+				      v[0].canary_in ==
+					      FLOWSWITCH_CANARY_FAILED,
+			      "explain: A's canary into B's CMB %u",
+			      v[0].canary_in);
+		} else {
+			CHECK(id > 0, "create: %s (reason %u)", strerror(-id),
+			      fc.out_p2p_reason);
+		}
 		if (id > 0) {
 			fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
 			fsw_flow_wait(fsw, id, 0, &state);
 			fsw_flow_query(fsw, id, &q);
 			CHECK(q.state == FLOWSWITCH_FLOW_DONE &&
-				      q.host_bytes == 0 &&
-				      q.pool == FLOWSWITCH_POOL_P2P,
+				      (t->wrong_data ||
+				       (q.host_bytes == 0 &&
+					q.pool == FLOWSWITCH_POOL_P2P)),
 			      "flow: %s, host bytes %llu",
 			      fsw_state_name(q.state),
 			      (unsigned long long)q.host_bytes);
@@ -177,6 +209,11 @@ int main(void)
 					    fc.length, 77);
 			CHECK(bad < 0, "sink differs at %lld", (long long)bad);
 			close(fd);
+			printf("flow: %s through %s memory, canary %u (%llu us)\n",
+			       fsw_state_name(q.state),
+			       q.pool == FLOWSWITCH_POOL_P2P ? "p2p" : "host",
+			       q.canary,
+			       (unsigned long long)q.canary_ns / 1000);
 		}
 		/* QEMU's trace: A wrote into B's CMB, B read from it. */
 		if (!strcmp(t->name, "switch-trace") &&

@@ -162,6 +162,10 @@ static void exact_p2p(int fsw, const char *what, uint32_t provider,
 		return;
 	CHECK(fc.out_pool == FLOWSWITCH_POOL_P2P && q.pool == FLOWSWITCH_POOL_P2P,
 	      "%s: pool %u", what, fc.out_pool);
+	/* Tested, or proven before: never trusted blindly by default. */
+	CHECK(fc.out_canary == FLOWSWITCH_CANARY_PASSED ||
+		      fc.out_canary == FLOWSWITCH_CANARY_CACHED,
+	      "%s: canary %u", what, fc.out_canary);
 	CHECK(!want_provider || fc.out_provider == want_provider,
 	      "%s: provider %x, want %x", what, fc.out_provider, want_provider);
 	CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.bytes_done == r.len,
@@ -182,11 +186,14 @@ static void exact_p2p(int fsw, const char *what, uint32_t provider,
 	dprintf(3, "hostcmp A.img %llu B.img %llu %llu\n",
 		(unsigned long long)r.src_off, (unsigned long long)r.dst_off,
 		(unsigned long long)r.len);
-	printf("%-28s provider %04x:%02x:%02x.%x, %.1f MiB/s, host bytes %llu\n",
+	printf("%-28s provider %04x:%02x:%02x.%x, %.1f MiB/s, host bytes %llu, "
+	       "canary %s (%llu us)\n",
 	       what, fc.out_provider >> 16, (fc.out_provider >> 8) & 0xff,
 	       (fc.out_provider >> 3) & 0x1f, fc.out_provider & 7,
 	       q.elapsed_ns ? r.len / (q.elapsed_ns / 1e9) / MiB : 0,
-	       (unsigned long long)q.host_bytes);
+	       (unsigned long long)q.host_bytes,
+	       q.canary == FLOWSWITCH_CANARY_PASSED ? "passed" : "cached",
+	       (unsigned long long)q.canary_ns / 1000);
 }
 
 static void refused(int fsw, const char *what, struct p2p_run r, uint32_t why)
@@ -248,6 +255,7 @@ static void explain(int fsw, uint32_t *provider_out)
 		.nr_ports = 2,
 		.ports_uptr = (uintptr_t)ports,
 		.nr_verdicts = 2,
+		.verdict_size = sizeof(v[0]),
 		.verdicts_uptr = (uintptr_t)v,
 	};
 	int i;
@@ -443,6 +451,57 @@ static void test_ivshmem(int fsw)
 	write_sysfs(path, "\n");
 }
 
+/*
+ * The check can fail: the canary_fault hook corrupts the p2p buffer between
+ * the self-test's DMA and its comparison.  Rebinding a device forgets the
+ * proven paths, so the next flow tests again and is caught.
+ */
+static void test_canary_fault(int fsw)
+{
+	struct p2p_run r = {
+		.src_off = 0, .dst_off = 0, .len = 1 * MiB,
+		.chunk = 256 * KiB, .depth = 4,
+	};
+	struct flowswitch_flow_create fc;
+	struct flowswitch_flow_query q;
+	struct flowswitch_info in0, in1;
+	const char *hook = "/sys/module/flowswitch/parameters/canary_fault";
+	char name[64], path[256];
+	int err;
+
+	/* Unbinding and rebinding ivshmem is a PCI change: cache gone. */
+	CHECK(find_ivshmem(name, sizeof(name)), "ivshmem");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 name);
+	write_sysfs(path, "flowswitch_bar");
+	write_sysfs("/sys/bus/pci/drivers_probe", name);
+	write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", name);
+	write_sysfs(path, "\n");
+
+	fsw_info(fsw, &in0);
+	CHECK(!write_sysfs(hook, "1"), "canary_fault");
+	refused(fsw, "corrupted self-test", r, FLOWSWITCH_P2P_WRONG_DATA);
+	CHECK(!write_sysfs(hook, "1"), "canary_fault");
+	falls_back(fsw, "corrupted self-test", r, FLOWSWITCH_P2P_WRONG_DATA);
+	fsw_info(fsw, &in1);
+	CHECK(in1.canary_failures == in0.canary_failures + 2,
+	      "canary failures %u -> %u", in0.canary_failures,
+	      in1.canary_failures);
+
+	/* A failed verdict is not trusted either: the next flow retests. */
+	r.placement = FLOWSWITCH_P2P_REQUIRED;
+	err = p2p_flow(fsw, &r, &fc, &q);
+	CHECK(!err && fc.out_canary == FLOWSWITCH_CANARY_PASSED &&
+		      q.pool == FLOWSWITCH_POOL_P2P,
+	      "after the fault: %s canary %u", strerror(err), fc.out_canary);
+	/* And a caller may skip it, which is recorded. */
+	r.flags = FLOWSWITCH_FLOW_SKIP_CANARY;
+	err = p2p_flow(fsw, &r, &fc, &q);
+	CHECK(!err && fc.out_canary == FLOWSWITCH_CANARY_SKIPPED &&
+		      q.canary == FLOWSWITCH_CANARY_SKIPPED,
+	      "skipped: %s canary %u", strerror(err), fc.out_canary);
+}
+
 int main(void)
 {
 	const char *want = getenv("FSW_EXPECT_P2PDMA");
@@ -500,6 +559,7 @@ int main(void)
 	r.dst = "/tmp/p2p-sink";
 	falls_back(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
 	refused(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
+	test_canary_fault(fsw);
 	close(fsw);
 	return t_result();
 }

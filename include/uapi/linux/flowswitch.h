@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 2
+#define FLOWSWITCH_ABI_MINOR 3
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -82,7 +82,7 @@ enum flowswitch_feature {
  * @p2p_bytes: out (ABI 1.2), bytes all flows moved through p2p memory
  * @host_bytes: out (ABI 1.2), bytes all flows moved through host memory
  * @p2p_fallbacks: out (ABI 1.2), PREFERRED flows that got host memory
- * @__reserved2: must be 0
+ * @canary_failures: out (ABI 1.3), path self-tests that failed
  *
  * Describes the module and what the kernel under it can do.  Input fields
  * are @size and @flags; the rest is written by the kernel.
@@ -101,7 +101,7 @@ struct flowswitch_info {
 	__aligned_u64 p2p_bytes;
 	__aligned_u64 host_bytes;
 	__u32 p2p_fallbacks;
-	__u32 __reserved2;
+	__u32 canary_failures;
 };
 
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
@@ -218,11 +218,15 @@ struct flowswitch_sink {
  *	@src_offset to the source's end (its size when the flow is created)
  * @FLOWSWITCH_FLOW_NO_FLUSH: do not flush the sinks before reporting done
  *	(benchmarks of the transfer alone); the default is to flush
+ * @FLOWSWITCH_FLOW_NAMED_PROVIDER: (ABI 1.2) use @p2p_provider
+ * @FLOWSWITCH_FLOW_SKIP_CANARY: (ABI 1.3) trust the p2p path without the
+ *	self-test (enum flowswitch_canary); recorded as SKIPPED
  */
 enum flowswitch_flow_flags {
 	FLOWSWITCH_FLOW_TO_END = 1 << 0,
 	FLOWSWITCH_FLOW_NO_FLUSH = 1 << 1,
 	FLOWSWITCH_FLOW_NAMED_PROVIDER = 1 << 2,
+	FLOWSWITCH_FLOW_SKIP_CANARY = 1 << 3,
 };
 
 /* A PCI function as a __u32: domain, bus, device and function. */
@@ -273,6 +277,12 @@ enum flowswitch_pool_kind {
  *	would copy into p2p memory
  * @FLOWSWITCH_P2P_BAD_PROVIDER: the named provider does not exist or
  *	publishes no p2p memory
+ * @FLOWSWITCH_P2P_WRONG_DATA: (ABI 1.3) the path self-test moved a pattern
+ *	through the exact path and it arrived wrong: the platform accepts
+ *	peer-to-peer DMA and does not deliver it
+ * @FLOWSWITCH_P2P_WINDOW_BUSY: (ABI 1.3) a flow out of a memory port needs
+ *	the path self-test, which borrows the window's first bytes, while
+ *	another flow uses the window
  */
 enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_OK = 0,
@@ -284,6 +294,33 @@ enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_NO_MEMORY = 6,
 	FLOWSWITCH_P2P_BUFFERED_IO = 7,
 	FLOWSWITCH_P2P_BAD_PROVIDER = 8,
+	FLOWSWITCH_P2P_WRONG_DATA = 9,
+	FLOWSWITCH_P2P_WINDOW_BUSY = 10,
+};
+
+/**
+ * enum flowswitch_canary - the path self-test of a flow's p2p path
+ * @FLOWSWITCH_CANARY_NONE: no p2p path (a host pool), nothing to test
+ * @FLOWSWITCH_CANARY_PASSED: run for this flow; the pattern arrived intact
+ * @FLOWSWITCH_CANARY_CACHED: every (initiator, provider, direction) of the
+ *	path passed before, since the last PCI add, remove, bind or unbind
+ * @FLOWSWITCH_CANARY_SKIPPED: the caller asked to skip it
+ *	(FLOWSWITCH_FLOW_SKIP_CANARY)
+ * @FLOWSWITCH_CANARY_FAILED: it failed (the flow then is not p2p)
+ *
+ * Before a flow first uses a p2p path, each DMA of it is tried with a
+ * known pattern: the source's device reads its first block into the
+ * provider memory and the result is compared with the same block read
+ * into host memory; each sink's device writes a pattern out of the
+ * provider memory into the first block of its range, which is read back
+ * through host memory.  (That block is the flow's to overwrite anyway.)
+ */
+enum flowswitch_canary {
+	FLOWSWITCH_CANARY_NONE = 0,
+	FLOWSWITCH_CANARY_PASSED = 1,
+	FLOWSWITCH_CANARY_CACHED = 2,
+	FLOWSWITCH_CANARY_SKIPPED = 3,
+	FLOWSWITCH_CANARY_FAILED = 4,
 };
 
 /**
@@ -329,7 +366,7 @@ enum flowswitch_priority {
  *	flow is not in p2p memory (FLOWSWITCH_P2P_OK when it is, or when
  *	@placement is FORBIDDEN).  Written back on EXDEV too.
  * @out_provider: out (ABI 1.2), the provider used, FLOWSWITCH_PCI_ADDR()
- * @__reserved2: must be 0
+ * @out_canary: out (ABI 1.3), enum flowswitch_canary
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
@@ -365,7 +402,7 @@ struct flowswitch_flow_create {
 	__u32 out_pool;
 	__u32 out_p2p_reason;
 	__u32 out_provider;
-	__u32 __reserved2;
+	__u32 out_canary;
 };
 
 #define FLOWSWITCH_IOC_FLOW_CREATE                                              \
@@ -474,7 +511,8 @@ enum flowswitch_stage {
  * @pool: out (ABI 1.2), enum flowswitch_pool_kind
  * @p2p_reason: out (ABI 1.2), as &flowswitch_flow_create.out_p2p_reason
  * @provider: out (ABI 1.2), FLOWSWITCH_PCI_ADDR() of the p2p provider
- * @__reserved: must be 0
+ * @canary: out (ABI 1.3), enum flowswitch_canary
+ * @canary_ns: out (ABI 1.3), time the path self-test took at creation
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -499,7 +537,8 @@ struct flowswitch_flow_query {
 	__u32 pool;
 	__u32 p2p_reason;
 	__u32 provider;
-	__u32 __reserved;
+	__u32 canary;
+	__aligned_u64 canary_ns;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
@@ -647,6 +686,14 @@ enum flowswitch_verdict_flags {
  * @bridge: FLOWSWITCH_PCI_ADDR() of the bridge the reason is about (ACS
  *	redirect), or 0
  * @flags: enum flowswitch_verdict_flags
+ * @canary_in: (ABI 1.3) the cached self-test of the initiator's DMA into the
+ *	provider's memory: FLOWSWITCH_CANARY_PASSED, _FAILED, or _NONE when
+ *	not run since the last PCI change
+ * @canary_out: (ABI 1.3) likewise, out of the provider's memory
+ * @canary_in_age_ms: (ABI 1.3) how long ago @canary_in was found
+ * @canary_out_age_ms: (ABI 1.3) how long ago @canary_out was found
+ *
+ * An element of an array: its size is &flowswitch_p2p_explain.verdict_size.
  */
 struct flowswitch_p2p_verdict {
 	__u32 initiator;
@@ -655,6 +702,10 @@ struct flowswitch_p2p_verdict {
 	__u32 reason;
 	__u32 bridge;
 	__u32 flags;
+	__u32 canary_in;
+	__u32 canary_out;
+	__u32 canary_in_age_ms;
+	__u32 canary_out_age_ms;
 };
 
 /**
@@ -668,6 +719,9 @@ struct flowswitch_p2p_verdict {
  * @reason: out, enum flowswitch_p2p_reason for the set as a whole
  * @distance: out, the kernel's total distance, -1 when refused
  * @nr_verdicts: in, room in @verdicts_uptr; out, verdicts written
+ * @verdict_size: in, the size of one element of @verdicts_uptr as the
+ *	caller knows it; 0 means 24 (ABI 1.2).  Each element gets the fields
+ *	that fit.
  * @verdicts_uptr: pointer to struct flowswitch_p2p_verdict, one per port
  * @p2pmem_free: out, bytes of the provider's p2p memory free now (found
  *	by the largest allocation that succeeds, to the page)
@@ -686,7 +740,7 @@ struct flowswitch_p2p_explain {
 	__u32 reason;
 	__s32 distance;
 	__u32 nr_verdicts;
-	__u32 __reserved;
+	__u32 verdict_size;
 	__aligned_u64 verdicts_uptr;
 	__aligned_u64 p2pmem_free;
 };
