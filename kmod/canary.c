@@ -233,12 +233,12 @@ out:
 }
 
 /* The self-test of DMA @i of the flow (0: the source's, else a sink's). */
-static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u32 provider,
-			  void *kva, struct bio_vec *bv, u32 nr_bv, u32 len,
-			  u32 result)
+static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u64 rel,
+			  u32 provider, void *kva, struct bio_vec *bv,
+			  u32 nr_bv, u32 len, bool again, u32 result)
 {
 	struct fsw_port *port = i ? flow->sinks[i - 1] : flow->src;
-	u64 pos = i ? flow->sink_off[i - 1] : flow->src_off;
+	u64 pos = rel + (i ? flow->sink_off[i - 1] : flow->src_off);
 	struct pci_dev *pdev;
 	u32 initiator;
 	bool out = i > 0, ok;
@@ -250,8 +250,8 @@ static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u32 provider,
 		return FLOWSWITCH_CANARY_FAILED;
 	initiator = fsw_pci_addr(pdev);
 	pci_dev_put(pdev);
-	if (fsw_canary_cached(initiator, provider, out, NULL) ==
-	    FLOWSWITCH_CANARY_PASSED)
+	if (!again && fsw_canary_cached(initiator, provider, out, NULL) ==
+		      FLOWSWITCH_CANARY_PASSED)
 		return result;
 
 	ok = fsw_canary_run(port, pos, kva, bv, nr_bv, len, out);
@@ -272,10 +272,13 @@ static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u32 provider,
 /**
  * fsw_canary_check() - prove the flow's p2p path before it carries data
  * @flow: a flow whose pool (or memory port) is in p2p memory
+ * @rel: where in the flow to test: 0 at creation, the next block when
+ *	tested again
  * @kva: CPU address of a p2p buffer of the flow: a pool chunk, or the
- *	flow's first bytes of its memory port's window
+ *	window of its memory port at @rel
  * @bv: that buffer as bio_vecs
  * @nr_bv: how many
+ * @again: a periodic test: run it whatever the cache says
  *
  * A memory port's window holds the user's data when it is the source: its
  * first bytes are kept aside while the sinks' tests borrow them.  The
@@ -283,11 +286,11 @@ static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u32 provider,
  *
  * Returns FLOWSWITCH_CANARY_PASSED, _CACHED or _FAILED.
  */
-u32 fsw_canary_check(struct fsw_flow *flow, void *kva, struct bio_vec *bv,
-		     u32 nr_bv)
+u32 fsw_canary_check(struct fsw_flow *flow, u64 rel, void *kva,
+		     struct bio_vec *bv, u32 nr_bv, bool again)
 {
 	u32 provider = fsw_pci_addr(flow->provider);
-	u32 len = min_t(u64, PAGE_SIZE, flow->length);
+	u32 len = min_t(u64, PAGE_SIZE, flow->length - rel);
 	u32 result = FLOWSWITCH_CANARY_CACHED, i;
 	void *saved = NULL;
 
@@ -298,8 +301,8 @@ u32 fsw_canary_check(struct fsw_flow *flow, void *kva, struct bio_vec *bv,
 		memcpy(saved, kva, len);
 	}
 	for (i = 0; i <= flow->nr_sinks; i++) {
-		result = fsw_canary_one(flow, i, provider, kva, bv, nr_bv, len,
-					result);
+		result = fsw_canary_one(flow, i, rel, provider, kva, bv, nr_bv,
+					len, again, result);
 		if (result == FLOWSWITCH_CANARY_FAILED)
 			break;
 	}

@@ -416,6 +416,22 @@ static bool fsw_flow_tokens(struct fsw_flow *flow, u32 len)
 	return false;
 }
 
+/*
+ * A periodic self-test failed: what went out since the path was last proven
+ * may be wrong, so bytes_done falls back to there.
+ */
+static void fsw_flow_selftest_failed(struct fsw_flow *flow)
+{
+	spin_lock_irq(&flow->lock);
+	flow->failing = true;
+	flow->error = EREMOTEIO;
+	flow->fail_stage = FLOWSWITCH_STAGE_SELFTEST;
+	flow->fail_offset = flow->src_off + flow->verified;
+	flow->bytes_done = flow->verified;
+	flow->chunks_done = DIV_ROUND_UP_ULL(flow->verified, flow->chunk);
+	spin_unlock_irq(&flow->lock);
+}
+
 /* Issue new chunks while the ring, the range and the rate allow. */
 static bool fsw_flow_issue(struct fsw_flow *flow)
 {
@@ -425,6 +441,16 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 	       flow->issued < flow->length) {
 		struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
 		u32 len = min_t(u64, flow->chunk, flow->length - flow->issued);
+
+		if (fsw_flow_canary_due(flow)) {
+			/* Test with nothing in flight: wait for the drain. */
+			if (flow->head != flow->tail)
+				break;
+			if (!fsw_flow_canary_again(flow)) {
+				fsw_flow_selftest_failed(flow);
+				break;
+			}
+		}
 
 		if (!fsw_flow_tokens(flow, len))
 			break;

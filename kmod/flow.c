@@ -181,43 +181,98 @@ static bool fsw_flow_all_direct(struct fsw_flow *flow)
 }
 
 /*
- * The path self-test, unless the caller skipped it.  Returns false when
- * the path delivered wrong data.
+ * The path self-test at @rel of the flow.  At creation (@again false) it
+ * is skipped if the caller asked; periodic ones (@again) always run.
+ * Returns false when the path delivered wrong data.
  */
-static bool fsw_flow_canary(struct fsw_flow *flow, void *kva,
-			    struct bio_vec *bv, u32 nr_bv)
+static bool fsw_flow_canary(struct fsw_flow *flow, u64 rel, void *kva,
+			    struct bio_vec *bv, u32 nr_bv, bool again)
 {
 	u64 t0 = ktime_get_ns();
+	u32 result;
 
-	if (flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY) {
+	if (!again && flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY) {
 		flow->canary = FLOWSWITCH_CANARY_SKIPPED;
 		return true;
 	}
-	flow->canary = fsw_canary_check(flow, kva, bv, nr_bv);
-	flow->canary_ns = ktime_get_ns() - t0;
-	return flow->canary != FLOWSWITCH_CANARY_FAILED;
+	result = fsw_canary_check(flow, rel, kva, bv, nr_bv, again);
+	if (!again) {
+		flow->canary = result;
+		flow->canary_ns = ktime_get_ns() - t0;
+	}
+	return result != FLOWSWITCH_CANARY_FAILED;
+}
+
+/* The window of the flow's memory port at @rel, as up to two bio_vecs. */
+static void *fsw_flow_window(struct fsw_flow *flow, u64 rel,
+			     struct bio_vec *bv, u32 *n)
+{
+	u64 off = rel + (flow->mem_is_src ? flow->src_off : flow->sink_off[0]);
+	void *kva = flow->mem_port->kva + off, *addr = kva;
+	u32 len = min_t(u64, PAGE_SIZE, flow->length - rel);
+
+	*n = 0;
+	while (len) {
+		u32 in_page = offset_in_page(addr);
+		u32 step = min_t(u32, len, PAGE_SIZE - in_page);
+
+		bvec_set_page(&bv[(*n)++], virt_to_page(addr), step, in_page);
+		addr += step;
+		len -= step;
+	}
+	return kva;
+}
+
+static bool fsw_flow_canary_window(struct fsw_flow *flow)
+{
+	struct bio_vec bv[2];
+	void *kva;
+	u32 n;
+
+	kva = fsw_flow_window(flow, 0, bv, &n);
+	return fsw_flow_canary(flow, 0, kva, bv, n, false);
+}
+
+/* Is a periodic self-test due before the next chunk? */
+bool fsw_flow_canary_due(struct fsw_flow *flow)
+{
+	if (flow->pool_kind != FLOWSWITCH_POOL_P2P || !flow->issued ||
+	    flow->issued >= flow->length)
+		return false;
+	return (flow->canary_every_bytes &&
+		flow->issued >= flow->canary_next_bytes) ||
+	       (flow->canary_every_ns &&
+		ktime_get_ns() >= flow->canary_next_ns);
 }
 
 /*
- * The self-test of a flow through a memory port uses the flow's first
- * bytes of the window itself.
+ * Test the path again at the flow's next block, with no chunk in flight
+ * (the engine drained them): a free pool buffer, or the window there.
+ * Returns false when the path now delivers wrong data.
  */
-static bool fsw_flow_canary_window(struct fsw_flow *flow)
+bool fsw_flow_canary_again(struct fsw_flow *flow)
 {
-	u64 off = flow->mem_is_src ? flow->src_off : flow->sink_off[0];
-	void *kva = flow->mem_port->kva + off;
-	u32 len = min_t(u64, PAGE_SIZE, flow->length), n = 0;
+	struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
 	struct bio_vec bv[2];
+	void *kva;
+	u32 n;
+	bool ok;
 
-	while (len) {
-		u32 in_page = offset_in_page(kva);
-		u32 step = min_t(u32, len, PAGE_SIZE - in_page);
-
-		bvec_set_page(&bv[n++], virt_to_page(kva), step, in_page);
-		kva += step;
-		len -= step;
+	if (flow->mem_port) {
+		kva = fsw_flow_window(flow, flow->issued, bv, &n);
+		ok = fsw_flow_canary(flow, flow->issued, kva, bv, n, true);
+	} else {
+		ok = fsw_flow_canary(flow, flow->issued, slot->p2p_kva,
+				     slot->bvec, slot->nr_bvec, true);
 	}
-	return fsw_flow_canary(flow, flow->mem_port->kva + off, bv, n);
+	flow->canary_checks++;
+	if (ok) {
+		flow->verified = flow->issued;
+		flow->canary_next_bytes = flow->issued +
+					  flow->canary_every_bytes;
+		flow->canary_next_ns = ktime_get_ns() + flow->canary_every_ns;
+	}
+	return ok;
 }
 
 /*
@@ -280,8 +335,8 @@ static u32 fsw_flow_try_p2p(struct fsw_flow *flow, u32 named)
 	if (fsw_flow_alloc_slots(flow))
 		goto err_host;
 	reason = FLOWSWITCH_P2P_WRONG_DATA;
-	if (!fsw_flow_canary(flow, flow->slots[0].p2p_kva,
-			     flow->slots[0].bvec, flow->slots[0].nr_bvec))
+	if (!fsw_flow_canary(flow, 0, flow->slots[0].p2p_kva,
+			     flow->slots[0].bvec, flow->slots[0].nr_bvec, false))
 		goto err_host;
 	return FLOWSWITCH_P2P_OK;
 
@@ -312,7 +367,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	u32 i;
 
 	lockdep_assert_held(&ctx->lock);
-	if (cmd->flags & ~known || cmd->__reserved ||
+	if (cmd->flags & ~known || cmd->__reserved || cmd->__reserved2 ||
 	    cmd->placement > FLOWSWITCH_P2P_REQUIRED ||
 	    !cmd->nr_sinks || cmd->nr_sinks > FLOWSWITCH_MAX_SINKS ||
 	    cmd->chunk_size < FLOWSWITCH_MIN_CHUNK ||
@@ -348,6 +403,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	flow->max_retries = cmd->max_retries;
 	flow->nr_sinks = cmd->nr_sinks;
 	flow->src_off = cmd->src_offset;
+	flow->canary_every_ns = (u64)cmd->canary_every_ms * NSEC_PER_MSEC;
+	flow->canary_every_bytes = cmd->canary_every_bytes;
 
 	port = fsw_flow_port(ctx, cmd->src_port_id, txn_ids, nr_txn_ids);
 	ret = PTR_ERR(port);
@@ -493,6 +550,8 @@ int fsw_flow_start(struct fsw_flow *flow)
 	flow->state = FLOWSWITCH_FLOW_RUNNING;
 	flow->start_ns = ktime_get_ns();
 	flow->refill_ns = flow->start_ns;
+	flow->canary_next_ns = flow->start_ns + flow->canary_every_ns;
+	flow->canary_next_bytes = flow->canary_every_bytes;
 	flow->bucket = max_t(u64, flow->chunk, flow->rate_bps / 10);
 	flow->tokens = flow->chunk;
 	spin_unlock_irq(&flow->lock);
@@ -624,6 +683,7 @@ int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
 	cmd->provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
 	cmd->canary = flow->canary;
 	cmd->canary_ns = flow->canary_ns;
+	cmd->canary_checks = flow->canary_checks;
 	if (flow->start_ns)
 		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
 				  flow->start_ns;

@@ -126,6 +126,12 @@ struct fsw_flow {
 	bool mem_is_src;
 	u32 canary;		/* enum flowswitch_canary */
 	u64 canary_ns;
+	u64 canary_every_ns;	/* periodic path self-test, 0: off */
+	u64 canary_every_bytes;
+	u64 canary_next_ns;
+	u64 canary_next_bytes;
+	u64 canary_checks;
+	u64 verified;		/* where the path was last proven */
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -255,8 +261,10 @@ struct pci_dev *fsw_port_pci_dev(struct fsw_port *port);
 /* canary.c */
 int fsw_canary_init(void);
 void fsw_canary_exit(void);
-u32 fsw_canary_check(struct fsw_flow *flow, void *kva, struct bio_vec *bv,
-		     u32 nr_bv);
+u32 fsw_canary_check(struct fsw_flow *flow, u64 rel, void *kva,
+		     struct bio_vec *bv, u32 nr_bv, bool again);
+bool fsw_flow_canary_due(struct fsw_flow *flow);
+bool fsw_flow_canary_again(struct fsw_flow *flow);
 u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
 
 /* provider.c */

@@ -502,6 +502,98 @@ static void test_canary_fault(int fsw)
 	      "skipped: %s canary %u", strerror(err), fc.out_canary);
 }
 
+/* One REQUIRED flow A -> B through B's CMB with periodic self-tests. */
+static int periodic(int fsw, uint32_t every_ms, uint64_t every_bytes,
+		    uint64_t rate, const char *fault,
+		    struct flowswitch_flow_query *q)
+{
+	struct flowswitch_sink sink = { .offset = 224 * MiB };
+	struct flowswitch_flow_create fc = {
+		.placement = FLOWSWITCH_P2P_REQUIRED,
+		.src_offset = 224 * MiB,
+		.length = 8 * MiB,
+		.chunk_size = 512 * KiB,
+		.depth = 4,
+		.rate_bps = rate,
+		.canary_every_ms = every_ms,
+		.canary_every_bytes = every_bytes,
+		.nr_sinks = 1,
+		.sinks_uptr = (uintptr_t)&sink,
+	};
+	unsigned int state;
+	int fd, id;
+
+	fd = open(dev_a, O_RDWR);
+	CHECK(!pattern_write(fd, fc.src_offset, fc.src_offset, fc.length, 36),
+	      "fill");
+	close(fd);
+	fc.src_port_id = port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ);
+	sink.port_id = port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE);
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0, "periodic: create: %s", strerror(-id));
+	if (id <= 0)
+		return -1;
+	/* After creation's own test: the hook hits the periodic ones. */
+	if (fault)
+		write_sysfs("/sys/module/flowswitch/parameters/canary_fault",
+			    fault);
+	fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
+	fsw_flow_wait(fsw, id, 0, &state);
+	fsw_flow_query(fsw, id, q);
+	fsw_destroy(fsw, id);
+	return 0;
+}
+
+static void test_periodic(int fsw)
+{
+	struct flowswitch_flow_query q;
+	int fd;
+	int64_t bad;
+
+	/* Every MiB of 8: tests at 1..7 MiB, none at the end. */
+	if (!periodic(fsw, 0, 1 * MiB, 0, NULL, &q)) {
+		CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.canary_checks == 7 &&
+			      q.host_bytes == 0,
+		      "every MiB: %s, %llu checks", fsw_state_name(q.state),
+		      (unsigned long long)q.canary_checks);
+		fd = open(dev_b, O_RDONLY);
+		bad = pattern_check(fd, 224 * MiB, 224 * MiB, 8 * MiB, 36);
+		CHECK(bad < 0, "every MiB: sink differs at %lld",
+		      (long long)bad);
+		close(fd);
+	}
+	/* Every 100 ms of a flow held to about a second by its rate. */
+	if (!periodic(fsw, 100, 0, 8 * MiB, NULL, &q))
+		CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.canary_checks >= 3,
+		      "every 100 ms: %s, %llu checks",
+		      fsw_state_name(q.state),
+		      (unsigned long long)q.canary_checks);
+	/*
+	 * The second periodic test is corrupted: the flow fails there, and
+	 * bytes_done falls back to where the first one proved the path.
+	 */
+	if (!periodic(fsw, 0, 2 * MiB, 0, NULL, &q)) {
+		/* a clean run first: the hook must be what fails the next */
+		CHECK(q.state == FLOWSWITCH_FLOW_DONE && q.canary_checks == 3,
+		      "every 2 MiB: %s", fsw_state_name(q.state));
+	}
+	if (!periodic(fsw, 0, 2 * MiB, 0, "1", &q)) {
+		CHECK(q.state == FLOWSWITCH_FLOW_FAILED &&
+			      q.error == EREMOTEIO &&
+			      q.fail_stage == FLOWSWITCH_STAGE_SELFTEST &&
+			      q.bytes_done == 0 &&
+			      q.fail_offset == 224 * MiB && q.canary_checks == 1,
+		      "corrupted periodic test: %s %s at %llu, %llu done, "
+		      "%llu checks",
+		      fsw_state_name(q.state), fsw_stage_name(q.fail_stage),
+		      (unsigned long long)q.fail_offset,
+		      (unsigned long long)q.bytes_done,
+		      (unsigned long long)q.canary_checks);
+	}
+	printf("periodic self-tests: every MiB and every 100 ms pass; a "
+	       "corrupted one fails the flow\n");
+}
+
 int main(void)
 {
 	const char *want = getenv("FSW_EXPECT_P2PDMA");
@@ -560,6 +652,7 @@ int main(void)
 	falls_back(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
 	refused(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
 	test_canary_fault(fsw);
+	test_periodic(fsw);
 	close(fsw);
 	return t_result();
 }

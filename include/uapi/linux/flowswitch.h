@@ -367,6 +367,15 @@ enum flowswitch_priority {
  *	@placement is FORBIDDEN).  Written back on EXDEV too.
  * @out_provider: out (ABI 1.2), the provider used, FLOWSWITCH_PCI_ADDR()
  * @out_canary: out (ABI 1.3), enum flowswitch_canary
+ * @canary_every_ms: (ABI 1.3) on a p2p path, test it again whenever this
+ *	long has passed since the last test (0: never)
+ * @__reserved2: must be 0
+ * @canary_every_bytes: (ABI 1.3) likewise, whenever the flow has read this
+ *	many more bytes (0: never).  A periodic test drains the chunks in
+ *	flight, then tests the path at the flow's next block.  When it fails
+ *	the flow fails (EREMOTEIO, FLOWSWITCH_STAGE_SELFTEST) and bytes_done
+ *	falls back to where the path was last proven: what lies past it may
+ *	be wrong.
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
@@ -403,6 +412,9 @@ struct flowswitch_flow_create {
 	__u32 out_p2p_reason;
 	__u32 out_provider;
 	__u32 out_canary;
+	__u32 canary_every_ms;
+	__u32 __reserved2;
+	__aligned_u64 canary_every_bytes;
 };
 
 #define FLOWSWITCH_IOC_FLOW_CREATE                                              \
@@ -474,6 +486,8 @@ struct flowswitch_flow_ctl {
  * @FLOWSWITCH_STAGE_WRITE: writing a sink (&flowswitch_flow_query.fail_sink)
  * @FLOWSWITCH_STAGE_FLUSH: flushing a sink after the last write
  * @FLOWSWITCH_STAGE_TRANSFORM: in a transform stage
+ * @FLOWSWITCH_STAGE_SELFTEST: (ABI 1.3) a periodic test of the p2p path
+ *	found it delivering wrong data
  */
 enum flowswitch_stage {
 	FLOWSWITCH_STAGE_NONE = 0,
@@ -481,6 +495,7 @@ enum flowswitch_stage {
 	FLOWSWITCH_STAGE_WRITE = 2,
 	FLOWSWITCH_STAGE_FLUSH = 3,
 	FLOWSWITCH_STAGE_TRANSFORM = 4,
+	FLOWSWITCH_STAGE_SELFTEST = 5,
 };
 
 /**
@@ -513,6 +528,8 @@ enum flowswitch_stage {
  * @provider: out (ABI 1.2), FLOWSWITCH_PCI_ADDR() of the p2p provider
  * @canary: out (ABI 1.3), enum flowswitch_canary
  * @canary_ns: out (ABI 1.3), time the path self-test took at creation
+ * @canary_checks: out (ABI 1.3), periodic path self-tests run (passed, or
+ *	the last one failed)
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -539,6 +556,7 @@ struct flowswitch_flow_query {
 	__u32 provider;
 	__u32 canary;
 	__aligned_u64 canary_ns;
+	__aligned_u64 canary_checks;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
