@@ -208,4 +208,61 @@ static inline void host_compare(const char *a, uint64_t a_off, const char *b,
 		(unsigned long long)len);
 }
 
+/* FLOWSWITCH_PCI_ADDR() of a sysfs name "DDDD:BB:DD.F", or 0. */
+static inline unsigned int pci_addr_of(const char *name)
+{
+	unsigned int d, b, s, f;
+
+	if (sscanf(name, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+		return 0;
+	return FLOWSWITCH_PCI_ADDR(d, b, s, f);
+}
+
+/*
+ * The PCI function under /dev/nvmeXn1: its sysfs name into @name and its
+ * FLOWSWITCH_PCI_ADDR() as the result (0 when not found).
+ */
+static inline unsigned int pci_of_nvme(const char *dev, char *name,
+				       size_t len)
+{
+	char path[128], link[256], *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device/device",
+		 dev + strlen("/dev/"));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = 0;
+	p = strrchr(link, '/');
+	snprintf(name, len, "%.63s", p ? p + 1 : link);
+	return pci_addr_of(name);
+}
+
+/* The module's INFO, through a descriptor of its own. */
+static inline int info_now(struct flowswitch_info *in)
+{
+	int fsw = fsw_open(NULL), ret;
+
+	ret = fsw_info(fsw, in);
+	close(fsw);
+	return ret;
+}
+
+/* After a test: flows, host pools and open files back to @before. */
+static inline void check_baseline(const struct flowswitch_info *before)
+{
+	struct flowswitch_info after;
+
+	CHECK(!info_now(&after), "info");
+	CHECK(after.nr_flows == before->nr_flows &&
+		      after.host_pool_bytes == before->host_pool_bytes &&
+		      after.nr_files == before->nr_files,
+	      "counters: flows %u -> %u, pool %llu -> %llu, files %u -> %u",
+	      before->nr_flows, after.nr_flows,
+	      (unsigned long long)before->host_pool_bytes,
+	      (unsigned long long)after.host_pool_bytes, before->nr_files,
+	      after.nr_files);
+}
+
 #endif /* FSW_FLOWTEST_H */

@@ -38,32 +38,6 @@ static const struct topo topos[] = {
 	{ "iommu-switch", 1, FLOWSWITCH_MAP_BUS_ADDR, FLOWSWITCH_P2P_OK, 1, 1, 1 },
 };
 
-/* PCI address (sysfs name) of the controller behind /dev/nvmeXn1. */
-static int pci_name_of(const char *dev, char *name, size_t len)
-{
-	char path[128], link[256], *p;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/device/device",
-		 dev + strlen("/dev/"));
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	p = strrchr(link, '/');
-	snprintf(name, len, "%.63s", p ? p + 1 : link);
-	return 0;
-}
-
-static uint32_t addr_of(const char *name)
-{
-	unsigned int d, b, s, f;
-
-	if (sscanf(name, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
-		return 0;
-	return FLOWSWITCH_PCI_ADDR(d, b, s, f);
-}
-
 /* The address range of the BAR that holds @name's CMB (the largest). */
 static int cmb_range(const char *name, uint64_t *lo, uint64_t *hi)
 {
@@ -130,14 +104,14 @@ int main(void)
 	a = nvme_by_serial("fswA");
 	b = nvme_by_serial("fswB");
 	fsw = fsw_open(NULL);
-	if (!a || !b || fsw < 0 || pci_name_of(b, name_b, sizeof(name_b)))
+	if (!a || !b || fsw < 0 || !pci_of_nvme(b, name_b, sizeof(name_b)))
 		return T_FAIL;
 
 	ports[0] = fc.src_port_id = port_on(fsw, a, O_RDONLY,
 					    FLOWSWITCH_PORT_READ);
 	ports[1] = sink.port_id = port_on(fsw, b, O_WRONLY,
 					  FLOWSWITCH_PORT_WRITE);
-	ex.provider = fc.p2p_provider = addr_of(name_b);
+	ex.provider = fc.p2p_provider = pci_addr_of(name_b);
 	CHECK(!ioctl(fsw, FLOWSWITCH_IOC_P2P_EXPLAIN, &ex), "explain: %m");
 	printf("%s: A -> CMB of B: reason %u distance %d; A: map %u reason %u "
 	       "bridge %x flags %x\n",

@@ -15,32 +15,6 @@
 static const char *dev_a, *dev_b;
 static int p2pdma;
 
-static unsigned int pci_addr_of(const char *name)
-{
-	unsigned int d, b, s, f;
-
-	if (sscanf(name, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
-		return 0;
-	return FLOWSWITCH_PCI_ADDR(d, b, s, f);
-}
-
-/* The PCI function under /dev/nvmeXn1, as FLOWSWITCH_PCI_ADDR(). */
-static unsigned int pci_of_nvme(const char *dev, char *name, size_t len)
-{
-	char path[128], link[256], *p;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/device/device",
-		 dev + strlen("/dev/"));
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	p = strrchr(link, '/');
-	snprintf(name, len, "%.63s", p ? p + 1 : link);
-	return pci_addr_of(name);
-}
-
 /* ivshmem-plain: vendor 1af4, device 1110. */
 static int find_ivshmem(char *name, size_t len)
 {
