@@ -21,6 +21,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -186,20 +188,22 @@ static bool fsw_canary_fault_now(void)
 
 /*
  * Test one DMA of the flow's path through @p2p (its bvecs cover at least
- * @len bytes of p2p memory, CPU-addressable at @kva).  Returns true when
- * the data arrived intact.
+ * @len bytes of p2p memory, CPU-addressable at @kva).  Returns 0 when the
+ * data arrived intact, 1 when it arrived wrong, or a negative errno when
+ * the test itself could not run (which proves nothing either way).
  */
-static bool fsw_canary_run(struct fsw_port *port, u64 pos, void *kva,
-			   struct bio_vec *bv, u32 nr_bv, u32 len, bool out)
+static int fsw_canary_run(struct fsw_port *port, u64 pos, void *kva,
+			  struct bio_vec *bv, u32 nr_bv, u32 len, bool out)
 {
-	struct bio_vec hbv;
-	struct page *host;
-	bool ok = false;
+	struct bio_vec hbv, sbv;
+	struct page *host, *saved = NULL;
+	loff_t old_size = 0;
+	int ret = -ENOMEM;
 	u32 i;
 
 	host = alloc_page(GFP_KERNEL);
 	if (!host)
-		return false;
+		return -ENOMEM;
 	bvec_set_page(&hbv, host, len, 0);
 
 	if (!out) {
@@ -208,40 +212,76 @@ static bool fsw_canary_run(struct fsw_port *port, u64 pos, void *kva,
 		 * poisoned with a byte the block is not made of, as the
 		 * device delivers it there.
 		 */
-		if (fsw_canary_io(port, pos, &hbv, 1, len, false))
+		ret = fsw_canary_io(port, pos, &hbv, 1, len, false);
+		if (ret)
 			goto out;
 		memset(kva, memchr_inv(page_address(host), 0xa5, len) ?
 				    0xa5 : 0x5a, len);
-		if (fsw_canary_io(port, pos, bv, nr_bv, len, false))
+		ret = fsw_canary_io(port, pos, bv, nr_bv, len, false);
+		if (ret)
 			goto out;
 	} else {
+		/*
+		 * The sink's block is kept aside and put back afterwards: a
+		 * flow created and never run, or a transaction rolled back,
+		 * leaves the sink as it was.
+		 */
+		saved = alloc_page(GFP_KERNEL);
+		if (!saved)
+			goto out;
+		bvec_set_page(&sbv, saved, len, 0);
+		if (port->kind == FLOWSWITCH_PORT_FILE) {
+			old_size = i_size_read(file_inode(port->file));
+			if (pos + len > old_size)
+				memset(page_address(saved), 0, len);
+		}
+		if (port->kind != FLOWSWITCH_PORT_FILE ||
+		    pos + len <= old_size) {
+			ret = fsw_canary_io(port, pos, &sbv, 1, len, false);
+			if (ret)
+				goto out;
+		}
 		/* A pattern no device produces by doing nothing. */
 		for (i = 0; i < len; i += sizeof(u64))
 			*(u64 *)(kva + i) = ktime_get_ns() *
 					    0x9e3779b97f4a7c15ULL ^ i;
 		memset(page_address(host), 0, len);
-		if (fsw_canary_io(port, pos, bv, nr_bv, len, true) ||
-		    fsw_canary_io(port, pos, &hbv, 1, len, false))
-			goto out;
+		ret = fsw_canary_io(port, pos, bv, nr_bv, len, true);
+		if (!ret)
+			ret = fsw_canary_io(port, pos, &hbv, 1, len, false);
 	}
-	if (fsw_canary_fault_now())
-		((u8 *)kva)[len / 2] ^= 0xff;	/* the test hook */
-	ok = !memcmp(kva, page_address(host), len);
+	if (!ret) {
+		if (fsw_canary_fault_now())
+			((u8 *)kva)[len / 2] ^= 0xff;	/* the test hook */
+		ret = memcmp(kva, page_address(host), len) ? 1 : 0;
+	}
+	if (saved) {
+		int r = fsw_canary_io(port, pos, &sbv, 1, len, true);
+
+		if (!r && port->kind == FLOWSWITCH_PORT_FILE &&
+		    pos + len > old_size)
+			r = vfs_truncate(&port->file->f_path, old_size);
+		if (r && ret <= 0)
+			ret = r;
+	}
 out:
+	if (saved)
+		__free_page(saved);
 	__free_page(host);
-	return ok;
+	return ret;
 }
 
 /* The self-test of DMA @i of the flow (0: the source's, else a sink's). */
 static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u64 rel,
 			  u32 provider, void *kva, struct bio_vec *bv,
-			  u32 nr_bv, u32 len, bool again, u32 result)
+			  u32 nr_bv, u32 len, bool again, u32 result, int *err)
 {
 	struct fsw_port *port = i ? flow->sinks[i - 1] : flow->src;
 	u64 pos = rel + (i ? flow->sink_off[i - 1] : flow->src_off);
 	struct pci_dev *pdev;
 	u32 initiator;
-	bool out = i > 0, ok;
+	bool out = i > 0;
+	int ret;
 
 	if (port->kind == FLOWSWITCH_PORT_MEMORY)
 		return result;	/* the window itself does no DMA */
@@ -254,11 +294,15 @@ static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u64 rel,
 		      FLOWSWITCH_CANARY_PASSED)
 		return result;
 
-	ok = fsw_canary_run(port, pos, kva, bv, nr_bv, len, out);
+	ret = fsw_canary_run(port, pos, kva, bv, nr_bv, len, out);
+	if (ret < 0) {
+		*err = ret;	/* unproven, not disproven: nothing cached */
+		return FLOWSWITCH_CANARY_FAILED;
+	}
 	fsw_canary_remember(initiator, provider, out,
-			    ok ? FLOWSWITCH_CANARY_PASSED :
-				 FLOWSWITCH_CANARY_FAILED);
-	if (ok)
+			    ret ? FLOWSWITCH_CANARY_FAILED :
+				  FLOWSWITCH_CANARY_PASSED);
+	if (!ret)
 		return FLOWSWITCH_CANARY_PASSED;
 	atomic_inc(&fsw_canary_failures);
 	pr_warn("p2p path self-test failed: DMA by %04x:%02x:%02x.%x %s memory of %04x:%02x:%02x.%x delivered wrong data\n",
@@ -279,36 +323,45 @@ static u32 fsw_canary_one(struct fsw_flow *flow, u32 i, u64 rel,
  * @bv: that buffer as bio_vecs
  * @nr_bv: how many
  * @again: a periodic test: run it whatever the cache says
+ * @err: out, see below
  *
- * A memory port's window holds the user's data when it is the source: its
- * first bytes are kept aside while the sinks' tests borrow them.  The
- * caller makes sure no other flow uses the window meanwhile.
- *
- * Returns FLOWSWITCH_CANARY_PASSED, _CACHED or _FAILED.
+ * Returns FLOWSWITCH_CANARY_PASSED, _CACHED or _FAILED; with _FAILED,
+ * @err is a negative errno when the test could not run (an I/O error, no
+ * memory), 0 when the path delivered wrong data.
  */
 u32 fsw_canary_check(struct fsw_flow *flow, u64 rel, void *kva,
-		     struct bio_vec *bv, u32 nr_bv, bool again)
+		     struct bio_vec *bv, u32 nr_bv, bool again, int *err)
 {
 	u32 provider = fsw_pci_addr(flow->provider);
 	u32 len = min_t(u64, PAGE_SIZE, flow->length - rel);
 	u32 result = FLOWSWITCH_CANARY_CACHED, i;
-	void *saved = NULL;
+	struct bio_vec scratch_bv;
+	void *scratch = NULL;
 
+	*err = 0;
 	if (flow->mem_is_src) {
-		saved = kmalloc(len, GFP_KERNEL);
-		if (!saved)
+		/*
+		 * The window holds the user's data, maybe read by other
+		 * flows: the sinks are tested through a scratch page of the
+		 * same provider instead.
+		 */
+		scratch = fsw_p2p_alloc(flow->provider, PAGE_SIZE);
+		if (!scratch) {
+			*err = -ENOMEM;
 			return FLOWSWITCH_CANARY_FAILED;
-		memcpy(saved, kva, len);
+		}
+		bvec_set_page(&scratch_bv, virt_to_page(scratch), len, 0);
+		kva = scratch;
+		bv = &scratch_bv;
+		nr_bv = 1;
 	}
 	for (i = 0; i <= flow->nr_sinks; i++) {
 		result = fsw_canary_one(flow, i, rel, provider, kva, bv, nr_bv,
-					len, again, result);
+					len, again, result, err);
 		if (result == FLOWSWITCH_CANARY_FAILED)
 			break;
 	}
-	if (saved) {
-		memcpy(kva, saved, len);
-		kfree(saved);
-	}
+	if (scratch)
+		fsw_p2p_free(flow->provider, scratch, PAGE_SIZE);
 	return result;
 }

@@ -49,7 +49,7 @@ static int fsw_slot_init_p2p(struct fsw_slot *slot, u32 len)
 {
 	u32 i;
 
-	slot->p2p_kva = pci_alloc_p2pmem(slot->flow->provider, len);
+	slot->p2p_kva = fsw_p2p_alloc(slot->flow->provider, len);
 	if (!slot->p2p_kva)
 		return -ENOMEM;
 	for (i = 0; i < len >> PAGE_SHIFT; i++)
@@ -117,8 +117,8 @@ void fsw_slot_free(struct fsw_slot *slot)
 		return;
 	}
 	if (slot->p2p_kva) {
-		pci_free_p2pmem(slot->flow->provider, slot->p2p_kva,
-				slot->nr_bvec << PAGE_SHIFT);
+		fsw_p2p_free(slot->flow->provider, slot->p2p_kva,
+			     slot->nr_bvec << PAGE_SHIFT);
 		kvfree(slot->bvec);
 		return;
 	}
@@ -271,6 +271,24 @@ static void fsw_flow_fail(struct fsw_flow *flow, struct fsw_io *io, u32 stage,
 	io->slot->phase = FSW_SLOT_FAILED;
 }
 
+/*
+ * Once a flow fails, chunks at or after the failing one are abandoned, but
+ * those before it still complete (writes, partial I/O, retries): bytes_done
+ * must come to exactly the bytes before the failing chunk.
+ */
+static bool fsw_slot_abandoned(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	bool failing, stopping;
+	u64 fail_rel;
+
+	spin_lock_irq(&flow->lock);
+	stopping = flow->stopping;
+	failing = flow->failing;
+	fail_rel = flow->fail_offset - flow->src_off;
+	spin_unlock_irq(&flow->lock);
+	return stopping || (failing && slot->off >= fail_rel);
+}
+
 /* The work's view of one finished I/O. */
 static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 {
@@ -280,8 +298,8 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 	io->in_flight = false;
 	flow->ios_in_flight--;
 	if (res < 0) {
-		if (slot->retries < flow->max_retries && !flow->stopping &&
-		    !flow->failing) {
+		if (slot->retries < flow->max_retries &&
+		    !fsw_slot_abandoned(flow, slot)) {
 			slot->retries++;
 			spin_lock_irq(&flow->lock);
 			flow->retries++;
@@ -320,14 +338,14 @@ counted:
 				      io->idx ? -EIO : -ENODATA);
 			return;
 		}
-		if (flow->stopping || flow->failing)
+		if (fsw_slot_abandoned(flow, slot))
 			return;
 		fsw_io_submit(io);
 		return;
 	}
 
 	if (!io->idx) {
-		if (flow->stopping || flow->failing)
+		if (fsw_slot_abandoned(flow, slot))
 			return;
 		slot->phase = FSW_SLOT_WRITING;
 		slot->writes_pending = flow->nr_sinks;
@@ -420,11 +438,11 @@ static bool fsw_flow_tokens(struct fsw_flow *flow, u32 len)
  * A periodic self-test failed: what went out since the path was last proven
  * may be wrong, so bytes_done falls back to there.
  */
-static void fsw_flow_selftest_failed(struct fsw_flow *flow)
+static void fsw_flow_selftest_failed(struct fsw_flow *flow, int err)
 {
 	spin_lock_irq(&flow->lock);
 	flow->failing = true;
-	flow->error = EREMOTEIO;
+	flow->error = -err;
 	flow->fail_stage = FLOWSWITCH_STAGE_SELFTEST;
 	flow->fail_offset = flow->src_off + flow->verified;
 	flow->bytes_done = flow->verified;
@@ -446,9 +464,11 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 			/* Test with nothing in flight: wait for the drain. */
 			if (flow->head != flow->tail)
 				break;
-			if (!fsw_flow_canary_again(flow)) {
-				fsw_flow_selftest_failed(flow);
-				break;
+			int err = fsw_flow_canary_again(flow);
+
+			if (err) {
+				fsw_flow_selftest_failed(flow, err);
+				return true;	/* the work must see it */
 			}
 		}
 
@@ -503,7 +523,7 @@ void fsw_engine_work(struct work_struct *work)
 {
 	struct fsw_flow *flow = container_of(to_delayed_work(work),
 					     struct fsw_flow, work);
-	bool progress;
+	bool progress, stopping, failing;
 	u32 state, sink;
 	int ret;
 
@@ -513,25 +533,27 @@ void fsw_engine_work(struct work_struct *work)
 
 		spin_lock_irq(&flow->lock);
 		state = flow->state;
+		stopping = flow->stopping;
+		failing = flow->failing;
 		spin_unlock_irq(&flow->lock);
 		if (state != FLOWSWITCH_FLOW_RUNNING &&
 		    state != FLOWSWITCH_FLOW_PAUSED)
 			return;
-
-		if (flow->stopping || flow->failing) {
-			if (flow->ios_in_flight)
-				continue;
-			fsw_flow_finish(flow, flow->failing ?
-					FLOWSWITCH_FLOW_FAILED :
-					FLOWSWITCH_FLOW_STOPPED);
-			return;
-		}
-		if (state == FLOWSWITCH_FLOW_RUNNING)
+		if (!stopping && !failing && state == FLOWSWITCH_FLOW_RUNNING)
 			progress |= fsw_flow_issue(flow);
 	} while (progress);
 
-	if (flow->head == flow->tail && flow->issued == flow->length &&
-	    !flow->stopping && !flow->failing) {
+	/*
+	 * Final states only once nothing is in flight; a completion still
+	 * to come schedules this work again.
+	 */
+	if (stopping || failing) {
+		if (!flow->ios_in_flight)
+			fsw_flow_finish(flow, failing ? FLOWSWITCH_FLOW_FAILED :
+							FLOWSWITCH_FLOW_STOPPED);
+		return;
+	}
+	if (flow->head == flow->tail && flow->issued == flow->length) {
 		ret = fsw_flow_flush(flow, &sink);
 		if (ret) {
 			spin_lock_irq(&flow->lock);

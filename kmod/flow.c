@@ -3,6 +3,7 @@
  * Flows: their creation, control, queries and waits.  The data path that
  * moves a flow's bytes is engine.c.
  */
+#include <linux/blkdev.h>
 #include <linux/bvec.h>
 #include <linux/ioprio.h>
 #include <linux/module.h>
@@ -85,14 +86,33 @@ static struct fsw_port *fsw_flow_port(struct fsw_ctx *ctx, u32 id,
 	return obj ? container_of(obj, struct fsw_port, obj) : ERR_PTR(-ENOENT);
 }
 
-/* Same file, overlapping ranges: the flow would read what it wrote. */
+/*
+ * What a port's offsets address, and where @off lies in it: the whole disk
+ * for a block device (a partition starts where it starts), the inode for
+ * a file.  Device memory is never both ends of a flow: NULL.
+ */
+static void *fsw_port_space(struct fsw_port *port, u64 off, u64 *abs)
+{
+	struct block_device *bdev;
+
+	*abs = off;
+	if (port->kind == FLOWSWITCH_PORT_MEMORY)
+		return NULL;
+	if (port->kind == FLOWSWITCH_PORT_FILE)
+		return file_inode(port->file);
+	bdev = I_BDEV(port->file->f_mapping->host);
+	*abs = off + ((u64)bdev->bd_start_sect << SECTOR_SHIFT);
+	return bdev->bd_disk;
+}
+
+/* Two ranges of one flow on the same bytes: it would read what it wrote. */
 static bool fsw_ranges_clash(struct fsw_port *a, u64 a_off, struct fsw_port *b,
 			     u64 b_off, u64 len)
 {
-	if (a->kind == FLOWSWITCH_PORT_MEMORY ||
-	    b->kind == FLOWSWITCH_PORT_MEMORY)
-		return false;	/* never both ends of one flow */
-	if (file_inode(a->file) != file_inode(b->file))
+	void *sa = fsw_port_space(a, a_off, &a_off);
+	void *sb = fsw_port_space(b, b_off, &b_off);
+
+	if (!sa || sa != sb)
 		return false;
 	return a_off < b_off + len && b_off < a_off + len;
 }
@@ -100,7 +120,7 @@ static bool fsw_ranges_clash(struct fsw_port *a, u64 a_off, struct fsw_port *b,
 static int fsw_flow_check_sinks(struct fsw_flow *flow)
 {
 	u64 end;
-	u32 i;
+	u32 i, j;
 
 	for (i = 0; i < flow->nr_sinks; i++) {
 		struct fsw_port *sink = flow->sinks[i];
@@ -115,6 +135,12 @@ static int fsw_flow_check_sinks(struct fsw_flow *flow)
 		if (fsw_ranges_clash(flow->src, flow->src_off, sink,
 				     flow->sink_off[i], flow->length))
 			return -EINVAL;
+		/* Two sinks on the same bytes would race each other. */
+		for (j = 0; j < i; j++)
+			if (fsw_ranges_clash(flow->sinks[j], flow->sink_off[j],
+					     sink, flow->sink_off[i],
+					     flow->length))
+				return -EINVAL;
 	}
 	return 0;
 }
@@ -163,44 +189,56 @@ static void fsw_flow_free(struct kref *ref)
  */
 static bool fsw_flow_all_direct(struct fsw_flow *flow)
 {
-	struct fsw_port *port = flow->src;
-	u64 off = flow->src_off;
-	u32 i = 0;
+	u32 i, align = 0;
 
-	for (;;) {
-		if (port->kind != FLOWSWITCH_PORT_MEMORY &&
-		    (!port->dio_align ||
-		     !IS_ALIGNED(off | flow->length | flow->chunk,
-				 port->dio_align)))
+	/* The strictest of the devices: a memory port's side must meet it. */
+	for (i = 0; i <= flow->nr_sinks; i++) {
+		struct fsw_port *port = i ? flow->sinks[i - 1] : flow->src;
+
+		if (port->kind == FLOWSWITCH_PORT_MEMORY)
+			continue;
+		if (!port->dio_align)
 			return false;
-		if (i == flow->nr_sinks)
-			return true;
-		off = flow->sink_off[i];
-		port = flow->sinks[i++];
+		align = max(align, port->dio_align);
 	}
+	if (!align || !IS_ALIGNED(flow->length | flow->chunk, align))
+		return false;
+	for (i = 0; i <= flow->nr_sinks; i++) {
+		struct fsw_port *port = i ? flow->sinks[i - 1] : flow->src;
+		u64 off = i ? flow->sink_off[i - 1] : flow->src_off;
+
+		if (!IS_ALIGNED(off, port->kind == FLOWSWITCH_PORT_MEMORY ?
+					     align : port->dio_align))
+			return false;
+	}
+	return true;
 }
 
 /*
  * The path self-test at @rel of the flow.  At creation (@again false) it
  * is skipped if the caller asked; periodic ones (@again) always run.
- * Returns false when the path delivered wrong data.
+ * Returns an enum flowswitch_p2p_reason: OK, WRONG_DATA, or SELFTEST_ERROR
+ * with @err the errno that kept the test from running.
  */
-static bool fsw_flow_canary(struct fsw_flow *flow, u64 rel, void *kva,
-			    struct bio_vec *bv, u32 nr_bv, bool again)
+static u32 fsw_flow_canary(struct fsw_flow *flow, u64 rel, void *kva,
+			   struct bio_vec *bv, u32 nr_bv, bool again, int *err)
 {
 	u64 t0 = ktime_get_ns();
 	u32 result;
 
+	*err = 0;
 	if (!again && flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY) {
 		flow->canary = FLOWSWITCH_CANARY_SKIPPED;
-		return true;
+		return FLOWSWITCH_P2P_OK;
 	}
-	result = fsw_canary_check(flow, rel, kva, bv, nr_bv, again);
+	result = fsw_canary_check(flow, rel, kva, bv, nr_bv, again, err);
 	if (!again) {
 		flow->canary = result;
 		flow->canary_ns = ktime_get_ns() - t0;
 	}
-	return result != FLOWSWITCH_CANARY_FAILED;
+	if (result != FLOWSWITCH_CANARY_FAILED)
+		return FLOWSWITCH_P2P_OK;
+	return *err ? FLOWSWITCH_P2P_SELFTEST_ERROR : FLOWSWITCH_P2P_WRONG_DATA;
 }
 
 /* The window of the flow's memory port at @rel, as up to two bio_vecs. */
@@ -223,14 +261,15 @@ static void *fsw_flow_window(struct fsw_flow *flow, u64 rel,
 	return kva;
 }
 
-static bool fsw_flow_canary_window(struct fsw_flow *flow)
+static u32 fsw_flow_canary_window(struct fsw_flow *flow)
 {
 	struct bio_vec bv[2];
 	void *kva;
+	int err;
 	u32 n;
 
 	kva = fsw_flow_window(flow, 0, bv, &n);
-	return fsw_flow_canary(flow, 0, kva, bv, n, false);
+	return fsw_flow_canary(flow, 0, kva, bv, n, false, &err);
 }
 
 /* Is a periodic self-test due before the next chunk? */
@@ -248,31 +287,37 @@ bool fsw_flow_canary_due(struct fsw_flow *flow)
 /*
  * Test the path again at the flow's next block, with no chunk in flight
  * (the engine drained them): a free pool buffer, or the window there.
- * Returns false when the path now delivers wrong data.
+ * Returns 0, -EREMOTEIO when the path now delivers wrong data, or the
+ * errno that kept the test from running.
  */
-bool fsw_flow_canary_again(struct fsw_flow *flow)
+int fsw_flow_canary_again(struct fsw_flow *flow)
 {
 	struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
 	struct bio_vec bv[2];
+	u32 n, reason;
 	void *kva;
-	u32 n;
-	bool ok;
+	int err;
 
 	if (flow->mem_port) {
 		kva = fsw_flow_window(flow, flow->issued, bv, &n);
-		ok = fsw_flow_canary(flow, flow->issued, kva, bv, n, true);
+		reason = fsw_flow_canary(flow, flow->issued, kva, bv, n, true,
+					 &err);
 	} else {
-		ok = fsw_flow_canary(flow, flow->issued, slot->p2p_kva,
-				     slot->bvec, slot->nr_bvec, true);
+		reason = fsw_flow_canary(flow, flow->issued, slot->p2p_kva,
+					 slot->bvec, slot->nr_bvec, true, &err);
 	}
+	spin_lock_irq(&flow->lock);
 	flow->canary_checks++;
-	if (ok) {
+	if (reason == FLOWSWITCH_P2P_OK) {
 		flow->verified = flow->issued;
 		flow->canary_next_bytes = flow->issued +
 					  flow->canary_every_bytes;
 		flow->canary_next_ns = ktime_get_ns() + flow->canary_every_ns;
 	}
-	return ok;
+	spin_unlock_irq(&flow->lock);
+	if (reason == FLOWSWITCH_P2P_OK)
+		return 0;
+	return err ?: -EREMOTEIO;
 }
 
 /*
@@ -297,12 +342,9 @@ static u32 fsw_flow_setup_memory(struct fsw_flow *flow)
 		return reason;
 	if (!fsw_flow_all_direct(flow))
 		return FLOWSWITCH_P2P_BUFFERED_IO;
-	/* Testing out of a window borrows its data: not under another flow. */
-	if (flow->mem_is_src && flow->mem_port->users &&
-	    !(flow->flags & FLOWSWITCH_FLOW_SKIP_CANARY))
-		return FLOWSWITCH_P2P_WINDOW_BUSY;
-	if (!fsw_flow_canary_window(flow))
-		return FLOWSWITCH_P2P_WRONG_DATA;
+	reason = fsw_flow_canary_window(flow);
+	if (reason != FLOWSWITCH_P2P_OK)
+		return reason;
 	flow->pool_kind = FLOWSWITCH_POOL_P2P;
 	return FLOWSWITCH_P2P_OK;
 }
@@ -316,6 +358,7 @@ static u32 fsw_flow_try_p2p(struct fsw_flow *flow, u32 named)
 	struct fsw_port *ports[FLOWSWITCH_MAX_SINKS + 1];
 	u32 i, reason, judged;
 	s32 distance;
+	int err;
 
 	ports[0] = flow->src;
 	for (i = 0; i < flow->nr_sinks; i++)
@@ -334,9 +377,10 @@ static u32 fsw_flow_try_p2p(struct fsw_flow *flow, u32 named)
 	reason = FLOWSWITCH_P2P_NO_MEMORY;
 	if (fsw_flow_alloc_slots(flow))
 		goto err_host;
-	reason = FLOWSWITCH_P2P_WRONG_DATA;
-	if (!fsw_flow_canary(flow, 0, flow->slots[0].p2p_kva,
-			     flow->slots[0].bvec, flow->slots[0].nr_bvec, false))
+	reason = fsw_flow_canary(flow, 0, flow->slots[0].p2p_kva,
+				 flow->slots[0].bvec, flow->slots[0].nr_bvec,
+				 false, &err);
+	if (reason != FLOWSWITCH_P2P_OK)
 		goto err_host;
 	return FLOWSWITCH_P2P_OK;
 
@@ -374,7 +418,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	    cmd->chunk_size > FLOWSWITCH_MAX_CHUNK ||
 	    !IS_ALIGNED(cmd->chunk_size, PAGE_SIZE) ||
 	    !cmd->depth || cmd->depth > FLOWSWITCH_MAX_DEPTH ||
-	    cmd->priority > FLOWSWITCH_PRIO_BACKGROUND)
+	    cmd->priority > FLOWSWITCH_PRIO_BACKGROUND ||
+	    cmd->rate_bps > FSW_MAX_RATE)
 		return -EINVAL;
 	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
 		return -EINVAL;
@@ -684,6 +729,7 @@ int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
 	cmd->canary = flow->canary;
 	cmd->canary_ns = flow->canary_ns;
 	cmd->canary_checks = flow->canary_checks;
+	cmd->elapsed_ns = 0;
 	if (flow->start_ns)
 		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
 				  flow->start_ns;

@@ -5,6 +5,7 @@
 #ifndef _FLOWSWITCH_H
 #define _FLOWSWITCH_H
 
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/fs.h>
 #include <linux/kfifo.h>
@@ -22,6 +23,8 @@
 
 /* Objects one file descriptor may hold at once. */
 #define FSW_MAX_OBJS 4096
+/* 1 TiB/s: the token bucket's arithmetic stays far from overflow. */
+#define FSW_MAX_RATE BIT_ULL(40)
 /* Events queued on one file descriptor before the oldest are kept. */
 #define FSW_EVENT_QUEUE 256
 
@@ -257,14 +260,16 @@ u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
 		   struct pci_dev **provider, u32 *judged);
 int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd);
 struct pci_dev *fsw_port_pci_dev(struct fsw_port *port);
+void *fsw_p2p_alloc(struct pci_dev *pdev, size_t size);
+void fsw_p2p_free(struct pci_dev *pdev, void *addr, size_t size);
 
 /* canary.c */
 int fsw_canary_init(void);
 void fsw_canary_exit(void);
 u32 fsw_canary_check(struct fsw_flow *flow, u64 rel, void *kva,
-		     struct bio_vec *bv, u32 nr_bv, bool again);
+		     struct bio_vec *bv, u32 nr_bv, bool again, int *err);
 bool fsw_flow_canary_due(struct fsw_flow *flow);
-bool fsw_flow_canary_again(struct fsw_flow *flow);
+int fsw_flow_canary_again(struct fsw_flow *flow);
 u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
 
 /* provider.c */

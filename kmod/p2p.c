@@ -16,6 +16,27 @@
 
 #include "flowswitch.h"
 
+/*
+ * flowswitch's own p2p allocations and explain's probe of the free memory
+ * are serialised, so the probe never makes one of ours fail.
+ */
+static DEFINE_MUTEX(fsw_p2p_lock);
+
+void *fsw_p2p_alloc(struct pci_dev *pdev, size_t size)
+{
+	void *p;
+
+	mutex_lock(&fsw_p2p_lock);
+	p = pci_alloc_p2pmem(pdev, size);
+	mutex_unlock(&fsw_p2p_lock);
+	return p;
+}
+
+void fsw_p2p_free(struct pci_dev *pdev, void *addr, size_t size)
+{
+	pci_free_p2pmem(pdev, addr, size);
+}
+
 u32 fsw_pci_addr(struct pci_dev *pdev)
 {
 	return FLOWSWITCH_PCI_ADDR(pci_domain_nr(pdev->bus), pdev->bus->number,
@@ -35,6 +56,18 @@ struct device *fsw_port_dma_dev(struct fsw_port *port)
 	else
 		bdev = file_inode(port->file)->i_sb->s_bdev;
 	return bdev ? disk_to_dev(bdev->bd_disk) : NULL;
+}
+
+/* Does the block device under a port take p2p pages in its requests? */
+static bool fsw_port_queue_p2p(struct fsw_port *port)
+{
+	struct block_device *bdev;
+
+	if (port->kind == FLOWSWITCH_PORT_BLOCK)
+		bdev = I_BDEV(port->file->f_mapping->host);
+	else
+		bdev = file_inode(port->file)->i_sb->s_bdev;
+	return bdev && blk_queue_pci_p2pdma(bdev_get_queue(bdev));
 }
 
 /* The PCI function at or above @dev, with a reference; or NULL. */
@@ -205,6 +238,11 @@ u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
 	if (fsw_p2p_clients(ports, n, clients))
 		return FLOWSWITCH_P2P_NOT_PCI;
 	for (i = 0; i < n; i++)
+		if (!fsw_port_queue_p2p(ports[i])) {
+			fsw_p2p_put_clients(clients, n);
+			return FLOWSWITCH_P2P_QUEUE;
+		}
+	for (i = 0; i < n; i++)
 		devs[i] = &clients[i]->dev;
 
 	if (named != ~0u) {
@@ -243,6 +281,7 @@ static u64 fsw_p2pmem_free(struct pci_dev *pdev)
 {
 	u64 lo = 0, hi = SZ_1G >> PAGE_SHIFT;
 
+	mutex_lock(&fsw_p2p_lock);
 	while (lo < hi) {
 		u64 mid = (lo + hi + 1) / 2;
 		void *p = pci_alloc_p2pmem(pdev, mid << PAGE_SHIFT);
@@ -254,6 +293,7 @@ static u64 fsw_p2pmem_free(struct pci_dev *pdev)
 			hi = mid - 1;
 		}
 	}
+	mutex_unlock(&fsw_p2p_lock);
 	return lo << PAGE_SHIFT;
 }
 

@@ -79,7 +79,7 @@ static int fsw_port_create_bar(struct fsw_ctx *ctx,
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		goto err_put;
-	port->kva = pci_alloc_p2pmem(pdev, cmd->window_size);
+	port->kva = fsw_p2p_alloc(pdev, cmd->window_size);
 	if (!port->kva)
 		goto err_free;
 	port->obj.type = FSW_OBJ_PORT;
@@ -102,7 +102,7 @@ static int fsw_port_create_bar(struct fsw_ctx *ctx,
 	return 0;
 
 err_p2p:
-	pci_free_p2pmem(pdev, port->kva, port->size);
+	fsw_p2p_free(pdev, port->kva, port->size);
 err_free:
 	kfree(port);
 err_put:
@@ -179,6 +179,8 @@ int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 	cmd->out_kind = port->kind;
 	cmd->out_dio_align = port->dio_align;
 	cmd->out_size = port->size;
+	cmd->out_bar = 0;
+	cmd->out_bar_offset = 0;
 	return 0;
 
 err_free:
@@ -191,7 +193,7 @@ err_fput:
 void fsw_port_free(struct fsw_port *port)
 {
 	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
-		pci_free_p2pmem(port->pdev, port->kva, port->size);
+		fsw_p2p_free(port->pdev, port->kva, port->size);
 		pci_dev_put(port->pdev);
 	} else {
 		fput(port->file);

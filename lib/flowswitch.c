@@ -163,7 +163,8 @@ const char *fsw_p2p_reason_name(unsigned int reason)
 		[FLOWSWITCH_P2P_BUFFERED_IO] = "a port needs buffered I/O",
 		[FLOWSWITCH_P2P_BAD_PROVIDER] = "no such p2p provider",
 		[FLOWSWITCH_P2P_WRONG_DATA] = "path delivers wrong data",
-		[FLOWSWITCH_P2P_WINDOW_BUSY] = "window in use by another flow",
+		[FLOWSWITCH_P2P_SELFTEST_ERROR] = "path self-test could not run",
+		[FLOWSWITCH_P2P_QUEUE] = "device's driver takes no p2p memory",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?

@@ -425,6 +425,57 @@ static void test_ivshmem(int fsw)
 	write_sysfs(path, "\n");
 }
 
+/* Bind and unbind ivshmem: a PCI change, so every proven path is forgotten. */
+static void forget_canaries(void)
+{
+	char name[64], path[256];
+
+	CHECK(find_ivshmem(name, sizeof(name)), "ivshmem");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 name);
+	write_sysfs(path, "flowswitch_bar");
+	write_sysfs("/sys/bus/pci/drivers_probe", name);
+	write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", name);
+	write_sysfs(path, "\n");
+}
+
+/*
+ * The self-test writes into the first block of each sink's range and puts
+ * it back: a flow created and never run changes nothing.
+ */
+static void test_canary_restores(int fsw)
+{
+	forget_canaries();
+	{
+		struct flowswitch_sink sk = { .offset = 232 * MiB };
+		struct flowswitch_flow_create c = {
+			.placement = FLOWSWITCH_P2P_REQUIRED,
+			.src_offset = 232 * MiB,
+			.length = 1 * MiB,
+			.chunk_size = 256 * KiB,
+			.depth = 2,
+			.nr_sinks = 1,
+			.sinks_uptr = (uintptr_t)&sk,
+		};
+		int fd = open(dev_b, O_RDWR), id;
+
+		CHECK(!fill_byte(fd, 232 * MiB, 4096, 0x77), "fill sink");
+		c.src_port_id = port_on(fsw, dev_a, O_RDONLY,
+					FLOWSWITCH_PORT_READ);
+		sk.port_id = port_on(fsw, dev_b, O_WRONLY,
+				     FLOWSWITCH_PORT_WRITE);
+		id = fsw_flow_create(fsw, &c);
+		CHECK(id > 0 && c.out_canary == FLOWSWITCH_CANARY_PASSED,
+		      "fresh self-test: %s canary %u", strerror(-id),
+		      c.out_canary);
+		fsw_destroy(fsw, id);
+		CHECK(pattern_check(fd, 232 * MiB, UINT64_MAX, 4096, 0x77) < 0,
+		      "the self-test left its pattern in the sink");
+		close(fd);
+	}
+
+}
+
 /*
  * The check can fail: the canary_fault hook corrupts the p2p buffer between
  * the self-test's DMA and its comparison.  Rebinding a device forgets the
@@ -440,17 +491,9 @@ static void test_canary_fault(int fsw)
 	struct flowswitch_flow_query q;
 	struct flowswitch_info in0, in1;
 	const char *hook = "/sys/module/flowswitch/parameters/canary_fault";
-	char name[64], path[256];
 	int err;
 
-	/* Unbinding and rebinding ivshmem is a PCI change: cache gone. */
-	CHECK(find_ivshmem(name, sizeof(name)), "ivshmem");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 name);
-	write_sysfs(path, "flowswitch_bar");
-	write_sysfs("/sys/bus/pci/drivers_probe", name);
-	write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", name);
-	write_sysfs(path, "\n");
+	forget_canaries();
 
 	fsw_info(fsw, &in0);
 	CHECK(!write_sysfs(hook, "1"), "canary_fault");
@@ -564,6 +607,45 @@ static void test_periodic(int fsw)
 		      (unsigned long long)q.bytes_done,
 		      (unsigned long long)q.canary_checks);
 	}
+	/*
+	 * A test due while paused runs at the resume; when it fails there,
+	 * the flow still reaches its final state.
+	 */
+	{
+		struct flowswitch_sink sk = { .offset = 224 * MiB };
+		struct flowswitch_flow_create c = {
+			.placement = FLOWSWITCH_P2P_REQUIRED,
+			.src_offset = 224 * MiB,
+			.length = 8 * MiB,
+			.chunk_size = 512 * KiB,
+			.depth = 2,
+			.rate_bps = 4 * MiB,
+			.canary_every_ms = 50,
+			.nr_sinks = 1,
+			.sinks_uptr = (uintptr_t)&sk,
+		};
+		unsigned int state = 0;
+		int id;
+
+		c.src_port_id = port_on(fsw, dev_a, O_RDONLY,
+					FLOWSWITCH_PORT_READ);
+		sk.port_id = port_on(fsw, dev_b, O_WRONLY,
+				     FLOWSWITCH_PORT_WRITE);
+		id = fsw_flow_create(fsw, &c);
+		fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
+		usleep(100000);
+		fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_PAUSE);
+		usleep(300000);
+		write_sysfs("/sys/module/flowswitch/parameters/canary_fault",
+			    "1");
+		fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_RESUME);
+		CHECK(!fsw_flow_wait(fsw, id, 20000, &state) &&
+			      state == FLOWSWITCH_FLOW_FAILED,
+		      "failed test at resume: %s", fsw_state_name(state));
+		fsw_destroy(fsw, id);
+		write_sysfs("/sys/module/flowswitch/parameters/canary_fault",
+			    "0");
+	}
 	printf("periodic self-tests: every MiB and every 100 ms pass; a "
 	       "corrupted one fails the flow\n");
 }
@@ -626,6 +708,7 @@ int main(void)
 	falls_back(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
 	refused(fsw, "file on tmpfs", r, FLOWSWITCH_P2P_NOT_PCI);
 	test_canary_fault(fsw);
+	test_canary_restores(fsw);
 	test_periodic(fsw);
 	close(fsw);
 	return t_result();

@@ -280,9 +280,10 @@ enum flowswitch_pool_kind {
  * @FLOWSWITCH_P2P_WRONG_DATA: (ABI 1.3) the path self-test moved a pattern
  *	through the exact path and it arrived wrong: the platform accepts
  *	peer-to-peer DMA and does not deliver it
- * @FLOWSWITCH_P2P_WINDOW_BUSY: (ABI 1.3) a flow out of a memory port needs
- *	the path self-test, which borrows the window's first bytes, while
- *	another flow uses the window
+ * @FLOWSWITCH_P2P_SELFTEST_ERROR: (ABI 1.3) the path self-test could not
+ *	run (its own I/O failed, or no memory): the path is unproven
+ * @FLOWSWITCH_P2P_QUEUE: (ABI 1.3) a port's block device does not take
+ *	p2p memory in its requests (its driver is not P2PDMA-aware)
  */
 enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_OK = 0,
@@ -295,7 +296,8 @@ enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_BUFFERED_IO = 7,
 	FLOWSWITCH_P2P_BAD_PROVIDER = 8,
 	FLOWSWITCH_P2P_WRONG_DATA = 9,
-	FLOWSWITCH_P2P_WINDOW_BUSY = 10,
+	FLOWSWITCH_P2P_SELFTEST_ERROR = 10,
+	FLOWSWITCH_P2P_QUEUE = 11,
 };
 
 /**
@@ -313,7 +315,9 @@ enum flowswitch_p2p_reason {
  * provider memory and the result is compared with the same block read
  * into host memory; each sink's device writes a pattern out of the
  * provider memory into the first block of its range, which is read back
- * through host memory.  (That block is the flow's to overwrite anyway.)
+ * through host memory, and the block's old contents put back (a file that
+ * grew is truncated back).  A flow out of a memory port tests its sinks
+ * through a scratch page of the same provider.
  */
 enum flowswitch_canary {
 	FLOWSWITCH_CANARY_NONE = 0,
@@ -373,9 +377,10 @@ enum flowswitch_priority {
  * @canary_every_bytes: (ABI 1.3) likewise, whenever the flow has read this
  *	many more bytes (0: never).  A periodic test drains the chunks in
  *	flight, then tests the path at the flow's next block.  When it fails
- *	the flow fails (EREMOTEIO, FLOWSWITCH_STAGE_SELFTEST) and bytes_done
- *	falls back to where the path was last proven: what lies past it may
- *	be wrong.
+ *	the flow fails (EREMOTEIO for wrong data, or the errno that kept the
+ *	test from running; FLOWSWITCH_STAGE_SELFTEST) and bytes_done falls
+ *	back to where the path was last proven: what lies past it may be
+ *	wrong.  Only p2p paths are tested.
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
