@@ -5,7 +5,7 @@
 # top's $(OUT)/%.o rule.
 
 LANG_SRCS := ctx.c diag.c json.c lexer.c units.c parser.c expr.c eval.c check.c handlers.c \
-	     flows.c plan.c explain.c dot.c
+	     flows.c plan.c explain.c dot.c txn.c
 LANG_OBJS := $(addprefix $(OUT)/lang/,$(LANG_SRCS:.c=.o))
 LANG_LIB := $(OUT)/lang/libflowlang.a
 FLOWCTL_LANG_OBJS := $(OUT)/daemon/flowctl-lang.o
@@ -18,7 +18,7 @@ $(LANG_LIB): $(LANG_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 # Unit tests reach into the internals (lexer, units), hence -Ilang.
-LANG_UNIT := lexer units parser check plan
+LANG_UNIT := lexer units parser check plan txn
 LANG_UNIT_BINS := $(addprefix $(OUT)/tests/unit/test_lang_,$(LANG_UNIT))
 UNIT_TESTS += $(LANG_UNIT_BINS)
 
@@ -50,7 +50,7 @@ $(FUZZ_LANG): tests/fuzz/fuzz_lang.c $(addprefix lang/,$(LANG_SRCS)) \
 		{ echo "fuzz-lang: $(FUZZ_CC) not found"; exit 1; }
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilang/include -Ilang \
+	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilang/include -Ilang -Iinclude/uapi \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_lang.c \
 		$(addprefix lang/,$(LANG_SRCS))

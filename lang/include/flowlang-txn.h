@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libflowlang: a plan as one flowswitch transaction (FLOWSWITCH_IOC_TXN).
+ *
+ * flang_txn_build() is pure: it fills the caller's struct flang_txn with
+ * the UAPI command structs of the plan -- a port per device a flow uses,
+ * then a flow per chain, whose ports are FLOWSWITCH_TXN_REF(item) -- and
+ * reports what the kernel cannot do as diagnostics at the construct's
+ * span.  It opens nothing: every port's fd is -1 and the caller opens
+ * item->path with item->oflags (and mode 0644) into ports[item->cmd].fd.
+ * After a refusal, items[out_failed_item].span is where to report it.
+ */
+#ifndef FLOWLANG_TXN_H
+#define FLOWLANG_TXN_H
+
+#include <linux/flowswitch.h>
+
+#include "flowlang.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FLANG_TXN_MAX_ITEMS FLOWSWITCH_MAX_TXN_ITEMS
+
+enum flang_txn_kind {
+	FLANG_TXN_PORT,
+	FLANG_TXN_FLOW,
+};
+
+/* What a transaction item came from; parallel to flang_txn.items. */
+struct flang_txn_info {
+	enum flang_txn_kind kind;
+	uint32_t plan_index;	/* plan->ports or plan->flows */
+	unsigned int chain;	/* flow: the chain of that flow, from 0 */
+	unsigned int nchains;	/* flow: chains the flow has ("f.N" if > 1) */
+	unsigned int cmd;	/* index into ports[] or flows[] */
+	const char *name;	/* the device's or the flow's */
+	/* port: the file to open and how; NULL for a PCI BAR window */
+	const char *path;
+	int oflags;
+	/*
+	 * flow: a cmb pool names its provider by an nvme device's path; the
+	 * caller resolves it to FLOWSWITCH_PCI_ADDR() into flows[cmd]
+	 * .p2p_provider (FLOWSWITCH_FLOW_NAMED_PROVIDER is already set).
+	 */
+	const char *provider_path;
+	struct flang_span provider_span;
+	struct flang_span span;
+};
+
+struct flang_txn {
+	struct flowswitch_txn txn;	/* flags FLOWSWITCH_TXN_START */
+	unsigned int nitems, nports, nflows;
+	struct flowswitch_txn_item items[FLANG_TXN_MAX_ITEMS];
+	struct flang_txn_info info[FLANG_TXN_MAX_ITEMS];
+	struct flowswitch_port_create ports[FLANG_TXN_MAX_ITEMS];
+	struct flowswitch_flow_create flows[FLANG_TXN_MAX_ITEMS];
+	struct flowswitch_sink sinks[FLANG_TXN_MAX_ITEMS][FLOWSWITCH_MAX_SINKS];
+};
+
+/*
+ * Translate the last compile's plan into @t (which must not move
+ * afterwards: the items point into it).  Returns 0 when @t is complete
+ * (warnings, e.g. handlers left to flowd, may have been added), 1 when
+ * errors were added as diagnostics (something the kernel cannot do),
+ * -EINVAL when there is no plan, -ENOMEM.
+ */
+int flang_txn_build(struct flang_ctx *ctx, struct flang_txn *t);
+
+/* A "dddd:bb:dd.f" or "bb:dd.f" string as FLOWSWITCH_PCI_ADDR(). */
+int flang_pci_addr(const char *s, uint32_t *addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOWLANG_TXN_H */

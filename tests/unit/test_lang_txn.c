@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A plan as one FLOWSWITCH_IOC_TXN (flang_txn_build): the UAPI structs
+ * field by field, the ports named by FLOWSWITCH_TXN_REF of their item,
+ * and a diagnostic at its span for everything the kernel cannot do.
+ * Pure: no kernel, nothing opened.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <cmocka.h>
+
+#include "flowlang-txn.h"
+
+static struct flang_txn txn;
+
+static struct flang_ctx *compile_ok(const char *text)
+{
+	struct flang_ctx *ctx = flang_ctx_new();
+	int ret = flang_compile_buffer(ctx, "t.flow", text, strlen(text));
+
+	if (ret) {
+		char *s = flang_diags_text(ctx);
+
+		print_error("%s", s);
+		free(s);
+	}
+	assert_int_equal(ret, 0);
+	return ctx;
+}
+
+/* Build, expecting @want; returns the rendered diagnostics (free them). */
+static char *build(struct flang_ctx *ctx, int want)
+{
+	int ret = flang_txn_build(ctx, &txn);
+	char *s = flang_diags_text(ctx);
+
+	if (ret != want)
+		print_error("%s", s);
+	assert_int_equal(ret, want);
+	return s;
+}
+
+static const struct flowswitch_flow_create *flow_item(unsigned int i)
+{
+	assert_true(i < txn.nitems);
+	assert_int_equal(txn.items[i].op, FLOWSWITCH_TXN_FLOW_CREATE);
+	assert_int_equal(txn.info[i].kind, FLANG_TXN_FLOW);
+	assert_ptr_equal((void *)(uintptr_t)txn.items[i].cmd_uptr,
+			 &txn.flows[txn.info[i].cmd]);
+	return &txn.flows[txn.info[i].cmd];
+}
+
+static const struct flowswitch_port_create *port_item(unsigned int i)
+{
+	assert_true(i < txn.nitems);
+	assert_int_equal(txn.items[i].op, FLOWSWITCH_TXN_PORT_CREATE);
+	assert_int_equal(txn.info[i].kind, FLANG_TXN_PORT);
+	assert_ptr_equal((void *)(uintptr_t)txn.items[i].cmd_uptr,
+			 &txn.ports[txn.info[i].cmd]);
+	return &txn.ports[txn.info[i].cmd];
+}
+
+static const struct flowswitch_sink *sink_of(const struct flowswitch_flow_create *fc,
+					     unsigned int i)
+{
+	assert_true(i < fc->nr_sinks);
+	return &((const struct flowswitch_sink *)(uintptr_t)fc->sinks_uptr)[i];
+}
+
+static void test_fan_out(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"device unused = nvme(\"/dev/nvme9n1\");\n"
+		"device a = nvme(path=\"/dev/nvme0n1\");\n"
+		"device b = block(path=\"/dev/sdb\");\n"
+		"device f = file(path=\"/srv/out.bin\");\n"		/* 5 */
+		"flow clone [rate=1.5GiB/s] {\n"
+		"\tread(a) -> [chunk=1MiB, depth=16] write(b, offset=4KiB), f;\n"
+		"}\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	const struct flowswitch_port_create *pc;
+	const struct flowswitch_flow_create *fc;
+	char *s = build(ctx, 0);
+
+	(void)state;
+	/* the checker's W0200 for 'unused'; nothing from the translation */
+	assert_null(strstr(s, "[A0"));
+	free(s);
+	assert_int_equal(txn.nitems, 4);
+	assert_int_equal(txn.nports, 3);
+	assert_int_equal(txn.nflows, 1);
+	assert_int_equal(txn.txn.size, sizeof(struct flowswitch_txn));
+	assert_int_equal(txn.txn.flags, FLOWSWITCH_TXN_START);
+	assert_int_equal(txn.txn.nr_items, 4);
+	assert_ptr_equal((void *)(uintptr_t)txn.txn.items_uptr, txn.items);
+
+	/* the unused device makes no port: item 0 is 'a' */
+	pc = port_item(0);
+	assert_int_equal(pc->size, sizeof(*pc));
+	assert_int_equal(pc->flags, FLOWSWITCH_PORT_READ);
+	assert_int_equal(pc->fd, -1);
+	assert_string_equal(txn.info[0].name, "a");
+	assert_string_equal(txn.info[0].path, "/dev/nvme0n1");
+	assert_int_equal(txn.info[0].oflags, O_RDONLY);
+	assert_int_equal(txn.info[0].plan_index, 1);
+	assert_int_equal(txn.info[0].span.line, 3);
+	pc = port_item(1);
+	assert_int_equal(pc->flags, FLOWSWITCH_PORT_WRITE);
+	assert_int_equal(txn.info[1].oflags, O_WRONLY);
+	assert_int_equal(txn.info[1].span.line, 4);
+	/* a file without direct=true is never direct; a sink file is made */
+	pc = port_item(2);
+	assert_int_equal(pc->flags,
+			 FLOWSWITCH_PORT_WRITE | FLOWSWITCH_PORT_BUFFERED);
+	assert_int_equal(txn.info[2].oflags, O_WRONLY | O_CREAT);
+
+	fc = flow_item(3);
+	assert_string_equal(txn.info[3].name, "clone");
+	assert_int_equal(txn.info[3].nchains, 1);
+	assert_int_equal(txn.info[3].span.line, 6);
+	assert_int_equal(fc->size, sizeof(*fc));
+	assert_int_equal(fc->flags, FLOWSWITCH_FLOW_TO_END);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(0));
+	assert_int_equal(fc->nr_sinks, 2);
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(1));
+	assert_int_equal(sink_of(fc, 0)->offset, 4096);
+	assert_int_equal(sink_of(fc, 1)->port_id, FLOWSWITCH_TXN_REF(2));
+	assert_int_equal(sink_of(fc, 1)->offset, 0);
+	assert_int_equal(fc->src_offset, 0);
+	assert_int_equal(fc->length, 0);
+	assert_int_equal(fc->chunk_size, 1 << 20);
+	assert_int_equal(fc->depth, 16);
+	assert_int_equal(fc->rate_bps, 1610612736ull);
+	assert_int_equal(fc->priority, FLOWSWITCH_PRIO_NORMAL);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_FORBIDDEN);
+	assert_int_equal(fc->max_retries, 0);
+	flang_ctx_free(ctx);
+}
+
+static void test_rates_ranges_priorities(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device b = nvme(\"/dev/nvme1n1\");\n"
+		"device x = file(path=\"/x\", direct=true);\n"
+		"flow bits [rate=100Mbit/s, priority=background, range=1MiB..3MiB] { a -> b; }\n"
+		"flow dec [rate=10MB/s, priority=high] { read(a, range=4KiB..end) -> b; }\n"
+		"flow rt [priority=realtime] { b -> [chunk=64KiB, depth=2] x; }\n"
+		"flow back { x -> a; }\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	const struct flowswitch_flow_create *fc;
+	char *s = build(ctx, 0);
+
+	(void)state;
+	/* realtime has no kernel class: said, at the flow */
+	assert_non_null(strstr(s, "t.flow:7:"));
+	assert_non_null(strstr(s, "warning[A0901]: flow 'rt': the kernel has no realtime I/O class"));
+	free(s);
+	assert_int_equal(txn.nitems, 7);
+	/* a and b are read and written by some flow: O_RDWR */
+	assert_int_equal(port_item(0)->flags,
+			 FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE);
+	assert_int_equal(txn.info[0].oflags, O_RDWR);
+	assert_int_equal(txn.info[1].oflags, O_RDWR);
+	/* direct=true: the kernel may use direct I/O */
+	assert_int_equal(port_item(2)->flags,
+			 FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE);
+	assert_int_equal(txn.info[2].oflags, O_RDWR | O_CREAT);
+
+	fc = flow_item(3);
+	assert_int_equal(fc->rate_bps, 12500000);
+	assert_int_equal(fc->priority, FLOWSWITCH_PRIO_BACKGROUND);
+	assert_int_equal(fc->flags, 0);
+	assert_int_equal(fc->src_offset, 1 << 20);
+	assert_int_equal(fc->length, 2 << 20);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(0));
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(1));
+	/* the defaults of a chain: 1 MiB chunks, 8 deep */
+	assert_int_equal(fc->chunk_size, 1 << 20);
+	assert_int_equal(fc->depth, 8);
+
+	fc = flow_item(4);
+	assert_int_equal(fc->rate_bps, 10000000);
+	assert_int_equal(fc->priority, FLOWSWITCH_PRIO_HIGH);
+	assert_int_equal(fc->flags, FLOWSWITCH_FLOW_TO_END);
+	assert_int_equal(fc->src_offset, 4096);
+
+	fc = flow_item(5);
+	assert_int_equal(fc->priority, FLOWSWITCH_PRIO_HIGH);
+	assert_int_equal(fc->rate_bps, 0);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(1));
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(2));
+	assert_int_equal(fc->chunk_size, 64 << 10);
+	assert_int_equal(fc->depth, 2);
+
+	fc = flow_item(6);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(2));
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(0));
+	flang_ctx_free(ctx);
+}
+
+static void test_placement(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device b = nvme(\"/dev/nvme1n1\");\n"
+		"device m = bar(pci=\"0000:03:00.0\", bar=2);\n"
+		"pool near_ab = p2p(near(a, b));\n"			/* 5 */
+		"pool c = cmb(a);\n"
+		"pool w = bar(m);\n"
+		"flow req { a -> [pool=near_ab] b; }\n"
+		"flow pref {\n"
+		"\ta -> b;\n"						/* 10 */
+		"\tpool = near_ab preferred;\n"
+		"\ton p2p_unavailable fallback pool=host;\n"
+		"}\n"
+		"flow h { a -> [pool=host] b; }\n"
+		"flow cmb { a -> [pool=c] b; }\n"			/* 15 */
+		"flow barpool { a -> [pool=w] b; }\n"
+		"flow retry { a -> b; on io_error(a) retry 5 then abort; }\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	const struct flowswitch_flow_create *fc;
+	char *s = build(ctx, 0);
+
+	(void)state;
+	/* handlers are flowd's: a warning each, at the handler */
+	assert_non_null(strstr(s, "t.flow:12:2: warning[A0900]: handler 'on p2p_unavailable' of flow 'pref' is not run by the kernel"));
+	assert_non_null(strstr(s, "t.flow:17:"));
+	free(s);
+	/* the bar device is only a provider: no port */
+	assert_int_equal(txn.nports, 2);
+	assert_int_equal(txn.nitems, 8);
+
+	fc = flow_item(2);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_REQUIRED);
+	assert_int_equal(fc->flags & FLOWSWITCH_FLOW_NAMED_PROVIDER, 0);
+	fc = flow_item(3);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_PREFERRED);
+	fc = flow_item(4);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_FORBIDDEN);
+	/* a cmb names its controller; its PCI address is the caller's */
+	fc = flow_item(5);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_REQUIRED);
+	assert_int_equal(fc->flags & FLOWSWITCH_FLOW_NAMED_PROVIDER,
+			 FLOWSWITCH_FLOW_NAMED_PROVIDER);
+	assert_string_equal(txn.info[5].provider_path, "/dev/nvme0n1");
+	assert_int_equal(txn.info[5].provider_span.line, 6);
+	/* a bar pool names the function itself */
+	fc = flow_item(6);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_REQUIRED);
+	assert_int_equal(fc->flags & FLOWSWITCH_FLOW_NAMED_PROVIDER,
+			 FLOWSWITCH_FLOW_NAMED_PROVIDER);
+	assert_int_equal(fc->p2p_provider, FLOWSWITCH_PCI_ADDR(0, 3, 0, 0));
+	assert_null(txn.info[6].provider_path);
+	fc = flow_item(7);
+	assert_int_equal(fc->max_retries, 5);
+	assert_int_equal(fc->placement, FLOWSWITCH_P2P_FORBIDDEN);
+	flang_ctx_free(ctx);
+}
+
+static void test_chains(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device b = nvme(\"/dev/nvme1n1\");\n"
+		"device f = file(\"/f\");\n"
+		"flow two { a -> b; f -> [chunk=4KiB, depth=64] a; }\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	const struct flowswitch_flow_create *fc;
+
+	(void)state;
+	free(build(ctx, 0));
+	assert_int_equal(txn.nitems, 5);
+	fc = flow_item(3);
+	assert_int_equal(txn.info[3].chain, 0);
+	assert_int_equal(txn.info[3].nchains, 2);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(0));
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(1));
+	fc = flow_item(4);
+	assert_int_equal(txn.info[4].chain, 1);
+	assert_int_equal(fc->src_port_id, FLOWSWITCH_TXN_REF(2));
+	assert_int_equal(sink_of(fc, 0)->port_id, FLOWSWITCH_TXN_REF(0));
+	assert_int_equal(fc->chunk_size, 4096);
+	assert_int_equal(fc->depth, 64);
+	flang_ctx_free(ctx);
+}
+
+static void test_unsupported(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"param key : secret = keyring(\"k\");\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device s = socket(fd=3);\n"
+		"device d = dmabuf(fd=4);\n"				/* 5 */
+		"device m = bar(pci=\"0000:03:00.0\", bar=2);\n"
+		"flow seal { a -> aead(alg=\"gcm(aes)\", key=$key) -> a; }\n"
+		"flow net { a -> s; }\n"
+		"flow buf { d -> a; }\n"
+		"flow win { a -> m; }\n"				/* 10 */
+		"flow tiny { a -> [chunk=512B] a; }\n"
+		"flow deep { a -> [depth=65] a; }\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	char *s = build(ctx, 1);
+
+	(void)state;
+	assert_non_null(strstr(s, "t.flow:7:18: error[A0100]: transform 'aead' in flow 'seal' cannot be applied"));
+	assert_non_null(strstr(s, "t.flow:8:17: error[A0100]: socket 's' cannot be applied"));
+	assert_non_null(strstr(s, "t.flow:9:12: error[A0100]: dmabuf 'd' cannot be applied"));
+	assert_non_null(strstr(s, "t.flow:10:17: error[A0100]: bar 'm' cannot be applied: a PCI BAR window needs a size"));
+	assert_non_null(strstr(s, "t.flow:11:"));
+	assert_non_null(strstr(s, "error[A0101]: chunk of 512 bytes"));
+	assert_non_null(strstr(s, "t.flow:12:"));
+	assert_non_null(strstr(s, "error[A0101]: depth 65"));
+	assert_non_null(strstr(s, "6 errors, 0 warnings"));
+	free(s);
+	/* nothing half-built is handed out */
+	assert_int_equal(txn.txn.nr_items, 0);
+	assert_int_equal(txn.txn.items_uptr, 0);
+	flang_ctx_free(ctx);
+}
+
+static void test_no_plan(void **state)
+{
+	static const char text[] = "flowlang 1;\nflow f { a -> b; }\n";
+	struct flang_ctx *ctx = flang_ctx_new();
+
+	(void)state;
+	assert_int_equal(flang_compile_buffer(ctx, "t.flow", text,
+					      strlen(text)), 1);
+	assert_int_equal(flang_txn_build(ctx, &txn), -EINVAL);
+	flang_ctx_free(ctx);
+}
+
+static void test_pci_addr(void **state)
+{
+	uint32_t a;
+
+	(void)state;
+	assert_int_equal(flang_pci_addr("0001:02:1f.7", &a), 0);
+	assert_int_equal(a, FLOWSWITCH_PCI_ADDR(1, 2, 0x1f, 7));
+	assert_int_equal(flang_pci_addr("03:00.1", &a), 0);
+	assert_int_equal(a, FLOWSWITCH_PCI_ADDR(0, 3, 0, 1));
+	assert_int_equal(flang_pci_addr("03:20.0", &a), -EINVAL);
+	assert_int_equal(flang_pci_addr("nvme0", &a), -EINVAL);
+	assert_int_equal(flang_pci_addr(NULL, &a), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fan_out),
+		cmocka_unit_test(test_rates_ranges_priorities),
+		cmocka_unit_test(test_placement),
+		cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_no_plan),
+		cmocka_unit_test(test_pci_addr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
