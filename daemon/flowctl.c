@@ -21,6 +21,7 @@ static const struct flowctl_cmd {
 	{ "check", flowctl_check, "check a .flow file offline" },
 	{ "explain", flowctl_explain, "the plan of a .flow file, as text" },
 	{ "dot", flowctl_dot, "the flows of a .flow file, as Graphviz" },
+	{ "apply", flowctl_apply, "run the flows of a .flow file in the kernel" },
 };
 
 static void usage(FILE *out)

@@ -15,4 +15,7 @@ int flowctl_check(int argc, char **argv);
 int flowctl_explain(int argc, char **argv);
 int flowctl_dot(int argc, char **argv);
 
+/* daemon/flowctl-apply.c: a .flow file as one kernel transaction */
+int flowctl_apply(int argc, char **argv);
+
 #endif /* FLOWCTL_H */
