@@ -292,6 +292,8 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 	}
 	fsw = fsw_open(getenv("FLOWSWITCH_DEVICE"));
 	if (fsw < 0) {
+		if (flang_diag_count(ctx))
+			print_diags(ctx);
 		fprintf(stderr, "flowctl apply: %s: %s%s%s\n",
 			FSW_DEFAULT_DEVICE, strerror(-fsw),
 			*fsw_open_hint(fsw) ? "; " : "", fsw_open_hint(fsw));
