@@ -36,6 +36,7 @@ struct fsw_ctx {
 	struct mutex lock;	/* objects: create, destroy, lookup */
 	struct xarray objs;	/* id -> struct fsw_obj */
 	u64 pool_bytes;		/* host pools of this fd, under @lock */
+	u32 next_id;		/* xa_alloc_cyclic()'s cursor */
 
 	spinlock_t ev_lock;	/* the event queue */
 	DECLARE_KFIFO(events, struct flowswitch_event, FSW_EVENT_QUEUE);
@@ -241,6 +242,7 @@ extern atomic_t fsw_p2p_fallbacks;
 extern atomic_t fsw_canary_failures;
 extern atomic_t fsw_nr_flows;
 extern atomic_t fsw_nr_files;
+extern atomic_t fsw_nr_ports;
 extern unsigned int fsw_pool_max_mb;
 extern unsigned int fsw_pool_max_per_fd_mb;
 

@@ -37,7 +37,7 @@ int fsw_cmd_info(struct fsw_ucmd *ucmd)
 {
 	struct flowswitch_info *cmd = ucmd->cmd;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 
 	cmd->abi_major = FLOWSWITCH_ABI_MAJOR;
@@ -51,5 +51,6 @@ int fsw_cmd_info(struct fsw_ucmd *ucmd)
 	cmd->host_bytes = atomic64_read(&fsw_host_bytes);
 	cmd->p2p_fallbacks = atomic_read(&fsw_p2p_fallbacks);
 	cmd->canary_failures = atomic_read(&fsw_canary_failures);
+	cmd->nr_ports = atomic_read(&fsw_nr_ports);
 	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
 }

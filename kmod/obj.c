@@ -65,10 +65,17 @@ int fsw_obj_insert(struct fsw_ctx *ctx, struct fsw_obj *obj)
 	int ret;
 
 	lockdep_assert_held(&ctx->lock);
-	ret = xa_alloc(&ctx->objs, &obj->id, obj, XA_LIMIT(1, FSW_MAX_OBJS),
-		       GFP_KERNEL_ACCOUNT);
-	/* xa_alloc says EBUSY when the range is full. */
-	return ret == -EBUSY ? -EMFILE : ret;
+	/*
+	 * In turn, not lowest-free: an event or a stale id of a destroyed
+	 * object must not name the next one.
+	 */
+	ret = xa_alloc_cyclic(&ctx->objs, &obj->id, obj,
+			      XA_LIMIT(1, FSW_MAX_OBJS), &ctx->next_id,
+			      GFP_KERNEL_ACCOUNT);
+	/* EBUSY when the range is full; 1 when the cursor wrapped. */
+	if (ret == -EBUSY)
+		return -EMFILE;
+	return ret < 0 ? ret : 0;
 }
 
 void fsw_obj_remove(struct fsw_ctx *ctx, struct fsw_obj *obj)

@@ -99,6 +99,7 @@ static int fsw_port_create_bar(struct fsw_ctx *ctx,
 	cmd->out_size = port->size;
 	cmd->out_bar = bar;
 	cmd->out_bar_offset = offset;
+	atomic_inc(&fsw_nr_ports);
 	return 0;
 
 err_p2p:
@@ -181,6 +182,7 @@ int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 	cmd->out_size = port->size;
 	cmd->out_bar = 0;
 	cmd->out_bar_offset = 0;
+	atomic_inc(&fsw_nr_ports);
 	return 0;
 
 err_free:
@@ -190,8 +192,12 @@ err_fput:
 	return ret;
 }
 
+atomic_t fsw_nr_ports = ATOMIC_INIT(0);
+
+/* Only ever for a port that was inserted (and so counted). */
 void fsw_port_free(struct fsw_port *port)
 {
+	atomic_dec(&fsw_nr_ports);
 	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
 		fsw_p2p_free(port->pdev, port->kva, port->size);
 		pci_dev_put(port->pdev);

@@ -83,6 +83,8 @@ enum flowswitch_feature {
  * @host_bytes: out (ABI 1.2), bytes all flows moved through host memory
  * @p2p_fallbacks: out (ABI 1.2), PREFERRED flows that got host memory
  * @canary_failures: out (ABI 1.3), path self-tests that failed
+ * @nr_ports: out (ABI 1.3), ports that exist now, on all file descriptors
+ * @__reserved2: must be 0
  *
  * Describes the module and what the kernel under it can do.  Input fields
  * are @size and @flags; the rest is written by the kernel.
@@ -102,13 +104,16 @@ struct flowswitch_info {
 	__aligned_u64 host_bytes;
 	__u32 p2p_fallbacks;
 	__u32 canary_failures;
+	__u32 nr_ports;
+	__u32 __reserved2;
 };
 
 #define FLOWSWITCH_IOC_INFO _IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_INFO)
 
 /*
  * Objects.  Ports and flows are named by ids unique within the file
- * descriptor that created them (never 0).  Limits below are part of the
+ * descriptor that created them (never 0), handed out in turn so that an
+ * id is not soon reused.  Limits below are part of the
  * ABI; a request beyond them fails with EINVAL.
  */
 #define FLOWSWITCH_MAX_SINKS 8
