@@ -128,8 +128,39 @@ static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 	return 0;
 }
 
+/*
+ * Why no p2p memory could serve flow item @item.  A refused transaction
+ * writes back no item's out fields, so ask again: the ports and that flow
+ * alone, PREFERRED and not started, whose out_p2p_reason says why; then
+ * undo it.  The ports' fds must still be open.
+ */
+static unsigned int exdev_reason(int fsw, struct flang_txn *t,
+				 unsigned int item)
+{
+	static struct flowswitch_txn_item items[FLANG_TXN_MAX_ITEMS];
+	struct flowswitch_flow_create fc = t->flows[t->info[item].cmd];
+	struct flowswitch_txn probe = { .size = sizeof(probe) };
+	unsigned int i, n = 0;
+
+	/* The ports come first, so their items keep their indices. */
+	for (i = 0; i < t->nitems && t->info[i].kind == FLANG_TXN_PORT; i++)
+		items[n++] = t->items[i];
+	fc.placement = FLOWSWITCH_P2P_PREFERRED;
+	items[n].op = FLOWSWITCH_TXN_FLOW_CREATE;
+	items[n].cmd_uptr = (uintptr_t)&fc;
+	probe.nr_items = ++n;
+	probe.items_uptr = (uintptr_t)items;
+	if (fsw_txn(fsw, &probe) < 0)
+		return FLOWSWITCH_P2P_OK;
+	fsw_destroy(fsw, fc.out_flow_id);
+	for (i = 0; i < t->nports; i++)
+		fsw_destroy(fsw, t->ports[i].out_port_id);
+	return fc.out_p2p_reason;
+}
+
 /* The kernel refused item out_failed_item: say so at its span. */
-static int refused(struct flang_ctx *ctx, struct flang_txn *t, int ret)
+static int refused(struct flang_ctx *ctx, int fsw, struct flang_txn *t,
+		   int ret)
 {
 	unsigned int item = t->txn.out_failed_item;
 	int err = t->txn.out_failed_errno ? (int)t->txn.out_failed_errno : -ret;
@@ -152,7 +183,7 @@ static int refused(struct flang_ctx *ctx, struct flang_txn *t, int ret)
 		snprintf(msg, sizeof(msg),
 			 "the kernel refused flow '%s': p2p memory required but refused: %s",
 			 flow_name(in, nb, sizeof(nb)),
-			 fsw_p2p_reason_name(t->flows[in->cmd].out_p2p_reason));
+			 fsw_p2p_reason_name(exdev_reason(fsw, t, item)));
 		return fail_at(ctx, err, &in->span, msg,
 			       "mark the pool 'preferred' (with a fallback) to accept host memory");
 	}
@@ -302,9 +333,10 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 		goto out;
 	}
 	ret = fsw_txn(fsw, &t->txn);
+	if (ret < 0)
+		ret = refused(ctx, fsw, t, ret);
 	close_fds(t);	/* the ports hold their own references */
-	if (ret < 0) {
-		ret = refused(ctx, t, ret);
+	if (ret) {
 		close(fsw);
 		goto out;
 	}

@@ -3,8 +3,10 @@
  * flowctl apply, end to end: a .flow file that copies 4 MiB of NVMe A to
  * NVMe B and to a file in one transaction runs to the end byte-exact; a
  * file whose flow reads past the device's end is refused by the kernel
- * and reported at that flow's file:line:col, with exit 1.  Uses 300 to
- * 310 MiB of A and B only.
+ * and reported at that flow's file:line:col, with exit 1; a flow that
+ * requires A's CMB runs through it where the kernel has P2PDMA, and
+ * elsewhere is refused with EXDEV and the reason.  Uses 300 to 310 MiB
+ * of A and B only.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #define GUARD 4096
 #define GOOD "/tmp/apply-good.flow"
 #define BAD "/tmp/apply-bad.flow"
+#define P2P "/tmp/apply-p2p.flow"
 #define OUT "/tmp/apply-out"
 
 static char out_buf[16384], err_buf[16384];
@@ -150,6 +153,55 @@ static void refused(const char *a, const char *b)
 	printf("%s", err_buf);
 }
 
+/* A -> A's CMB -> B, 1 MiB at 306 MiB: placement REQUIRED, named provider. */
+static void cmb(const char *a, const char *b, bool p2p)
+{
+	const uint64_t off = 306 * MiB, len = 1 * MiB;
+	char text[1024];
+	int fd, rc;
+	int64_t bad;
+
+	fd = open(a, O_RDWR);
+	CHECK(fd >= 0 && !pattern_write(fd, off, off, len, 0xc3b), "prepare A");
+	close(fd);
+	fd = open(b, O_RDWR);
+	CHECK(fd >= 0 && !fill_byte(fd, off, len + GUARD, 0x5a), "prepare B");
+	close(fd);
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "pool stage = cmb(a);\n"
+		 "flow viacmb [range=306MiB..307MiB] {\n"
+		 "\ta -> [chunk=256KiB, depth=4, pool=stage] write(b, offset=306MiB);\n"
+		 "}\n", a, b);
+	CHECK(!write_file(P2P, text), "write " P2P);
+	rc = apply(P2P);
+	if (!p2p) {
+		CHECK(rc == 1, "apply " P2P ": exit %d, want 1\nstderr:\n%s",
+		      rc, err_buf);
+		CHECK(strstr(err_buf, P2P ":5:") == err_buf &&
+			      strstr(err_buf, "error[K0018]") &&
+			      strstr(err_buf, "p2p memory required but refused: "),
+		      "stderr:\n%s", err_buf);
+		CHECK(!strstr(err_buf, "refused: ok\n"), "no reason:\n%s",
+		      err_buf);
+		printf("%s", err_buf);
+		return;
+	}
+	CHECK(rc == 0, "apply " P2P ": exit %d\nstdout:\n%s\nstderr:\n%s", rc,
+	      out_buf, err_buf);
+	CHECK(strstr(out_buf, "done, 1048576 of 1048576 bytes, p2p pool"),
+	      "not through p2p memory:\n%s", out_buf);
+	printf("%s", out_buf);
+	fd = open(b, O_RDONLY);
+	bad = pattern_check(fd, off, off, len, 0xc3b);
+	CHECK(bad < 0, "B differs at %lld", (long long)bad);
+	bad = pattern_check(fd, off + len, UINT64_MAX, GUARD, 0x5a);
+	CHECK(bad < 0, "guard after B hit at %lld", (long long)bad);
+	close(fd);
+}
+
 int main(void)
 {
 	const char *a = nvme_by_serial("fswA"), *b = nvme_by_serial("fswB");
@@ -166,8 +218,11 @@ int main(void)
 	CHECK(!info_now(&before), "info");
 	good(a, b);
 	refused(a, b);
+	cmb(a, b, (before.features & FLOWSWITCH_FEATURE_P2PDMA) &&
+			  before.p2pmem_providers);
 	check_baseline(&before);
 	unlink(GOOD);
 	unlink(BAD);
+	unlink(P2P);
 	return t_result();
 }
