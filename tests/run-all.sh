@@ -50,6 +50,7 @@ if [ -x tests/lang/run.sh ]; then
 	stage lang tests/lang/run.sh "$BUILD/default/flowctl"
 	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"
 fi
+stage examples tests/examples.sh "$BUILD/default/flowctl"
 stage vm-stock tests/vm/run.sh stock
 stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
 	debug:rootports-epyc debug:iommu-rootports debug:iommu-switch
