@@ -13,6 +13,7 @@ PKGS=(
 	# userspace build and the libraries the tools link against
 	build-essential pkg-config
 	libbpf-dev libnl-3-dev libnl-genl-3-dev liburing-dev libcmocka-dev
+	libjson-c-dev
 	# kernel and module builds
 	bc bison flex libelf-dev libssl-dev kmod cpio xz-utils zstd
 	linux-headers-amd64 linux-source-6.12
@@ -38,9 +39,21 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# Parallel builds (make -j, several checkouts) may all get here at once:
+# one installs, the others wait for it and then find nothing missing.
+exec 9>/var/lock/flowswitch-install-deps.lock
+flock 9
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists yet; refresh them once per run.
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -103,6 +103,14 @@ debug() {
 }
 
 mkdir -p "$cache"
+# Several checkouts or test runs may ask at once: one builds, the others
+# wait and then find it in the cache.
+case "${1:-}" in
+stock | debug)
+	exec 9>"$cache/.lock-$1"
+	flock 9
+	;;
+esac
 case "${1:-}" in
 stock) stock ;;
 debug) debug ;;
