@@ -1,10 +1,12 @@
 # flowctl (and, with the flowd issue, flowd).
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \
-		$(OUT)/daemon/flowctl-apply.o
+		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o
+CFLAGS_flowctl-nl := $(call pc_cflags,json-c)
 
-$(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(LIBFSW)
+$(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(LIBFSW) \
+	    $(LIBFSW_NL)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBFSW_NL_LIBS) $(call pc_libs,json-c)
 
 BINS += $(FLOWCTL)

@@ -22,6 +22,8 @@ static const struct flowctl_cmd {
 	{ "explain", flowctl_explain, "the plan of a .flow file, as text" },
 	{ "dot", flowctl_dot, "the flows of a .flow file, as Graphviz" },
 	{ "apply", flowctl_apply, "run the flows of a .flow file in the kernel" },
+	{ "dump", flowctl_dump, "what the module holds, all owners (netlink)" },
+	{ "monitor", flowctl_monitor, "the module's events as they happen" },
 };
 
 static void usage(FILE *out)

@@ -18,4 +18,8 @@ int flowctl_dot(int argc, char **argv);
 /* daemon/flowctl-apply.c: a .flow file as one kernel transaction */
 int flowctl_apply(int argc, char **argv);
 
+/* daemon/flowctl-nl.c: the module's generic netlink family */
+int flowctl_dump(int argc, char **argv);
+int flowctl_monitor(int argc, char **argv);
+
 #endif /* FLOWCTL_H */

@@ -83,12 +83,19 @@ static void fsw_canary_forget(void)
 static int fsw_canary_pci_event(struct notifier_block *nb,
 				unsigned long action, void *data)
 {
+	struct pci_dev *pdev = to_pci_dev(data);
+
 	switch (action) {
-	case BUS_NOTIFY_ADD_DEVICE:
 	case BUS_NOTIFY_DEL_DEVICE:
+		fsw_nl_device_event(pdev, FLOWSWITCH_NL_EVENT_DEVICE_REMOVED);
+		fallthrough;
+	case BUS_NOTIFY_ADD_DEVICE:
 	case BUS_NOTIFY_BOUND_DRIVER:
-	case BUS_NOTIFY_UNBOUND_DRIVER:
 		/* A rebind or hot-plug: what was proven may be false now. */
+		fsw_canary_forget();
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		fsw_nl_device_event(pdev, FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND);
 		fsw_canary_forget();
 		break;
 	}

@@ -57,6 +57,7 @@ void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow)
 	ev.bytes_done = flow->bytes_done;
 	spin_unlock_irqrestore(&flow->lock, irqflags);
 	fsw_event_queue(ctx, &ev);
+	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_FLOW_STATE);
 }
 
 /* A PREFERRED flow was given host memory: never silently. */
@@ -70,6 +71,7 @@ void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow)
 	};
 
 	fsw_event_queue(ctx, &ev);
+	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_FALLBACK);
 }
 
 ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,

@@ -397,6 +397,26 @@ void fsw_flow_put(struct fsw_flow *flow)
 	kref_put(&flow->ref, fsw_flow_free);
 }
 
+/*
+ * A name is printable ASCII without spaces (it is printed in lists and
+ * logs), NUL-terminated, and zero after the NUL so the bytes can carry a
+ * meaning later.
+ */
+static int fsw_flow_name_check(const char *name)
+{
+	size_t i, len = strnlen(name, FLOWSWITCH_NAME_LEN);
+
+	if (len == FLOWSWITCH_NAME_LEN)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return -EINVAL;
+	for (; i < FLOWSWITCH_NAME_LEN; i++)
+		if (name[i])
+			return -EINVAL;
+	return 0;
+}
+
 int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		    const u32 *txn_ids, u32 nr_txn_ids)
 {
@@ -423,6 +443,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		return -EINVAL;
 	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
 		return -EINVAL;
+	if (fsw_flow_name_check(cmd->name))
+		return -EINVAL;
 	if (copy_from_user(usinks, u64_to_user_ptr(cmd->sinks_uptr),
 			   array_size(cmd->nr_sinks, sizeof(usinks[0]))))
 		return -EFAULT;
@@ -440,6 +462,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	init_waitqueue_head(&flow->wait);
 	INIT_DELAYED_WORK(&flow->work, fsw_engine_work);
 	flow->state = FLOWSWITCH_FLOW_CREATED;
+	memcpy(flow->name, cmd->name, sizeof(flow->name));
 	flow->flags = cmd->flags;
 	flow->chunk = cmd->chunk_size;
 	flow->depth = cmd->depth;
@@ -531,12 +554,16 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		/* chunk <= 16 MiB and depth <= 64: cannot overflow. */
 		pool = (u64)flow->chunk * flow->depth;
 		ret = fsw_pool_reserve(ctx, pool);
-		if (ret)
+		if (ret) {
+			fsw_nl_pool_event(ctx, ret);
 			goto err_free;
+		}
 		flow->pool_bytes = pool;
 		ret = fsw_flow_alloc_slots(flow);
-		if (ret)
+		if (ret) {
+			fsw_nl_pool_event(ctx, ret);
 			goto err_unreserve;
+		}
 	}
 
 	ret = fsw_obj_insert(ctx, &flow->obj);
@@ -619,7 +646,7 @@ static int fsw_flow_set(struct fsw_flow *flow, u32 from, u32 to)
 	return 0;
 }
 
-static int fsw_flow_stop(struct fsw_flow *flow)
+int fsw_flow_stop(struct fsw_flow *flow)
 {
 	u32 state;
 
@@ -707,35 +734,41 @@ int fsw_cmd_flow_query(struct fsw_ucmd *ucmd)
 		mutex_unlock(&ucmd->ctx->lock);
 		return -ENOENT;
 	}
-	spin_lock_irq(&flow->lock);
-	cmd->state = flow->state;
-	cmd->error = flow->error;
-	cmd->fail_stage = flow->fail_stage;
-	cmd->fail_sink = flow->fail_sink;
-	cmd->in_flight = flow->tail - flow->head;
-	cmd->length = flow->length;
-	cmd->bytes_done = flow->bytes_done;
-	cmd->chunks_done = flow->chunks_done;
-	cmd->retries = flow->retries;
-	cmd->fail_offset = flow->fail_offset;
-	cmd->direct_bytes = flow->direct_bytes;
-	cmd->buffered_bytes = flow->buffered_bytes;
-	cmd->host_pool_bytes = flow->pool_bytes;
-	cmd->p2p_bytes = flow->p2p_bytes;
-	cmd->host_bytes = flow->host_bytes;
-	cmd->pool = flow->pool_kind;
-	cmd->p2p_reason = flow->p2p_reason;
-	cmd->provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
-	cmd->canary = flow->canary;
-	cmd->canary_ns = flow->canary_ns;
-	cmd->canary_checks = flow->canary_checks;
-	cmd->elapsed_ns = 0;
-	if (flow->start_ns)
-		cmd->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
-				  flow->start_ns;
-	spin_unlock_irq(&flow->lock);
+	fsw_flow_snapshot(flow, cmd);
 	mutex_unlock(&ucmd->ctx->lock);
 	return fsw_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* The query's out fields, consistent with each other (for netlink too). */
+void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
+{
+	spin_lock_irq(&flow->lock);
+	q->state = flow->state;
+	q->error = flow->error;
+	q->fail_stage = flow->fail_stage;
+	q->fail_sink = flow->fail_sink;
+	q->in_flight = flow->tail - flow->head;
+	q->length = flow->length;
+	q->bytes_done = flow->bytes_done;
+	q->chunks_done = flow->chunks_done;
+	q->retries = flow->retries;
+	q->fail_offset = flow->fail_offset;
+	q->direct_bytes = flow->direct_bytes;
+	q->buffered_bytes = flow->buffered_bytes;
+	q->host_pool_bytes = flow->pool_bytes;
+	q->p2p_bytes = flow->p2p_bytes;
+	q->host_bytes = flow->host_bytes;
+	q->pool = flow->pool_kind;
+	q->p2p_reason = flow->p2p_reason;
+	q->provider = flow->provider ? fsw_pci_addr(flow->provider) : 0;
+	q->canary = flow->canary;
+	q->canary_ns = flow->canary_ns;
+	q->canary_checks = flow->canary_checks;
+	q->elapsed_ns = 0;
+	if (flow->start_ns)
+		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -
+				flow->start_ns;
+	spin_unlock_irq(&flow->lock);
 }
 
 static bool fsw_flow_final(struct fsw_flow *flow, u32 *state)

@@ -12,6 +12,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -33,6 +34,13 @@
  * hangs off it and goes when the file is released.
  */
 struct fsw_ctx {
+	/* On fsw_ctxs, in @owner order, for the netlink dumps. */
+	struct list_head node;
+	u32 owner;		/* names this context in netlink messages */
+	struct pid *pid;	/* the opener's thread group */
+	kuid_t uid;
+	char comm[TASK_COMM_LEN];
+
 	struct mutex lock;	/* objects: create, destroy, lookup */
 	struct xarray objs;	/* id -> struct fsw_obj */
 	u64 pool_bytes;		/* host pools of this fd, under @lock */
@@ -65,6 +73,8 @@ struct fsw_port {
 	unsigned int users;	/* flows using it, under ctx->lock */
 	struct pci_dev *pdev;	/* MEMORY: the provider, with a reference */
 	void *kva;		/* MEMORY: the window, from pci_alloc_p2pmem() */
+	u32 bar;		/* MEMORY: the BAR the window lies in */
+	u64 bar_offset;		/* MEMORY: and where */
 };
 
 /* One I/O of a chunk: the read (index 0) or the write to one sink. */
@@ -109,6 +119,7 @@ struct fsw_flow {
 	struct fsw_ctx *ctx;
 
 	/* Set at creation, constant after. */
+	char name[FLOWSWITCH_NAME_LEN];
 	struct fsw_port *src;
 	struct fsw_port *sinks[FLOWSWITCH_MAX_SINKS];
 	u64 sink_off[FLOWSWITCH_MAX_SINKS];
@@ -211,6 +222,8 @@ int fsw_dev_init(void);
 void fsw_dev_exit(void);
 
 /* obj.c */
+extern struct list_head fsw_ctxs;
+extern struct mutex fsw_ctxs_lock;
 struct fsw_ctx *fsw_ctx_alloc(void);
 void fsw_ctx_free(struct fsw_ctx *ctx);
 int fsw_obj_insert(struct fsw_ctx *ctx, struct fsw_obj *obj);
@@ -235,6 +248,9 @@ int fsw_cmd_flow_create(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_query(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd);
+int fsw_flow_stop(struct fsw_flow *flow);
+void fsw_flow_snapshot(struct fsw_flow *flow,
+		       struct flowswitch_flow_query *q);
 extern atomic64_t fsw_pool_bytes;
 extern atomic64_t fsw_p2p_bytes;
 extern atomic64_t fsw_host_bytes;
@@ -255,6 +271,8 @@ void fsw_slot_free(struct fsw_slot *slot);
 
 /* p2p.c */
 struct pci_dev;
+void fsw_p2p_judge(struct pci_dev *provider, struct pci_dev *client,
+		   struct flowswitch_p2p_verdict *v);
 u32 fsw_pci_addr(struct pci_dev *pdev);
 struct device *fsw_port_dma_dev(struct fsw_port *port);
 u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
@@ -285,6 +303,13 @@ ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,
 		       bool nonblock);
 __poll_t fsw_event_poll(struct fsw_ctx *ctx, struct file *filp,
 			poll_table *wait);
+
+/* netlink.c */
+int fsw_nl_init(void);
+void fsw_nl_exit(void);
+void fsw_nl_flow_event(struct fsw_flow *flow, u32 type);
+void fsw_nl_pool_event(struct fsw_ctx *ctx, int err);
+void fsw_nl_device_event(struct pci_dev *pdev, u32 type);
 
 /* txn.c */
 int fsw_cmd_txn(struct fsw_ucmd *ucmd);

@@ -14,6 +14,8 @@ u64 fsw_features(void)
 
 	if (IS_ENABLED(CONFIG_PCI_P2PDMA))
 		features |= FLOWSWITCH_FEATURE_P2PDMA;
+	/* Registered at load, or the module does not load. */
+	features |= FLOWSWITCH_FEATURE_NETLINK;
 	return features;
 }
 

@@ -26,9 +26,14 @@ static int __init fsw_mod_init(void)
 	if (!fsw_wq)
 		return -ENOMEM;
 
-	ret = fsw_canary_init();
+	/* Before the PCI notifier, whose events it sends. */
+	ret = fsw_nl_init();
 	if (ret)
 		goto err_destroy_wq;
+
+	ret = fsw_canary_init();
+	if (ret)
+		goto err_nl_exit;
 
 	ret = fsw_provider_init();
 	if (ret)
@@ -49,6 +54,8 @@ err_provider_exit:
 	fsw_provider_exit();
 err_canary_exit:
 	fsw_canary_exit();
+err_nl_exit:
+	fsw_nl_exit();
 err_destroy_wq:
 	destroy_workqueue(fsw_wq);
 	return ret;
@@ -59,6 +66,7 @@ static void __exit fsw_mod_exit(void)
 	fsw_dev_exit();
 	fsw_provider_exit();
 	fsw_canary_exit();
+	fsw_nl_exit();
 	destroy_workqueue(fsw_wq);
 }
 

@@ -6,12 +6,21 @@
  * FSW_MAX_OBJS.  Creation, destruction and lookup happen under ctx->lock;
  * a flow that must be used without the lock (FLOW_WAIT) is pinned by its
  * kref first.
+ *
+ * Every context is also on fsw_ctxs, so the netlink family can show what
+ * all of them hold.  Lock order: fsw_ctxs_lock, then a ctx->lock.
  */
+#include <linux/cred.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 
 #include "flowswitch.h"
 
 atomic_t fsw_nr_files = ATOMIC_INIT(0);
+LIST_HEAD(fsw_ctxs);
+/* Guards fsw_ctxs and fsw_next_owner. */
+DEFINE_MUTEX(fsw_ctxs_lock);
+static u32 fsw_next_owner;	/* under fsw_ctxs_lock */
 
 struct fsw_ctx *fsw_ctx_alloc(void)
 {
@@ -26,6 +35,15 @@ struct fsw_ctx *fsw_ctx_alloc(void)
 	spin_lock_init(&ctx->ev_lock);
 	INIT_KFIFO(ctx->events);
 	init_waitqueue_head(&ctx->ev_wait);
+	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
+	ctx->uid = current_uid();
+	get_task_comm(ctx->comm, current);
+
+	mutex_lock(&fsw_ctxs_lock);
+	/* Never 0; 2^32 opens before a number comes back. */
+	ctx->owner = ++fsw_next_owner ?: ++fsw_next_owner;
+	list_add_tail(&ctx->node, &fsw_ctxs);
+	mutex_unlock(&fsw_ctxs_lock);
 	atomic_inc(&fsw_nr_files);
 	return ctx;
 }
@@ -38,6 +56,11 @@ void fsw_ctx_free(struct fsw_ctx *ctx)
 {
 	struct fsw_obj *obj;
 	unsigned long id;
+
+	/* Out of the dumps' sight first: they take fsw_ctxs_lock first. */
+	mutex_lock(&fsw_ctxs_lock);
+	list_del(&ctx->node);
+	mutex_unlock(&fsw_ctxs_lock);
 
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->objs, id, obj)
@@ -56,6 +79,7 @@ void fsw_ctx_free(struct fsw_ctx *ctx)
 
 	xa_destroy(&ctx->objs);
 	mutex_destroy(&ctx->lock);
+	put_pid(ctx->pid);
 	kfree(ctx);
 	atomic_dec(&fsw_nr_files);
 }

@@ -108,8 +108,8 @@ static bool fsw_dma_translated(struct pci_dev *pdev)
  * ACS checks walk the two paths as PCIe routes peer requests: up from each
  * side to the first bridge they share.
  */
-static void fsw_p2p_judge(struct pci_dev *provider, struct pci_dev *client,
-			  struct flowswitch_p2p_verdict *v)
+void fsw_p2p_judge(struct pci_dev *provider, struct pci_dev *client,
+		   struct flowswitch_p2p_verdict *v)
 {
 	struct pci_dev *a, *b, *common = NULL, *acs = NULL;
 	struct device *dev = &client->dev;

@@ -90,6 +90,8 @@ static int fsw_port_create_bar(struct fsw_ctx *ctx,
 	port->pdev = pdev;
 	bar = fsw_port_bar_of(pdev, pci_p2pmem_virt_to_bus(pdev, port->kva),
 			      &offset);
+	port->bar = bar;
+	port->bar_offset = offset;
 	ret = fsw_obj_insert(ctx, &port->obj);
 	if (ret)
 		goto err_p2p;

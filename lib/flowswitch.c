@@ -210,6 +210,7 @@ static const struct {
 	const char *name;
 } fsw_features[] = {
 	{ FLOWSWITCH_FEATURE_P2PDMA, "p2pdma" },
+	{ FLOWSWITCH_FEATURE_NETLINK, "netlink" },
 };
 
 const char *fsw_feature_name(unsigned long long bit)

@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 3
+#define FLOWSWITCH_ABI_MINOR 4
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -59,9 +59,12 @@ enum {
  * @FLOWSWITCH_FEATURE_P2PDMA: the running kernel was built with
  *	CONFIG_PCI_P2PDMA, so peer-to-peer pools can exist.  Without it
  *	every flow uses host memory, and says so.
+ * @FLOWSWITCH_FEATURE_NETLINK: (ABI 1.4) the generic netlink family
+ *	FLOWSWITCH_GENL_NAME is registered (see the end of this header)
  */
 enum flowswitch_feature {
 	FLOWSWITCH_FEATURE_P2PDMA = 1 << 0,
+	FLOWSWITCH_FEATURE_NETLINK = 1 << 1,
 };
 
 /**
@@ -121,6 +124,7 @@ struct flowswitch_info {
 #define FLOWSWITCH_MAX_CHUNK (16 << 20)
 #define FLOWSWITCH_MAX_DEPTH 64
 #define FLOWSWITCH_MAX_TXN_ITEMS 256
+#define FLOWSWITCH_NAME_LEN 64
 
 /**
  * enum flowswitch_port_flags - &flowswitch_port_create.flags
@@ -386,6 +390,11 @@ enum flowswitch_priority {
  *	test from running; FLOWSWITCH_STAGE_SELFTEST) and bytes_done falls
  *	back to where the path was last proven: what lies past it may be
  *	wrong.  Only p2p paths are tested.
+ * @name: (ABI 1.4) what the flow is called in dumps and events of the
+ *	netlink family (flowd gives "FILE:FLOW"): up to
+ *	FLOWSWITCH_NAME_LEN - 1 printable ASCII characters, no spaces,
+ *	NUL-terminated, the rest zero; all zero for no name.  EINVAL
+ *	otherwise.
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
@@ -425,6 +434,7 @@ struct flowswitch_flow_create {
 	__u32 canary_every_ms;
 	__u32 __reserved2;
 	__aligned_u64 canary_every_bytes;
+	char name[FLOWSWITCH_NAME_LEN];
 };
 
 #define FLOWSWITCH_IOC_FLOW_CREATE                                              \
@@ -811,6 +821,351 @@ enum flowswitch_event_type {
 	FLOWSWITCH_EVENT_FLOW_STATE = 1,
 	FLOWSWITCH_EVENT_LOST = 2,
 	FLOWSWITCH_EVENT_FALLBACK = 3,
+};
+
+/*
+ * Generic netlink family FLOWSWITCH_GENL_NAME (ABI 1.4): what every file
+ * descriptor of the module holds, for tools that did not create it
+ * (flowctl list, flowd after a restart, monitors), and events of all of
+ * them on one multicast group.
+ *
+ * Permissions.  GET_STATS is open to all.  The dumps and P2P_EXPLAIN
+ * need CAP_NET_ADMIN (GENL_ADMIN_PERM): they name devices and files of
+ * other users.  FLOW_STOP needs CAP_NET_ADMIN in the family and
+ * CAP_SYS_RAWIO, the capability that opens /dev/flowswitch.  Joining the
+ * events group needs CAP_NET_ADMIN on kernels that can say so
+ * (GENL_MCAST_CAP_NET_ADMIN: 6.7, and stable backports such as Debian's
+ * 6.1.y); older ones let anyone in init_net join.
+ * The family lives in the initial network namespace only.
+ *
+ * Every request is validated strictly: unknown attributes, a reply's
+ * attributes, wrong types and lengths fail with EINVAL, a value out of
+ * its range with ERANGE, each with an extended ACK naming the attribute.
+ * An "owner" is a file descriptor of /dev/flowswitch, named by a number
+ * unique while the module is loaded; ids of ports and flows are those of
+ * the ioctls, unique within their owner.
+ *
+ * Commands and their attribute trees:
+ *
+ * FLOWSWITCH_NL_CMD_GET_STATS (do): the module as a whole.
+ *	reply: FLOWSWITCH_A_STATS: nest
+ *		FLOWSWITCH_STATS_A_ABI_MAJOR: u32
+ *		FLOWSWITCH_STATS_A_ABI_MINOR: u32
+ *		FLOWSWITCH_STATS_A_FEATURES: u64, enum flowswitch_feature
+ *		FLOWSWITCH_STATS_A_PROVIDERS: u32
+ *		FLOWSWITCH_STATS_A_FILES: u32
+ *		FLOWSWITCH_STATS_A_PORTS: u32
+ *		FLOWSWITCH_STATS_A_FLOWS: u32
+ *		FLOWSWITCH_STATS_A_POOL_BYTES: u64
+ *		FLOWSWITCH_STATS_A_P2P_BYTES: u64
+ *		FLOWSWITCH_STATS_A_HOST_BYTES: u64
+ *		FLOWSWITCH_STATS_A_FALLBACKS: u32
+ *		FLOWSWITCH_STATS_A_CANARY_FAILURES: u32
+ *		FLOWSWITCH_STATS_A_EVENTS: u64, multicast events sent
+ *		FLOWSWITCH_STATS_A_EVENTS_DROPPED: u64, not sent (no memory)
+ *
+ * FLOWSWITCH_NL_CMD_GET_PORT (dump), FLOWSWITCH_NL_CMD_GET_FLOW (dump),
+ * FLOWSWITCH_NL_CMD_GET_POOL (dump): one message per object.
+ *	request: FLOWSWITCH_A_OWNER_ID: u32, optional, only this owner's
+ *	reply: FLOWSWITCH_A_OWNER: nest (every message)
+ *		FLOWSWITCH_OWNER_A_ID: u32
+ *		FLOWSWITCH_OWNER_A_PID: u32, the opener's process: in the
+ *			dumping process's pid namespace (0 when not seen
+ *			there); in events, in the initial one
+ *		FLOWSWITCH_OWNER_A_UID: u32, the opener's uid
+ *		FLOWSWITCH_OWNER_A_COMM: string, the opener's command name
+ *	GET_PORT: FLOWSWITCH_A_PORT: nest
+ *		FLOWSWITCH_PORT_A_ID: u32
+ *		FLOWSWITCH_PORT_A_KIND: u32, enum flowswitch_port_kind
+ *		FLOWSWITCH_PORT_A_ACCESS: u32, FLOWSWITCH_PORT_READ | _WRITE
+ *		FLOWSWITCH_PORT_A_SIZE: u64
+ *		FLOWSWITCH_PORT_A_DIO_ALIGN: u32
+ *		FLOWSWITCH_PORT_A_USERS: u32, flows using the port
+ *		FLOWSWITCH_PORT_A_PATH: string, the file's path (block, file)
+ *		FLOWSWITCH_PORT_A_DISK: string, the disk under it, if any
+ *		FLOWSWITCH_PORT_A_PCI: u32, FLOWSWITCH_PCI_ADDR() of the PCI
+ *			function doing its DMA (or, memory, the provider)
+ *		FLOWSWITCH_PORT_A_BAR: u32, memory: the BAR
+ *		FLOWSWITCH_PORT_A_BAR_OFFSET: u64, memory: where the window is
+ *	GET_FLOW: FLOWSWITCH_A_FLOW: nest
+ *		FLOWSWITCH_FLOW_A_ID: u32
+ *		FLOWSWITCH_FLOW_A_NAME: string, absent when unnamed
+ *		FLOWSWITCH_FLOW_A_STATE: u32, enum flowswitch_flow_state
+ *		FLOWSWITCH_FLOW_A_SRC_PORT: u32
+ *		FLOWSWITCH_FLOW_A_SRC_OFFSET: u64
+ *		FLOWSWITCH_FLOW_A_SINK: nest, once per sink, in order
+ *			FLOWSWITCH_SINK_A_PORT: u32
+ *			FLOWSWITCH_SINK_A_OFFSET: u64
+ *		FLOWSWITCH_FLOW_A_LENGTH: u64
+ *		FLOWSWITCH_FLOW_A_BYTES_DONE: u64
+ *		FLOWSWITCH_FLOW_A_CHUNKS_DONE: u64
+ *		FLOWSWITCH_FLOW_A_CHUNK: u32
+ *		FLOWSWITCH_FLOW_A_DEPTH: u32
+ *		FLOWSWITCH_FLOW_A_IN_FLIGHT: u32
+ *		FLOWSWITCH_FLOW_A_RATE: u64, bytes/s, 0 unlimited
+ *		FLOWSWITCH_FLOW_A_RETRIES: u64
+ *		FLOWSWITCH_FLOW_A_ERROR: u32, positive errno
+ *		FLOWSWITCH_FLOW_A_FAIL_STAGE: u32, enum flowswitch_stage
+ *		FLOWSWITCH_FLOW_A_FAIL_SINK: u32
+ *		FLOWSWITCH_FLOW_A_FAIL_OFFSET: u64
+ *		FLOWSWITCH_FLOW_A_POOL: u32, enum flowswitch_pool_kind
+ *		FLOWSWITCH_FLOW_A_P2P_REASON: u32
+ *		FLOWSWITCH_FLOW_A_PROVIDER: u32, FLOWSWITCH_PCI_ADDR(), 0 none
+ *		FLOWSWITCH_FLOW_A_CANARY: u32, enum flowswitch_canary
+ *		FLOWSWITCH_FLOW_A_P2P_BYTES: u64
+ *		FLOWSWITCH_FLOW_A_HOST_BYTES: u64
+ *		FLOWSWITCH_FLOW_A_ELAPSED_NS: u64
+ *	GET_POOL: FLOWSWITCH_A_POOL: nest (a pool belongs to one flow)
+ *		FLOWSWITCH_POOL_A_FLOW: u32, the flow's id
+ *		FLOWSWITCH_POOL_A_KIND: u32, enum flowswitch_pool_kind
+ *		FLOWSWITCH_POOL_A_BYTES: u64, chunk x depth
+ *		FLOWSWITCH_POOL_A_CHUNK: u32
+ *		FLOWSWITCH_POOL_A_DEPTH: u32
+ *		FLOWSWITCH_POOL_A_IN_USE: u32, chunks in flight now
+ *		FLOWSWITCH_POOL_A_PROVIDER: u32, p2p: FLOWSWITCH_PCI_ADDR()
+ *
+ * FLOWSWITCH_NL_CMD_P2P_EXPLAIN (dump): the kernel's P2P verdict of every
+ * (p2pmem provider, initiator) pair, as FLOWSWITCH_IOC_P2P_EXPLAIN gives
+ * it for one: the picture of which devices can talk directly.
+ *	request: FLOWSWITCH_A_PROVIDER: u32, optional, only this provider
+ *		 FLOWSWITCH_A_INITIATOR: u32, optional, only this initiator
+ *		 (default: every PCI function that is not a bridge)
+ *	reply: FLOWSWITCH_A_VERDICT: nest
+ *		FLOWSWITCH_VERDICT_A_PROVIDER: u32
+ *		FLOWSWITCH_VERDICT_A_INITIATOR: u32
+ *		FLOWSWITCH_VERDICT_A_MAP: u32, enum flowswitch_p2p_map
+ *		FLOWSWITCH_VERDICT_A_DISTANCE: s32, -1 refused
+ *		FLOWSWITCH_VERDICT_A_REASON: u32, enum flowswitch_p2p_reason
+ *		FLOWSWITCH_VERDICT_A_BRIDGE: u32, the ACS bridge, 0 none
+ *		FLOWSWITCH_VERDICT_A_FLAGS: u32, enum flowswitch_verdict_flags
+ *		FLOWSWITCH_VERDICT_A_CANARY_IN: u32, enum flowswitch_canary
+ *		FLOWSWITCH_VERDICT_A_CANARY_OUT: u32
+ *		FLOWSWITCH_VERDICT_A_CANARY_IN_AGE_MS: u32
+ *		FLOWSWITCH_VERDICT_A_CANARY_OUT_AGE_MS: u32
+ *	Without CONFIG_PCI_P2PDMA the dump is empty and GET_STATS's features
+ *	say why.
+ *
+ * FLOWSWITCH_NL_CMD_FLOW_STOP (do): stop another owner's flow, as
+ * FLOWSWITCH_FLOW_STOP would (chunks in flight complete first; the owner
+ * gets its STOPPED event).  Errors: ENOENT no such owner or flow; EBUSY
+ * the flow is in a final state.
+ *	request: FLOWSWITCH_A_OWNER_ID: u32, required
+ *		 FLOWSWITCH_A_FLOW_ID: u32, required
+ *
+ * FLOWSWITCH_NL_CMD_EVENT: sent on the FLOWSWITCH_GENL_MCAST_EVENTS group.
+ *	FLOWSWITCH_A_OWNER: nest, as in the dumps (absent for device events)
+ *	FLOWSWITCH_A_EVENT: nest
+ *		FLOWSWITCH_EVENT_A_TYPE: u32, enum flowswitch_nl_event
+ *		FLOWSWITCH_EVENT_A_FLOW: u32, the flow's id
+ *		FLOWSWITCH_EVENT_A_NAME: string, the flow's name, if any
+ *		FLOWSWITCH_EVENT_A_STATE: u32, the state it entered
+ *		FLOWSWITCH_EVENT_A_BYTES_DONE: u64
+ *		FLOWSWITCH_EVENT_A_ERROR: u32, positive errno (FAILED, POOL_*)
+ *		FLOWSWITCH_EVENT_A_STAGE: u32, enum flowswitch_stage (FAILED)
+ *		FLOWSWITCH_EVENT_A_OFFSET: u64, the failing source offset
+ *		FLOWSWITCH_EVENT_A_REASON: u32, enum flowswitch_p2p_reason
+ *			(FALLBACK)
+ *		FLOWSWITCH_EVENT_A_PCI: u32, the device (DEVICE_*)
+ */
+#define FLOWSWITCH_GENL_NAME "flowswitch"
+#define FLOWSWITCH_GENL_VERSION 1
+#define FLOWSWITCH_GENL_MCAST_EVENTS "events"
+
+enum flowswitch_nl_cmd {
+	FLOWSWITCH_NL_CMD_UNSPEC,
+	FLOWSWITCH_NL_CMD_GET_STATS,
+	FLOWSWITCH_NL_CMD_GET_PORT,
+	FLOWSWITCH_NL_CMD_GET_FLOW,
+	FLOWSWITCH_NL_CMD_GET_POOL,
+	FLOWSWITCH_NL_CMD_P2P_EXPLAIN,
+	FLOWSWITCH_NL_CMD_FLOW_STOP,
+	FLOWSWITCH_NL_CMD_EVENT,
+	__FLOWSWITCH_NL_CMD_MAX
+};
+
+#define FLOWSWITCH_NL_CMD_MAX (__FLOWSWITCH_NL_CMD_MAX - 1)
+
+enum flowswitch_nl_attr {
+	FLOWSWITCH_A_UNSPEC,
+	FLOWSWITCH_A_PAD,
+	FLOWSWITCH_A_OWNER_ID,
+	FLOWSWITCH_A_OWNER,
+	FLOWSWITCH_A_FLOW_ID,
+	FLOWSWITCH_A_PROVIDER,
+	FLOWSWITCH_A_INITIATOR,
+	FLOWSWITCH_A_STATS,
+	FLOWSWITCH_A_PORT,
+	FLOWSWITCH_A_FLOW,
+	FLOWSWITCH_A_POOL,
+	FLOWSWITCH_A_VERDICT,
+	FLOWSWITCH_A_EVENT,
+	__FLOWSWITCH_A_MAX
+};
+
+#define FLOWSWITCH_A_MAX (__FLOWSWITCH_A_MAX - 1)
+
+enum flowswitch_owner_attr {
+	FLOWSWITCH_OWNER_A_UNSPEC,
+	FLOWSWITCH_OWNER_A_ID,
+	FLOWSWITCH_OWNER_A_PID,
+	FLOWSWITCH_OWNER_A_UID,
+	FLOWSWITCH_OWNER_A_COMM,
+	__FLOWSWITCH_OWNER_A_MAX
+};
+
+#define FLOWSWITCH_OWNER_A_MAX (__FLOWSWITCH_OWNER_A_MAX - 1)
+
+enum flowswitch_stats_attr {
+	FLOWSWITCH_STATS_A_UNSPEC,
+	FLOWSWITCH_STATS_A_PAD,
+	FLOWSWITCH_STATS_A_ABI_MAJOR,
+	FLOWSWITCH_STATS_A_ABI_MINOR,
+	FLOWSWITCH_STATS_A_FEATURES,
+	FLOWSWITCH_STATS_A_PROVIDERS,
+	FLOWSWITCH_STATS_A_FILES,
+	FLOWSWITCH_STATS_A_PORTS,
+	FLOWSWITCH_STATS_A_FLOWS,
+	FLOWSWITCH_STATS_A_POOL_BYTES,
+	FLOWSWITCH_STATS_A_P2P_BYTES,
+	FLOWSWITCH_STATS_A_HOST_BYTES,
+	FLOWSWITCH_STATS_A_FALLBACKS,
+	FLOWSWITCH_STATS_A_CANARY_FAILURES,
+	FLOWSWITCH_STATS_A_EVENTS,
+	FLOWSWITCH_STATS_A_EVENTS_DROPPED,
+	__FLOWSWITCH_STATS_A_MAX
+};
+
+#define FLOWSWITCH_STATS_A_MAX (__FLOWSWITCH_STATS_A_MAX - 1)
+
+enum flowswitch_port_attr {
+	FLOWSWITCH_PORT_A_UNSPEC,
+	FLOWSWITCH_PORT_A_PAD,
+	FLOWSWITCH_PORT_A_ID,
+	FLOWSWITCH_PORT_A_KIND,
+	FLOWSWITCH_PORT_A_ACCESS,
+	FLOWSWITCH_PORT_A_SIZE,
+	FLOWSWITCH_PORT_A_DIO_ALIGN,
+	FLOWSWITCH_PORT_A_USERS,
+	FLOWSWITCH_PORT_A_PATH,
+	FLOWSWITCH_PORT_A_DISK,
+	FLOWSWITCH_PORT_A_PCI,
+	FLOWSWITCH_PORT_A_BAR,
+	FLOWSWITCH_PORT_A_BAR_OFFSET,
+	__FLOWSWITCH_PORT_A_MAX
+};
+
+#define FLOWSWITCH_PORT_A_MAX (__FLOWSWITCH_PORT_A_MAX - 1)
+
+enum flowswitch_flow_attr {
+	FLOWSWITCH_FLOW_A_UNSPEC,
+	FLOWSWITCH_FLOW_A_PAD,
+	FLOWSWITCH_FLOW_A_ID,
+	FLOWSWITCH_FLOW_A_NAME,
+	FLOWSWITCH_FLOW_A_STATE,
+	FLOWSWITCH_FLOW_A_SRC_PORT,
+	FLOWSWITCH_FLOW_A_SRC_OFFSET,
+	FLOWSWITCH_FLOW_A_SINK,
+	FLOWSWITCH_FLOW_A_LENGTH,
+	FLOWSWITCH_FLOW_A_BYTES_DONE,
+	FLOWSWITCH_FLOW_A_CHUNKS_DONE,
+	FLOWSWITCH_FLOW_A_CHUNK,
+	FLOWSWITCH_FLOW_A_DEPTH,
+	FLOWSWITCH_FLOW_A_IN_FLIGHT,
+	FLOWSWITCH_FLOW_A_RATE,
+	FLOWSWITCH_FLOW_A_RETRIES,
+	FLOWSWITCH_FLOW_A_ERROR,
+	FLOWSWITCH_FLOW_A_FAIL_STAGE,
+	FLOWSWITCH_FLOW_A_FAIL_SINK,
+	FLOWSWITCH_FLOW_A_FAIL_OFFSET,
+	FLOWSWITCH_FLOW_A_POOL,
+	FLOWSWITCH_FLOW_A_P2P_REASON,
+	FLOWSWITCH_FLOW_A_PROVIDER,
+	FLOWSWITCH_FLOW_A_CANARY,
+	FLOWSWITCH_FLOW_A_P2P_BYTES,
+	FLOWSWITCH_FLOW_A_HOST_BYTES,
+	FLOWSWITCH_FLOW_A_ELAPSED_NS,
+	__FLOWSWITCH_FLOW_A_MAX
+};
+
+#define FLOWSWITCH_FLOW_A_MAX (__FLOWSWITCH_FLOW_A_MAX - 1)
+
+enum flowswitch_sink_attr {
+	FLOWSWITCH_SINK_A_UNSPEC,
+	FLOWSWITCH_SINK_A_PAD,
+	FLOWSWITCH_SINK_A_PORT,
+	FLOWSWITCH_SINK_A_OFFSET,
+	__FLOWSWITCH_SINK_A_MAX
+};
+
+#define FLOWSWITCH_SINK_A_MAX (__FLOWSWITCH_SINK_A_MAX - 1)
+
+enum flowswitch_pool_attr {
+	FLOWSWITCH_POOL_A_UNSPEC,
+	FLOWSWITCH_POOL_A_PAD,
+	FLOWSWITCH_POOL_A_FLOW,
+	FLOWSWITCH_POOL_A_KIND,
+	FLOWSWITCH_POOL_A_BYTES,
+	FLOWSWITCH_POOL_A_CHUNK,
+	FLOWSWITCH_POOL_A_DEPTH,
+	FLOWSWITCH_POOL_A_IN_USE,
+	FLOWSWITCH_POOL_A_PROVIDER,
+	__FLOWSWITCH_POOL_A_MAX
+};
+
+#define FLOWSWITCH_POOL_A_MAX (__FLOWSWITCH_POOL_A_MAX - 1)
+
+enum flowswitch_verdict_attr {
+	FLOWSWITCH_VERDICT_A_UNSPEC,
+	FLOWSWITCH_VERDICT_A_PROVIDER,
+	FLOWSWITCH_VERDICT_A_INITIATOR,
+	FLOWSWITCH_VERDICT_A_MAP,
+	FLOWSWITCH_VERDICT_A_DISTANCE,
+	FLOWSWITCH_VERDICT_A_REASON,
+	FLOWSWITCH_VERDICT_A_BRIDGE,
+	FLOWSWITCH_VERDICT_A_FLAGS,
+	FLOWSWITCH_VERDICT_A_CANARY_IN,
+	FLOWSWITCH_VERDICT_A_CANARY_OUT,
+	FLOWSWITCH_VERDICT_A_CANARY_IN_AGE_MS,
+	FLOWSWITCH_VERDICT_A_CANARY_OUT_AGE_MS,
+	__FLOWSWITCH_VERDICT_A_MAX
+};
+
+#define FLOWSWITCH_VERDICT_A_MAX (__FLOWSWITCH_VERDICT_A_MAX - 1)
+
+enum flowswitch_event_attr {
+	FLOWSWITCH_EVENT_A_UNSPEC,
+	FLOWSWITCH_EVENT_A_PAD,
+	FLOWSWITCH_EVENT_A_TYPE,
+	FLOWSWITCH_EVENT_A_FLOW,
+	FLOWSWITCH_EVENT_A_NAME,
+	FLOWSWITCH_EVENT_A_STATE,
+	FLOWSWITCH_EVENT_A_BYTES_DONE,
+	FLOWSWITCH_EVENT_A_ERROR,
+	FLOWSWITCH_EVENT_A_STAGE,
+	FLOWSWITCH_EVENT_A_OFFSET,
+	FLOWSWITCH_EVENT_A_REASON,
+	FLOWSWITCH_EVENT_A_PCI,
+	__FLOWSWITCH_EVENT_A_MAX
+};
+
+#define FLOWSWITCH_EVENT_A_MAX (__FLOWSWITCH_EVENT_A_MAX - 1)
+
+/**
+ * enum flowswitch_nl_event - &FLOWSWITCH_EVENT_A_TYPE
+ * @FLOWSWITCH_NL_EVENT_FLOW_STATE: a flow entered a state; a FAILED one
+ *	carries the errno, stage and offset of the I/O error
+ * @FLOWSWITCH_NL_EVENT_FALLBACK: a PREFERRED flow got host memory, reason
+ * @FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED: a flow was refused its pool (the
+ *	errno: EDQUOT over a cap, ENOMEM out of memory); no flow id
+ * @FLOWSWITCH_NL_EVENT_DEVICE_REMOVED: a PCI function left the bus
+ * @FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND: a PCI function lost its driver
+ */
+enum flowswitch_nl_event {
+	FLOWSWITCH_NL_EVENT_FLOW_STATE = 1,
+	FLOWSWITCH_NL_EVENT_FALLBACK = 2,
+	FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED = 3,
+	FLOWSWITCH_NL_EVENT_DEVICE_REMOVED = 4,
+	FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND = 5,
 };
 
 #endif /* _UAPI_LINUX_FLOWSWITCH_H */
