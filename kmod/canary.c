@@ -94,7 +94,12 @@ static int fsw_canary_pci_event(struct notifier_block *nb,
 		/* A rebind or hot-plug: what was proven may be false now. */
 		fsw_canary_forget();
 		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		/* Before the driver's remove(): give its p2p memory back. */
+		fsw_provider_going(pdev);
+		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:
+		fsw_provider_gone(pdev);
 		fsw_nl_device_event(pdev, FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND);
 		fsw_canary_forget();
 		break;

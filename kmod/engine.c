@@ -512,6 +512,12 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 static void fsw_flow_finish(struct fsw_flow *flow, u32 state)
 {
 	spin_lock_irq(&flow->lock);
+	/*
+	 * Failed from outside its I/O: chunks whose writes were under way
+	 * completed and count, so the flow fails where its prefix ends.
+	 */
+	if (state == FLOWSWITCH_FLOW_FAILED && flow->fail_late)
+		flow->fail_offset = flow->src_off + flow->bytes_done;
 	flow->state = state;
 	flow->end_ns = ktime_get_ns();
 	spin_unlock_irq(&flow->lock);
@@ -568,6 +574,58 @@ void fsw_engine_work(struct work_struct *work)
 		}
 		fsw_flow_finish(flow, FLOWSWITCH_FLOW_DONE);
 	}
+}
+
+/*
+ * Fail the flow from outside its I/O (its p2p memory is going away): the
+ * chunks in flight complete, then FAILED with @err and @stage at the
+ * flow's first byte not done.  A flow never started fails at once; one
+ * already final keeps its state.  Its work will not run again.
+ */
+void fsw_engine_fail_sync(struct fsw_flow *flow, int err, u32 stage)
+{
+	bool final = false;
+
+	spin_lock_irq(&flow->lock);
+	switch (flow->state) {
+	case FLOWSWITCH_FLOW_CREATED:
+		flow->state = FLOWSWITCH_FLOW_FAILED;
+		final = true;
+		fallthrough;
+	case FLOWSWITCH_FLOW_RUNNING:
+	case FLOWSWITCH_FLOW_PAUSED:
+		if (!flow->failing) {
+			flow->failing = true;
+			flow->fail_late = true;
+			flow->error = -err;
+			flow->fail_stage = stage;
+			/* Chunks from here on are not issued or written. */
+			flow->fail_offset = flow->src_off + flow->bytes_done;
+		}
+		break;
+	default:
+		spin_unlock_irq(&flow->lock);
+		cancel_delayed_work_sync(&flow->work);
+		return;
+	}
+	spin_unlock_irq(&flow->lock);
+
+	if (final) {
+		fsw_event_post(flow->ctx, flow);
+		wake_up_all(&flow->wait);
+	} else {
+		fsw_engine_kick(flow);
+		wait_event(flow->wait, ({
+			u32 s;
+
+			spin_lock_irq(&flow->lock);
+			s = flow->state;
+			spin_unlock_irq(&flow->lock);
+			s != FLOWSWITCH_FLOW_RUNNING &&
+			s != FLOWSWITCH_FLOW_PAUSED;
+		}));
+	}
+	cancel_delayed_work_sync(&flow->work);
 }
 
 /*

@@ -392,6 +392,29 @@ err_host:
 	return reason;
 }
 
+/*
+ * Give back the flow's p2p chunk memory now, not at destroy: its provider
+ * is going away.  The flow is final and its work cancelled, so nothing
+ * touches the slots again but fsw_slot_free().
+ */
+void fsw_flow_release_p2p(struct fsw_flow *flow)
+{
+	u32 i;
+
+	if (!flow->slots)
+		return;
+	for (i = 0; i < flow->depth; i++) {
+		struct fsw_slot *slot = &flow->slots[i];
+
+		if (!slot->p2p_kva)
+			continue;
+		fsw_p2p_free(flow->provider, slot->p2p_kva,
+			     slot->nr_bvec << PAGE_SHIFT);
+		slot->p2p_kva = NULL;
+		slot->nr_bvec = 0;
+	}
+}
+
 void fsw_flow_put(struct fsw_flow *flow)
 {
 	kref_put(&flow->ref, fsw_flow_free);
@@ -514,6 +537,13 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		goto err_free;
 
 	/* A memory port: the flow's only sink, or its source. */
+	ret = -ENODEV;
+	if (flow->src->kind == FLOWSWITCH_PORT_MEMORY && !flow->src->kva)
+		goto err_free;
+	for (i = 0; i < flow->nr_sinks; i++)
+		if (flow->sinks[i]->kind == FLOWSWITCH_PORT_MEMORY &&
+		    !flow->sinks[i]->kva)
+			goto err_free;
 	if (flow->src->kind == FLOWSWITCH_PORT_MEMORY) {
 		flow->mem_port = flow->src;
 		flow->mem_is_src = true;
@@ -747,7 +777,9 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->error = flow->error;
 	q->fail_stage = flow->fail_stage;
 	q->fail_sink = flow->fail_sink;
-	q->in_flight = flow->tail - flow->head;
+	/* Abandoned chunks of a failed flow are not in flight. */
+	q->in_flight = fsw_state_final(flow->state) ? 0 :
+		       flow->tail - flow->head;
 	q->length = flow->length;
 	q->bytes_done = flow->bytes_done;
 	q->chunks_done = flow->chunks_done;

@@ -155,6 +155,7 @@ struct fsw_flow {
 	u32 state;		/* enum flowswitch_flow_state */
 	bool stopping;
 	bool failing;
+	bool fail_late;		/* failed from outside: see fsw_flow_finish() */
 	u64 head;		/* oldest chunk not yet done */
 	u64 tail;		/* next chunk to issue */
 	u64 issued;		/* bytes issued so far */
@@ -249,6 +250,7 @@ int fsw_cmd_flow_ctl(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_query(struct fsw_ucmd *ucmd);
 int fsw_cmd_flow_wait(struct fsw_ucmd *ucmd);
 int fsw_flow_stop(struct fsw_flow *flow);
+void fsw_flow_release_p2p(struct fsw_flow *flow);
 void fsw_flow_snapshot(struct fsw_flow *flow,
 		       struct flowswitch_flow_query *q);
 extern atomic64_t fsw_pool_bytes;
@@ -266,6 +268,7 @@ extern unsigned int fsw_pool_max_per_fd_mb;
 void fsw_engine_work(struct work_struct *work);
 void fsw_engine_kick(struct fsw_flow *flow);
 void fsw_engine_stop_sync(struct fsw_flow *flow);
+void fsw_engine_fail_sync(struct fsw_flow *flow, int err, u32 stage);
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len);
 void fsw_slot_free(struct fsw_slot *slot);
 
@@ -281,6 +284,9 @@ u32 fsw_p2p_choose(struct fsw_port **ports, u32 n, u32 named,
 int fsw_cmd_p2p_explain(struct fsw_ucmd *ucmd);
 struct pci_dev *fsw_port_pci_dev(struct fsw_port *port);
 void *fsw_p2p_alloc(struct pci_dev *pdev, size_t size);
+int fsw_p2p_retire(struct pci_dev *pdev);
+void fsw_p2p_unretire(struct pci_dev *pdev);
+void fsw_p2p_exit(void);
 void fsw_p2p_free(struct pci_dev *pdev, void *addr, size_t size);
 
 /* canary.c */
@@ -291,6 +297,10 @@ u32 fsw_canary_check(struct fsw_flow *flow, u64 rel, void *kva,
 bool fsw_flow_canary_due(struct fsw_flow *flow);
 int fsw_flow_canary_again(struct fsw_flow *flow);
 u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
+
+/* unplug.c */
+void fsw_provider_going(struct pci_dev *pdev);
+void fsw_provider_gone(struct pci_dev *pdev);
 
 /* provider.c */
 int fsw_provider_init(void);

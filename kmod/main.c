@@ -66,6 +66,7 @@ static void __exit fsw_mod_exit(void)
 	fsw_dev_exit();
 	fsw_provider_exit();
 	fsw_canary_exit();
+	fsw_p2p_exit();
 	fsw_nl_exit();
 	destroy_workqueue(fsw_wq);
 }

@@ -13,23 +13,86 @@
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
 
 #include "flowswitch.h"
 
 /*
  * flowswitch's own p2p allocations and explain's probe of the free memory
- * are serialised, so the probe never makes one of ours fail.
+ * are serialised, so the probe never makes one of ours fail.  The lock
+ * also guards fsw_retiring: providers whose driver is unbinding, from
+ * which nothing more is allocated (unplug.c gives back what was).
  */
 static DEFINE_MUTEX(fsw_p2p_lock);
+static LIST_HEAD(fsw_retiring);
+
+struct fsw_retiring {
+	struct list_head node;
+	struct pci_dev *pdev;
+};
+
+static bool fsw_p2p_retiring(struct pci_dev *pdev)
+{
+	struct fsw_retiring *r;
+
+	lockdep_assert_held(&fsw_p2p_lock);
+	list_for_each_entry(r, &fsw_retiring, node)
+		if (r->pdev == pdev)
+			return true;
+	return false;
+}
 
 void *fsw_p2p_alloc(struct pci_dev *pdev, size_t size)
 {
-	void *p;
+	void *p = NULL;
 
 	mutex_lock(&fsw_p2p_lock);
-	p = pci_alloc_p2pmem(pdev, size);
+	if (!fsw_p2p_retiring(pdev))
+		p = pci_alloc_p2pmem(pdev, size);
 	mutex_unlock(&fsw_p2p_lock);
 	return p;
+}
+
+/* No more allocations from @pdev until fsw_p2p_unretire(). */
+int fsw_p2p_retire(struct pci_dev *pdev)
+{
+	struct fsw_retiring *r = kmalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return -ENOMEM;
+	r->pdev = pci_dev_get(pdev);
+	mutex_lock(&fsw_p2p_lock);
+	list_add(&r->node, &fsw_retiring);
+	mutex_unlock(&fsw_p2p_lock);
+	return 0;
+}
+
+void fsw_p2p_unretire(struct pci_dev *pdev)
+{
+	struct fsw_retiring *r, *tmp;
+
+	mutex_lock(&fsw_p2p_lock);
+	list_for_each_entry_safe(r, tmp, &fsw_retiring, node)
+		if (r->pdev == pdev) {
+			list_del(&r->node);
+			pci_dev_put(r->pdev);
+			kfree(r);
+		}
+	mutex_unlock(&fsw_p2p_lock);
+}
+
+/* At unload: an unbind whose UNBOUND notice never came leaves entries. */
+void fsw_p2p_exit(void)
+{
+	struct fsw_retiring *r, *tmp;
+
+	mutex_lock(&fsw_p2p_lock);
+	list_for_each_entry_safe(r, tmp, &fsw_retiring, node) {
+		list_del(&r->node);
+		pci_dev_put(r->pdev);
+		kfree(r);
+	}
+	mutex_unlock(&fsw_p2p_lock);
 }
 
 void fsw_p2p_free(struct pci_dev *pdev, void *addr, size_t size)
@@ -282,6 +345,8 @@ static u64 fsw_p2pmem_free(struct pci_dev *pdev)
 	u64 lo = 0, hi = SZ_1G >> PAGE_SHIFT;
 
 	mutex_lock(&fsw_p2p_lock);
+	if (fsw_p2p_retiring(pdev))
+		hi = 0;
 	while (lo < hi) {
 		u64 mid = (lo + hi + 1) / 2;
 		void *p = pci_alloc_p2pmem(pdev, mid << PAGE_SHIFT);

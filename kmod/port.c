@@ -201,7 +201,9 @@ void fsw_port_free(struct fsw_port *port)
 {
 	atomic_dec(&fsw_nr_ports);
 	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
-		fsw_p2p_free(port->pdev, port->kva, port->size);
+		/* NULL: given back when its provider went away (unplug.c). */
+		if (port->kva)
+			fsw_p2p_free(port->pdev, port->kva, port->size);
 		pci_dev_put(port->pdev);
 	} else {
 		fput(port->file);

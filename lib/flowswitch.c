@@ -145,6 +145,7 @@ const char *fsw_stage_name(unsigned int stage)
 		[FLOWSWITCH_STAGE_FLUSH] = "flush",
 		[FLOWSWITCH_STAGE_TRANSFORM] = "transform",
 		[FLOWSWITCH_STAGE_SELFTEST] = "path self-test",
+		[FLOWSWITCH_STAGE_DEVICE] = "device gone",
 	};
 
 	return stage < sizeof(names) / sizeof(names[0]) ? names[stage] : "?";

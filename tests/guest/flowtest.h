@@ -239,6 +239,58 @@ static inline unsigned int pci_of_nvme(const char *dev, char *name,
 	return pci_addr_of(name);
 }
 
+static inline int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* The test bed's ivshmem-plain function (1af4:1110): its sysfs name. */
+static inline int find_ivshmem(char *name, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *de;
+	int found = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[300], id[16] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/device",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%15s", id) == 1 && !strcmp(id, "0x1110")) {
+			snprintf(name, len, "%.63s", de->d_name);
+			found = 1;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Bind PCI function @name to the flowswitch_bar provider driver. */
+static inline int bind_provider(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 name);
+	write_sysfs(path, "flowswitch_bar");
+	write_sysfs("/sys/bus/pci/drivers_probe", name);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/flowswitch_bar/%s",
+		 name);
+	return access(path, F_OK) ? -ENODEV : 0;
+}
+
 /* The module's INFO, through a descriptor of its own. */
 static inline int info_now(struct flowswitch_info *in)
 {

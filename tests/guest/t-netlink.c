@@ -569,82 +569,33 @@ static void test_p2p(struct fsw_nl *nl)
 
 /* ---- device events ------------------------------------------------ */
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/* The ivshmem function (1af4:1110) of the test bed, or NULL. */
-static const char *ivshmem_name(void)
-{
-	static char name[64];
-	char path[300], id[16];
-	struct dirent *de;
-	DIR *d = opendir("/sys/bus/pci/devices");
-	int fd;
-
-	while (d && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		memset(id, 0, sizeof(id));
-		if (read(fd, id, sizeof(id) - 1) > 0 && !strncmp(id, "0x1110", 6)) {
-			snprintf(name, sizeof(name), "%.63s", de->d_name);
-			close(fd);
-			closedir(d);
-			return name;
-		}
-		close(fd);
-	}
-	if (d)
-		closedir(d);
-	return NULL;
-}
-
 static void test_unbind_event(struct fsw_nl *ev_nl)
 {
 	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND };
-	const char *dev = ivshmem_name();
-	char path[300];
-	bool was_bound;
+	char dev[64], path[300];
 
-	if (!dev) {
+	if (!find_ivshmem(dev, sizeof(dev))) {
 		fprintf(stderr, "no ivshmem device\n");
 		t_failures++;
 		return;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/flowswitch_bar/%s",
-		 dev);
-	was_bound = !access(path, F_OK);
-	if (!was_bound) {
+	if (bind_provider(dev)) {
+		/* Stock kernel: no P2PDMA, the provider cannot bind. */
+		fprintf(stderr, "provider did not bind: unbind event not tested\n");
 		snprintf(path, sizeof(path),
 			 "/sys/bus/pci/devices/%s/driver_override", dev);
-		write_str(path, "flowswitch_bar");
-		write_str("/sys/bus/pci/drivers_probe", dev);
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/drivers/flowswitch_bar/%s", dev);
-		if (access(path, F_OK)) {
-			/* Stock kernel: no P2PDMA, the provider cannot bind. */
-			fprintf(stderr, "provider did not bind: unbind event not tested\n");
-			return;
-		}
+		write_sysfs(path, "\n");
+		return;
 	}
-	CHECK(!write_str("/sys/bus/pci/drivers/flowswitch_bar/unbind", dev),
+	CHECK(!write_sysfs("/sys/bus/pci/drivers/flowswitch_bar/unbind", dev),
 	      "unbind");
 	w.flow = 0;
 	CHECK(wait_event(ev_nl, &w, 5000), "no DEVICE_UNBOUND event");
 	CHECK(w.ev.pci == pci_addr_of(dev), "event pci %x, want %s", w.ev.pci,
 	      dev);
-	if (was_bound)
-		write_str("/sys/bus/pci/drivers_probe", dev);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 dev);
+	write_sysfs(path, "\n");
 }
 
 int main(void)

@@ -15,44 +15,6 @@
 static const char *dev_a, *dev_b;
 static int p2pdma;
 
-/* ivshmem-plain: vendor 1af4, device 1110. */
-static int find_ivshmem(char *name, size_t len)
-{
-	DIR *d = opendir("/sys/bus/pci/devices");
-	struct dirent *de;
-	int found = 0;
-
-	while (d && (de = readdir(d))) {
-		char path[300], id[16] = "";
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/device",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%15s", id) == 1 && !strcmp(id, "0x1110")) {
-			snprintf(name, len, "%.63s", de->d_name);
-			found = 1;
-		}
-		fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-static int write_sysfs(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 static unsigned int providers(void)
 {
 	struct flowswitch_info in;

@@ -405,6 +405,8 @@ enum flowswitch_priority {
  * end or into itself (source and sink the same file with overlapping
  * ranges); EXDEV placement REQUIRED but no p2p memory can serve the flow
  * (out_p2p_reason says why);
+ * ENODEV (ABI 1.4) a memory port whose provider went away (its window is
+ * gone; FLOWSWITCH_STAGE_DEVICE);
  * ENOSPC a range past a block device sink's end; EOVERFLOW an offset plus
  * length overflows; EDQUOT the pool would pass the per-fd or global cap
  * (module parameters pool_max_per_fd_mb, pool_max_mb); ENOMEM.
@@ -508,6 +510,11 @@ struct flowswitch_flow_ctl {
  * @FLOWSWITCH_STAGE_TRANSFORM: in a transform stage
  * @FLOWSWITCH_STAGE_SELFTEST: (ABI 1.3) a periodic test of the p2p path
  *	found it delivering wrong data
+ * @FLOWSWITCH_STAGE_DEVICE: (ABI 1.4) the p2p memory the flow's chunks or
+ *	its memory port lived in went away with its provider (driver
+ *	unbound, device removed); the error is ENODEV.  The flow's chunks in
+ *	flight completed first and the memory was given back, so the unbind
+ *	never waits for the flow's owner.
  */
 enum flowswitch_stage {
 	FLOWSWITCH_STAGE_NONE = 0,
@@ -516,6 +523,7 @@ enum flowswitch_stage {
 	FLOWSWITCH_STAGE_FLUSH = 3,
 	FLOWSWITCH_STAGE_TRANSFORM = 4,
 	FLOWSWITCH_STAGE_SELFTEST = 5,
+	FLOWSWITCH_STAGE_DEVICE = 6,
 };
 
 /**
