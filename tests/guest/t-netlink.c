@@ -321,6 +321,29 @@ static void test_io_error_event(struct fsw_nl *ev_nl)
 	close(fsw);
 }
 
+/* A pool over the per-fd cap: refused, and said so on the group. */
+static void test_pool_event(struct fsw_nl *ev_nl)
+{
+	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED };
+	struct flowswitch_flow_create fc;
+	struct flowswitch_sink sink;
+	int fsw, id;
+
+	fsw = fsw_open(NULL);
+	fc = flow_cmd(port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ),
+		      port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE),
+		      AREA, 64 * MiB, &sink);
+	/* 16 MiB x 64 = 1 GiB, over pool_max_per_fd_mb (512). */
+	fc.chunk_size = FLOWSWITCH_MAX_CHUNK;
+	fc.depth = FLOWSWITCH_MAX_DEPTH;
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id == -EDQUOT, "1 GiB pool: %s", strerror(-id));
+	CHECK(wait_event(ev_nl, &w, 5000), "no POOL_EXHAUSTED event");
+	CHECK(w.ev.error == EDQUOT && w.ev.has_owner, "event error %u",
+	      w.ev.error);
+	close(fsw);
+}
+
 /* More flows than one message holds: the dump goes on where it stopped. */
 static void test_big_dump(struct fsw_nl *nl)
 {
@@ -620,6 +643,7 @@ int main(void)
 	test_stats(nl);
 	test_flow_life(nl, ev_nl);
 	test_io_error_event(ev_nl);
+	test_pool_event(ev_nl);
 	test_big_dump(nl);
 	test_validation(nl);
 	test_permissions();

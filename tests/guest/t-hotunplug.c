@@ -15,6 +15,10 @@
  *
  * FSW_UNPLUG_CYCLES (default 3; the long mode runs 100) repeats the
  * provider cycle.  Any sanitizer line in the kernel log fails the run.
+ *
+ * Named to run before t-p2p: that test leaves bytes in the ivshmem BAR
+ * for the host to compare after the run, which a window here would
+ * overwrite.
  */
 #include <signal.h>
 #include <sys/wait.h>
