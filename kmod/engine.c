@@ -572,6 +572,22 @@ void fsw_engine_work(struct work_struct *work)
 			fsw_flow_finish(flow, FLOWSWITCH_FLOW_FAILED);
 			return;
 		}
+		if (flow->flags & FLOWSWITCH_FLOW_VERIFY) {
+			ret = fsw_verify_sinks(flow, &sink);
+			if (ret) {
+				spin_lock_irq(&flow->lock);
+				flow->failing = true;
+				flow->error = -ret;
+				flow->fail_stage = FLOWSWITCH_STAGE_VERIFY;
+				flow->fail_sink = sink;
+				flow->fail_offset = flow->src_off;
+				/* Nothing of it is proven. */
+				flow->bytes_done = 0;
+				spin_unlock_irq(&flow->lock);
+				fsw_flow_finish(flow, FLOWSWITCH_FLOW_FAILED);
+				return;
+			}
+		}
 		fsw_flow_finish(flow, FLOWSWITCH_FLOW_DONE);
 	}
 }

@@ -446,7 +446,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	struct flowswitch_sink usinks[FLOWSWITCH_MAX_SINKS];
 	const u32 known = FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH |
 			  FLOWSWITCH_FLOW_NAMED_PROVIDER |
-			  FLOWSWITCH_FLOW_SKIP_CANARY;
+			  FLOWSWITCH_FLOW_SKIP_CANARY | FLOWSWITCH_FLOW_VERIFY;
 	struct fsw_flow *flow;
 	struct fsw_port *port;
 	u64 end, pool;
@@ -467,6 +467,10 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
 		return -EINVAL;
 	if (fsw_flow_name_check(cmd->name))
+		return -EINVAL;
+	/* Reading back what was never flushed proves nothing. */
+	if ((cmd->flags & FLOWSWITCH_FLOW_VERIFY) &&
+	    (cmd->flags & FLOWSWITCH_FLOW_NO_FLUSH))
 		return -EINVAL;
 	if (copy_from_user(usinks, u64_to_user_ptr(cmd->sinks_uptr),
 			   array_size(cmd->nr_sinks, sizeof(usinks[0]))))
@@ -796,6 +800,8 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->canary = flow->canary;
 	q->canary_ns = flow->canary_ns;
 	q->canary_checks = flow->canary_checks;
+	q->crc32c = flow->crc;
+	q->verify_ns = flow->verify_ns;
 	q->elapsed_ns = 0;
 	if (flow->start_ns)
 		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -

@@ -147,6 +147,8 @@ struct fsw_flow {
 	u64 canary_next_bytes;
 	u64 canary_checks;
 	u64 verified;		/* where the path was last proven */
+	u32 crc;		/* VERIFY: crc32c of the source's range */
+	u64 verify_ns;
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -301,6 +303,9 @@ u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
 /* unplug.c */
 void fsw_provider_going(struct pci_dev *pdev);
 void fsw_provider_gone(struct pci_dev *pdev);
+
+/* verify.c */
+int fsw_verify_sinks(struct fsw_flow *flow, u32 *sink);
 
 /* provider.c */
 int fsw_provider_init(void);

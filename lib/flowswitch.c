@@ -146,6 +146,7 @@ const char *fsw_stage_name(unsigned int stage)
 		[FLOWSWITCH_STAGE_TRANSFORM] = "transform",
 		[FLOWSWITCH_STAGE_SELFTEST] = "path self-test",
 		[FLOWSWITCH_STAGE_DEVICE] = "device gone",
+		[FLOWSWITCH_STAGE_VERIFY] = "verify",
 	};
 
 	return stage < sizeof(names) / sizeof(names[0]) ? names[stage] : "?";

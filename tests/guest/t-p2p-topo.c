@@ -59,6 +59,39 @@ static int cmb_range(const char *name, uint64_t *lo, uint64_t *hi)
 	return best ? 0 : -1;
 }
 
+/*
+ * The caller skips the path self-test, but asks for the end-to-end check:
+ * the flow moves "successfully" through the lying path and the check,
+ * reading the sink back from the device, fails it.  Never DONE.
+ */
+static void lying_path_verified(int fsw, const struct flowswitch_flow_create *tmpl)
+{
+	struct flowswitch_flow_create fc = *tmpl;
+	struct flowswitch_flow_query q;
+	unsigned int state;
+	int id;
+
+	fc.placement = FLOWSWITCH_P2P_REQUIRED;
+	fc.flags |= FLOWSWITCH_FLOW_SKIP_CANARY | FLOWSWITCH_FLOW_VERIFY;
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0 && fc.out_pool == FLOWSWITCH_POOL_P2P,
+	      "skip-canary p2p flow: %s", strerror(id < 0 ? -id : 0));
+	if (id <= 0)
+		return;
+	fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
+	fsw_flow_wait(fsw, id, 0, &state);
+	fsw_flow_query(fsw, id, &q);
+	CHECK(q.state == FLOWSWITCH_FLOW_FAILED && q.error == EBADMSG &&
+		      q.fail_stage == FLOWSWITCH_STAGE_VERIFY &&
+		      q.bytes_done == 0,
+	      "lying path, canary skipped, verified: %s error %u stage %u",
+	      fsw_state_name(q.state), q.error, q.fail_stage);
+	printf("lying path with the canary skipped: %s, %s at %s\n",
+	       fsw_state_name(q.state), strerror(q.error),
+	       fsw_stage_name(q.fail_stage));
+	fsw_destroy(fsw, id);
+}
+
 int main(void)
 {
 	const char *want = getenv("FSW_TOPO"), *a, *b;
@@ -163,6 +196,7 @@ int main(void)
 					      FLOWSWITCH_CANARY_FAILED,
 			      "explain: A's canary into B's CMB %u",
 			      v[0].canary_in);
+			lying_path_verified(fsw, &fc);
 		} else {
 			CHECK(id > 0, "create: %s (reason %u)", strerror(-id),
 			      fc.out_p2p_reason);

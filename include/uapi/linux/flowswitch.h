@@ -230,12 +230,21 @@ struct flowswitch_sink {
  * @FLOWSWITCH_FLOW_NAMED_PROVIDER: (ABI 1.2) use @p2p_provider
  * @FLOWSWITCH_FLOW_SKIP_CANARY: (ABI 1.3) trust the p2p path without the
  *	self-test (enum flowswitch_canary); recorded as SKIPPED
+ * @FLOWSWITCH_FLOW_VERIFY: (ABI 1.4) end-to-end integrity: after the
+ *	flush, a crc32c (Castagnoli) of the source's range and one of each
+ *	sink's, each read back from its device through host memory (cached
+ *	pages of the range dropped first; a memory port's window read
+ *	directly), never through the flow's buffers; a difference fails the
+ *	flow with EBADMSG at FLOWSWITCH_STAGE_VERIFY, @fail_sink the sink
+ *	(~0 when the source could not be read back), bytes_done 0.  The source's value is &flowswitch_flow_query.crc32c.
+ *	Not with FLOWSWITCH_FLOW_NO_FLUSH (EINVAL).
  */
 enum flowswitch_flow_flags {
 	FLOWSWITCH_FLOW_TO_END = 1 << 0,
 	FLOWSWITCH_FLOW_NO_FLUSH = 1 << 1,
 	FLOWSWITCH_FLOW_NAMED_PROVIDER = 1 << 2,
 	FLOWSWITCH_FLOW_SKIP_CANARY = 1 << 3,
+	FLOWSWITCH_FLOW_VERIFY = 1 << 4,
 };
 
 /* A PCI function as a __u32: domain, bus, device and function. */
@@ -515,6 +524,9 @@ struct flowswitch_flow_ctl {
  *	unbound, device removed); the error is ENODEV.  The flow's chunks in
  *	flight completed first and the memory was given back, so the unbind
  *	never waits for the flow's owner.
+ * @FLOWSWITCH_STAGE_VERIFY: (ABI 1.4) the end-to-end check
+ *	(FLOWSWITCH_FLOW_VERIFY) found a sink holding other bytes than the
+ *	source produced (EBADMSG), or could not read it back (its errno)
  */
 enum flowswitch_stage {
 	FLOWSWITCH_STAGE_NONE = 0,
@@ -524,6 +536,7 @@ enum flowswitch_stage {
 	FLOWSWITCH_STAGE_TRANSFORM = 4,
 	FLOWSWITCH_STAGE_SELFTEST = 5,
 	FLOWSWITCH_STAGE_DEVICE = 6,
+	FLOWSWITCH_STAGE_VERIFY = 7,
 };
 
 /**
@@ -558,6 +571,11 @@ enum flowswitch_stage {
  * @canary_ns: out (ABI 1.3), time the path self-test took at creation
  * @canary_checks: out (ABI 1.3), periodic path self-tests run (passed, or
  *	the last one failed)
+ * @crc32c: out (ABI 1.4), with FLOWSWITCH_FLOW_VERIFY: the crc32c of the
+ *	source's range as read back after the flow (once DONE, or FAILED at
+ *	FLOWSWITCH_STAGE_VERIFY); 0 before
+ * @__reserved: 0
+ * @verify_ns: out (ABI 1.4), time the read-back check took
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -585,6 +603,9 @@ struct flowswitch_flow_query {
 	__u32 canary;
 	__aligned_u64 canary_ns;
 	__aligned_u64 canary_checks;
+	__u32 crc32c;
+	__u32 __reserved;
+	__aligned_u64 verify_ns;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
