@@ -78,7 +78,7 @@ include tests/unit/unit.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
 
-userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
+userspace: $(BINS) $(ENGINE_LIB) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
 
 # What the test guest carries.
 guest: $(BINS) $(GUEST_TESTS) $(BENCH_BINS)

@@ -10,3 +10,13 @@ $(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(LIBFSW) \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBFSW_NL_LIBS) $(call pc_libs,json-c)
 
 BINS += $(FLOWCTL)
+
+# The engines behind daemon/engine.h: the module's (/dev/flowswitch) and
+# the embedded io_uring one.  Programs that drive flows (flowd, flowctl)
+# link $(ENGINE_LIB) and add $(ENGINE_LDLIBS) to their link line.
+ENGINE_LIB := $(OUT)/daemon/libfswengine.a
+ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o
+ENGINE_LDLIBS := $(call pc_libs,liburing) -pthread
+
+$(ENGINE_LIB): $(ENGINE_OBJS)
+	$(Q)$(AR) rcs $@ $^
