@@ -15,8 +15,12 @@ BINS += $(FLOWCTL)
 # the embedded io_uring one.  Programs that drive flows (flowd, flowctl)
 # link $(ENGINE_LIB) and add $(ENGINE_LDLIBS) to their link line.
 ENGINE_LIB := $(OUT)/daemon/libfswengine.a
-ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o
+ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
+	       $(OUT)/daemon/engine-uring-flow.o
 ENGINE_LDLIBS := $(call pc_libs,liburing) -pthread
 
 $(ENGINE_LIB): $(ENGINE_OBJS)
 	$(Q)$(AR) rcs $@ $^
+
+CFLAGS_engine-uring := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-flow := $(call pc_cflags,liburing)
