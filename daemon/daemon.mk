@@ -1,16 +1,4 @@
 # flowctl (and, with the flowd issue, flowd).
-FLOWCTL := $(OUT)/flowctl
-FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \
-		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o
-CFLAGS_flowctl-nl := $(call pc_cflags,json-c)
-
-$(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(LIBFSW) \
-	    $(LIBFSW_NL)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBFSW_NL_LIBS) $(call pc_libs,json-c)
-
-BINS += $(FLOWCTL)
-
 # The engines behind daemon/engine.h: the module's (/dev/flowswitch) and
 # the embedded io_uring one.  Programs that drive flows (flowd, flowctl)
 # link $(ENGINE_LIB) and add $(ENGINE_LDLIBS) to their link line.
@@ -24,3 +12,16 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 
 CFLAGS_engine-uring := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-flow := $(call pc_cflags,liburing)
+
+FLOWCTL := $(OUT)/flowctl
+FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \
+		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o
+CFLAGS_flowctl-nl := $(call pc_cflags,json-c)
+
+$(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(ENGINE_LIB) \
+	    $(LIBFSW) $(LIBFSW_NL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBFSW_NL_LIBS) $(call pc_libs,json-c) \
+		$(ENGINE_LDLIBS)
+
+BINS += $(FLOWCTL)
