@@ -8,7 +8,8 @@
 # Stages: build (module against the stock headers, userspace plain and with
 # ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
 # goldens, QEMU guests on the stock and the debug kernel; then the
-# benchmarks, whose figures are printed but never counted.
+# benchmarks (in the guests, and the embedded engine on the host), whose
+# figures are printed but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +61,9 @@ echo "=== bench (stock kernel; prints, does not gate)"
 tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/create+start/p'
 echo "=== bench p2p (debug kernel, sanitizers on; prints, does not gate)"
 tests/bench/run.sh p2p 2>&1 | sed -n '/^bench:/,/create+start/p'
+
+echo "=== bench host (embedded io_uring engine, no module; prints, does not gate)"
+tests/bench/host.sh "$BUILD/default" 2>&1 | sed -n '/^bench-host:/,/^bench-host: done/p'
 
 echo "total time $(($(date +%s) - t_start)) s"
 echo "$pass passed, $fail failed"
