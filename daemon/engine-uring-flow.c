@@ -329,6 +329,26 @@ static void flow_wait_cqe(struct uflow *flow, uint64_t wait_ns)
 		io_uring_wait_cqe(&flow->ring, &cqe);
 }
 
+/*
+ * Hand the queued SQEs to the kernel.  Short of resources (EAGAIN, EBUSY
+ * while completions are pending) they stay queued and go with the next
+ * round, after the completions are reaped; anything else is a bug here.
+ */
+static void flow_submit(struct uflow *flow)
+{
+	int ret;
+
+	do {
+		ret = io_uring_submit(&flow->ring);
+	} while (ret == -EINTR);
+	if (ret >= 0) {
+		flow->submit_pending = io_uring_sq_ready(&flow->ring) > 0;
+		return;
+	}
+	if (ret != -EAGAIN && ret != -EBUSY)
+		abort();
+}
+
 static void *flow_worker(void *arg)
 {
 	struct uflow *flow = arg;
@@ -358,12 +378,8 @@ static void *flow_worker(void *arg)
 		wait_ns = 0;
 		if (!stopping && !failing && state == FLOWSWITCH_FLOW_RUNNING)
 			flow_issue(flow, &wait_ns);
-		if (flow->submit_pending) {
-			flow->submit_pending = false;
-			ret = io_uring_submit(&flow->ring);
-			if (ret < 0)
-				abort(); /* the ring is sized for all of it */
-		}
+		if (flow->submit_pending)
+			flow_submit(flow);
 
 		if (stopping || failing) {
 			if (!flow->ios_in_flight) {
@@ -388,6 +404,9 @@ static void *flow_worker(void *arg)
 						FLOWSWITCH_FLOW_DONE);
 			return NULL;
 		}
+		/* SQEs left queued are retried soon, not after a completion. */
+		if (flow->submit_pending && (!wait_ns || wait_ns > 1000000))
+			wait_ns = 1000000;
 		if (flow->ios_in_flight)
 			flow_wait_cqe(flow, wait_ns);
 		else
