@@ -415,6 +415,25 @@ static void flow_free(struct uflow *flow)
 	free(flow);
 }
 
+/*
+ * The module's rule (ABI 1.4): printable ASCII without spaces,
+ * NUL-terminated, zero after the NUL; all zero for no name.
+ */
+static int flow_name_check(const char *name)
+{
+	size_t i, len = strnlen(name, FLOWSWITCH_NAME_LEN);
+
+	if (len == FLOWSWITCH_NAME_LEN)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return -EINVAL;
+	for (; i < FLOWSWITCH_NAME_LEN; i++)
+		if (name[i])
+			return -EINVAL;
+	return 0;
+}
+
 static int flow_create(struct uring_engine *eng,
 		       struct flowswitch_flow_create *cmd,
 		       const uint32_t *txn_ids, uint32_t nr_txn_ids)
@@ -440,6 +459,8 @@ static int flow_create(struct uring_engine *eng,
 	    cmd->rate_bps > URING_MAX_RATE)
 		return -EINVAL;
 	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
+		return -EINVAL;
+	if (flow_name_check(cmd->name))
 		return -EINVAL;
 	usinks = (const struct flowswitch_sink *)(uintptr_t)cmd->sinks_uptr;
 	if (!usinks)

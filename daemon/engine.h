@@ -23,8 +23,8 @@
  *  - On an EXDEV refusal it writes the failed flow item's out_p2p_reason
  *    back; the module's transaction writes back no item (flowctl asks
  *    again with the flow PREFERRED, which works on both).
- *  - A final flow's in_flight is 0 (the module reports the chunks it
- *    abandoned after a failure).
+ *  - Flow names (ABI 1.4) are checked as the module checks them; with no
+ *    netlink family here, nothing shows them yet.
  */
 #ifndef FLOWSWITCH_ENGINE_H
 #define FLOWSWITCH_ENGINE_H
