@@ -4,6 +4,8 @@
 # link $(ENGINE_LIB) and add $(ENGINE_LDLIBS) to their link line.
 ENGINE_LIB := $(OUT)/daemon/libfswengine.a
 ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
+	       $(OUT)/daemon/engine-uring-port.o \
+	       $(OUT)/daemon/engine-uring-event.o \
 	       $(OUT)/daemon/engine-uring-flow.o
 ENGINE_LDLIBS := $(call pc_libs,liburing) -pthread
 
@@ -12,6 +14,8 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 
 CFLAGS_engine-uring := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-flow := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-port := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-event := $(call pc_cflags,liburing)
 
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \

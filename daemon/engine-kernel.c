@@ -49,7 +49,7 @@ static int kernel_flow_query(struct fsw_engine *e, uint32_t flow_id,
 
 static int kernel_destroy(struct fsw_engine *e, uint32_t id)
 {
-	struct flowswitch_destroy cmd = { .size = sizeof(cmd), .id = id };
+	struct flowswitch_destroy cmd = {.size = sizeof(cmd), .id = id};
 
 	return ioctl(kernel_fd(e), FLOWSWITCH_IOC_DESTROY, &cmd) ? -errno : 0;
 }

@@ -28,7 +28,7 @@
 
 #define UD(slot, idx) ((uint64_t)(slot) << 8 | (idx))
 #define UD_SLOT(ud) ((uint32_t)((ud) >> 8))
-#define UD_IDX(ud) ((uint32_t)((ud) & 0xff))
+#define UD_IDX(ud) ((uint32_t)((ud)&0xff))
 
 void uflow_kick(struct uflow *flow)
 {
@@ -95,8 +95,8 @@ static void flow_fail(struct uflow *flow, struct uslot *slot, uint32_t idx,
 	pthread_mutex_lock(&flow->lock);
 	if (!flow->failing || slot->off < flow->fail_offset - flow->src_off) {
 		flow->error = -err;
-		flow->fail_stage = idx ? FLOWSWITCH_STAGE_WRITE :
-					 FLOWSWITCH_STAGE_READ;
+		flow->fail_stage =
+			idx ? FLOWSWITCH_STAGE_WRITE : FLOWSWITCH_STAGE_READ;
 		flow->fail_sink = idx ? idx - 1 : 0;
 		flow->fail_offset = flow->src_off + slot->off;
 	}
@@ -383,9 +383,9 @@ static void *flow_worker(void *arg)
 
 		if (stopping || failing) {
 			if (!flow->ios_in_flight) {
-				flow_finish(flow, failing ?
-							  FLOWSWITCH_FLOW_FAILED :
-							  FLOWSWITCH_FLOW_STOPPED);
+				flow_finish(flow,
+					    failing ? FLOWSWITCH_FLOW_FAILED
+						    : FLOWSWITCH_FLOW_STOPPED);
 				return NULL;
 			}
 		} else if (flow->head == flow->tail &&
@@ -397,11 +397,12 @@ static void *flow_worker(void *arg)
 				flow->error = -ret;
 				flow->fail_stage = FLOWSWITCH_STAGE_FLUSH;
 				flow->fail_sink = sink;
-				flow->fail_offset = flow->src_off + flow->length;
+				flow->fail_offset =
+					flow->src_off + flow->length;
 				pthread_mutex_unlock(&flow->lock);
 			}
-			flow_finish(flow, ret ? FLOWSWITCH_FLOW_FAILED :
-						FLOWSWITCH_FLOW_DONE);
+			flow_finish(flow, ret ? FLOWSWITCH_FLOW_FAILED
+					      : FLOWSWITCH_FLOW_DONE);
 			return NULL;
 		}
 		/* SQEs left queued are retried soon, not after a completion. */

@@ -11,24 +11,18 @@
  * memory and says so), no PCI BAR windows (EOPNOTSUPP).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <linux/ioprio.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine-uring.h"
 
-#define offsetofend(type, member)                                              \
+#define offsetofend(type, member) \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 /* Why this engine gives no p2p memory: it runs without the module. */
@@ -78,86 +72,6 @@ static void cmd_out(void *dst, const void *src, size_t ksize,
 	memcpy(dst, src, user_size < ksize ? user_size : ksize);
 }
 
-/* ---- events ---------------------------------------------------------- */
-
-static void event_push(struct uring_engine *eng, struct flowswitch_event *ev)
-{
-	uint64_t one = 1;
-
-	ev->seq = eng->ev_seq++;
-	if (eng->ev_count == URING_EVENT_QUEUE) {
-		eng->ev_lost++;
-		return;
-	}
-	eng->evq[(eng->ev_head + eng->ev_count++) % URING_EVENT_QUEUE] = *ev;
-	/* Adds to the counter; read_events() zeroes it with the queue. */
-	if (write(eng->ev_fd, &one, sizeof(one)) < 0)
-		abort(); /* an eventfd below 2^64 - 2 cannot refuse */
-}
-
-/* The module's rules (kmod/event.c): the oldest are kept, then LOST. */
-static void event_queue(struct uring_engine *eng, struct flowswitch_event *ev)
-{
-	pthread_mutex_lock(&eng->ev_lock);
-	if (eng->ev_lost && URING_EVENT_QUEUE - eng->ev_count >= 2) {
-		struct flowswitch_event lost = {
-			.type = FLOWSWITCH_EVENT_LOST,
-			.bytes_done = eng->ev_lost,
-		};
-
-		eng->ev_lost = 0;
-		event_push(eng, &lost);
-	}
-	if (eng->ev_lost) {
-		eng->ev_lost++;
-		eng->ev_seq++;
-	} else {
-		event_push(eng, ev);
-	}
-	pthread_mutex_unlock(&eng->ev_lock);
-}
-
-void uring_event_post(struct uflow *flow)
-{
-	struct flowswitch_event ev = {
-		.type = FLOWSWITCH_EVENT_FLOW_STATE,
-		.flow_id = flow->obj.id,
-		.state = flow->state,
-		.error = flow->error,
-		.bytes_done = flow->bytes_done,
-	};
-
-	event_queue(flow->eng, &ev);
-}
-
-static int uring_event_fd(struct fsw_engine *e)
-{
-	return to_uring(e)->ev_fd;
-}
-
-static ssize_t uring_read_events(struct fsw_engine *e,
-				 struct flowswitch_event *ev, size_t n)
-{
-	struct uring_engine *eng = to_uring(e);
-	uint64_t count;
-	size_t got = 0;
-
-	pthread_mutex_lock(&eng->ev_lock);
-	while (got < n && eng->ev_count) {
-		ev[got++] = eng->evq[eng->ev_head];
-		eng->ev_head = (eng->ev_head + 1) % URING_EVENT_QUEUE;
-		eng->ev_count--;
-	}
-	/* Empty: the descriptor stops polling readable. */
-	if (!eng->ev_count && read(eng->ev_fd, &count, sizeof(count)) < 0 &&
-	    errno != EAGAIN) {
-		pthread_mutex_unlock(&eng->ev_lock);
-		return -errno;
-	}
-	pthread_mutex_unlock(&eng->ev_lock);
-	return got;
-}
-
 /* ---- objects ---------------------------------------------------------- */
 
 static int obj_insert(struct uring_engine *eng, struct uobj *obj)
@@ -187,148 +101,20 @@ static struct uobj *obj_find(struct uring_engine *eng, uint32_t id,
 
 /* ---- ports ------------------------------------------------------------ */
 
-/* A partition's offsets address its disk from the partition's start. */
-static void port_block_space(struct uport *port, dev_t rdev)
-{
-	char path[96], buf[64];
-	unsigned long long start;
-	unsigned int maj, min;
-	FILE *f;
-
-	port->space_dev = rdev;
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/start", major(rdev),
-		 minor(rdev));
-	f = fopen(path, "re");
-	if (!f)
-		return; /* a whole disk */
-	if (fscanf(f, "%llu", &start) == 1)
-		port->space_base = start << 9;
-	fclose(f);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", major(rdev),
-		 minor(rdev));
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &maj, &min) == 2)
-		port->space_dev = makedev(maj, min);
-	fclose(f);
-}
-
-/*
- * Direct I/O through the same file opened again with O_DIRECT (the
- * caller's own fd keeps its flags).  The alignment is the one the kernel
- * states (statx DIOALIGN), or a block device's logical block size; a file
- * system without direct I/O leaves the port buffered, out_dio_align 0.
- */
-static void port_open_direct(struct uport *port, int accmode)
-{
-	struct statx stx;
-	char path[64];
-	int lbs;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", port->fd);
-	port->dio_fd = open(path, accmode | O_DIRECT | O_CLOEXEC);
-	if (port->dio_fd < 0)
-		return;
-	if (port->kind == FLOWSWITCH_PORT_BLOCK) {
-		if (!ioctl(port->dio_fd, BLKSSZGET, &lbs) && lbs > 0) {
-			port->dio_align = lbs;
-			port->dio_mem_align = lbs;
-		}
-	} else if (!statx(port->dio_fd, "", AT_EMPTY_PATH, STATX_DIOALIGN,
-			  &stx) &&
-		   (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align) {
-		port->dio_align = stx.stx_dio_offset_align;
-		port->dio_mem_align = stx.stx_dio_mem_align;
-	}
-	if (!port->dio_align) {
-		close(port->dio_fd);
-		port->dio_fd = -1;
-	}
-}
-
-static void port_free(struct uport *port)
-{
-	if (port->dio_fd >= 0)
-		close(port->dio_fd);
-	close(port->fd);
-	free(port);
-}
+/* ---- ports: engine-uring-port.c ---------------------------------------- */
 
 static int port_create(struct uring_engine *eng,
 		       struct flowswitch_port_create *cmd)
 {
-	const uint32_t access = FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE;
-	const uint32_t bar_known = access | FLOWSWITCH_PORT_PCI_BAR;
 	struct uport *port;
-	struct stat st;
-	int fl, accmode, ret;
-	uint64_t size;
+	int ret;
 
-	if (!(cmd->flags & access))
-		return -EINVAL;
-	if (cmd->flags & FLOWSWITCH_PORT_PCI_BAR) {
-		if (cmd->flags & ~bar_known || cmd->fd != -1 ||
-		    !cmd->window_size || cmd->window_size % 4096 ||
-		    cmd->window_size > (4ULL << 30))
-			return -EINVAL;
-		return -EOPNOTSUPP; /* device memory needs the module */
-	}
-	if (cmd->flags & ~(access | FLOWSWITCH_PORT_BUFFERED) ||
-	    cmd->pci_addr || cmd->window_size)
-		return -EINVAL;
-
-	fl = cmd->fd < 0 ? -1 : fcntl(cmd->fd, F_GETFL);
-	if (fl < 0 || (fl & O_PATH))
-		return -EBADF;
-	accmode = fl & O_ACCMODE;
-	if ((cmd->flags & FLOWSWITCH_PORT_READ) && accmode == O_WRONLY)
-		return -EBADF;
-	if ((cmd->flags & FLOWSWITCH_PORT_WRITE) && accmode == O_RDONLY)
-		return -EBADF;
-	/* An O_APPEND file would put every chunk at its end, not its offset. */
-	if ((cmd->flags & FLOWSWITCH_PORT_WRITE) && (fl & O_APPEND))
-		return -EINVAL;
-	if (fstat(cmd->fd, &st))
-		return -errno;
-
-	port = calloc(1, sizeof(*port));
-	if (!port)
-		return -ENOMEM;
-	port->obj.type = UOBJ_PORT;
-	port->access = cmd->flags & access;
-	port->dio_fd = -1;
-	if (S_ISBLK(st.st_mode)) {
-		port->kind = FLOWSWITCH_PORT_BLOCK;
-		if (ioctl(cmd->fd, BLKGETSIZE64, &size)) {
-			ret = -errno;
-			free(port);
-			return ret;
-		}
-		port->size = size;
-		port_block_space(port, st.st_rdev);
-	} else if (S_ISREG(st.st_mode)) {
-		port->kind = FLOWSWITCH_PORT_FILE;
-		port->size = st.st_size;
-		port->space_dev = st.st_dev;
-		port->space_ino = st.st_ino;
-	} else {
-		free(port);
-		return -EOPNOTSUPP;
-	}
-	/* The port's own reference, as the module's fget(). */
-	port->fd = fcntl(cmd->fd, F_DUPFD_CLOEXEC, 3);
-	if (port->fd < 0) {
-		ret = -errno;
-		free(port);
+	ret = uport_open(cmd, &port);
+	if (ret)
 		return ret;
-	}
-	if (!(cmd->flags & FLOWSWITCH_PORT_BUFFERED))
-		port_open_direct(port, accmode);
-
 	ret = obj_insert(eng, &port->obj);
 	if (ret) {
-		port_free(port);
+		uport_free(port);
 		return ret;
 	}
 	cmd->out_port_id = port->obj.id;
@@ -399,8 +185,7 @@ static int flow_check_sinks(struct uflow *flow)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (ranges_clash(flow->sinks[j], flow->sink_off[j],
-					 sink, flow->sink_off[i],
-					 flow->length))
+					 sink, flow->sink_off[i], flow->length))
 				return -EINVAL;
 	}
 	return 0;
@@ -438,10 +223,9 @@ static int flow_create(struct uring_engine *eng,
 		       struct flowswitch_flow_create *cmd,
 		       const uint32_t *txn_ids, uint32_t nr_txn_ids)
 {
-	const uint32_t known = FLOWSWITCH_FLOW_TO_END |
-			       FLOWSWITCH_FLOW_NO_FLUSH |
-			       FLOWSWITCH_FLOW_NAMED_PROVIDER |
-			       FLOWSWITCH_FLOW_SKIP_CANARY;
+	const uint32_t known =
+		FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH |
+		FLOWSWITCH_FLOW_NAMED_PROVIDER | FLOWSWITCH_FLOW_SKIP_CANARY;
 	const struct flowswitch_sink *usinks;
 	struct uflow *flow;
 	struct uport *port;
@@ -563,7 +347,7 @@ static int flow_create(struct uring_engine *eng,
 			.error = flow->p2p_reason,
 		};
 
-		event_queue(eng, &ev);
+		uring_event_queue(eng, &ev);
 	}
 	return 0;
 
@@ -607,7 +391,7 @@ static int obj_destroy(struct uring_engine *eng, uint32_t id)
 	if (port->users)
 		return -EBUSY;
 	eng->objs[id] = NULL;
-	port_free(port);
+	uport_free(port);
 	return 0;
 }
 
@@ -628,8 +412,8 @@ static int flow_start(struct uflow *flow)
 	flow->state = FLOWSWITCH_FLOW_RUNNING;
 	flow->start_ns = uring_now_ns();
 	flow->refill_ns = flow->start_ns;
-	flow->bucket = flow->rate_bps / 10 > flow->chunk ? flow->rate_bps / 10 :
-							   flow->chunk;
+	flow->bucket = flow->rate_bps / 10 > flow->chunk ? flow->rate_bps / 10
+							 : flow->chunk;
 	flow->tokens = flow->chunk;
 	uring_event_post(flow);
 	uflow_kick(flow);
@@ -786,20 +570,20 @@ static int txn_item(struct uring_engine *eng, struct txn_state *st, uint32_t i)
 		return -EINVAL;
 	switch (item->op) {
 	case FLOWSWITCH_TXN_PORT_CREATE:
-		ret = cmd_in(&cmd->port, sizeof(cmd->port),
-			     offsetofend(struct flowswitch_port_create,
-					 out_size),
-			     uptr, &st->user_size[i]);
+		ret = cmd_in(
+			&cmd->port, sizeof(cmd->port),
+			offsetofend(struct flowswitch_port_create, out_size),
+			uptr, &st->user_size[i]);
 		if (!ret)
 			ret = port_create(eng, &cmd->port);
 		if (!ret)
 			st->ids[i] = cmd->port.out_port_id;
 		return ret;
 	case FLOWSWITCH_TXN_FLOW_CREATE:
-		ret = cmd_in(&cmd->flow, sizeof(cmd->flow),
-			     offsetofend(struct flowswitch_flow_create,
-					 out_length),
-			     uptr, &st->user_size[i]);
+		ret = cmd_in(
+			&cmd->flow, sizeof(cmd->flow),
+			offsetofend(struct flowswitch_flow_create, out_length),
+			uptr, &st->user_size[i]);
 		if (ret)
 			return ret;
 		/* Only earlier items may be named. */
@@ -846,9 +630,9 @@ static int uring_txn(struct fsw_engine *e, struct flowswitch_txn *utxn)
 			goto fail;
 	}
 	for (i = 0; i < nr; i++) {
-		size_t len = st->items[i].op == FLOWSWITCH_TXN_PORT_CREATE ?
-				     sizeof(st->cmds[i].port) :
-				     sizeof(st->cmds[i].flow);
+		size_t len = st->items[i].op == FLOWSWITCH_TXN_PORT_CREATE
+				     ? sizeof(st->cmds[i].port)
+				     : sizeof(st->cmds[i].flow);
 
 		cmd_out((void *)(uintptr_t)st->items[i].cmd_uptr, &st->cmds[i],
 			len, st->user_size[i]);
@@ -856,7 +640,8 @@ static int uring_txn(struct fsw_engine *e, struct flowswitch_txn *utxn)
 	if (txn.flags & FLOWSWITCH_TXN_START)
 		for (i = 0; i < nr; i++)
 			if (st->items[i].op == FLOWSWITCH_TXN_FLOW_CREATE)
-				flow_start((struct uflow *)eng->objs[st->ids[i]]);
+				flow_start(
+					(struct uflow *)eng->objs[st->ids[i]]);
 	pthread_mutex_unlock(&eng->lock);
 	free(st);
 	cmd_out(utxn, &txn, sizeof(txn), usize);
@@ -873,8 +658,8 @@ fail:
 	 * back in the failed item (as FLOW_CREATE alone does).
 	 */
 	if (ret == -EXDEV && st->items[i].op == FLOWSWITCH_TXN_FLOW_CREATE &&
-	    st->user_size[i] >= offsetofend(struct flowswitch_flow_create,
-					    out_p2p_reason))
+	    st->user_size[i] >=
+		    offsetofend(struct flowswitch_flow_create, out_p2p_reason))
 		((struct flowswitch_flow_create *)(uintptr_t)st->items[i]
 			 .cmd_uptr)
 			->out_p2p_reason = st->cmds[i].flow.out_p2p_reason;

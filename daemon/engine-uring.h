@@ -27,8 +27,8 @@
 #define URING_MAX_OBJS 4096
 #define URING_EVENT_QUEUE 256
 #define URING_POOL_MAX (512ULL << 20) /* pool_max_per_fd_mb */
-#define URING_MAX_RATE (1ULL << 40)   /* FSW_MAX_RATE */
-#define URING_CMD_MAX_SIZE 4096	      /* FSW_UCMD_MAX_SIZE */
+#define URING_MAX_RATE (1ULL << 40) /* FSW_MAX_RATE */
+#define URING_CMD_MAX_SIZE 4096 /* FSW_UCMD_MAX_SIZE */
 
 enum uobj_type {
 	UOBJ_PORT = 1,
@@ -42,18 +42,18 @@ struct uobj {
 
 struct uport {
 	struct uobj obj;
-	uint32_t kind;	 /* enum flowswitch_port_kind */
+	uint32_t kind; /* enum flowswitch_port_kind */
 	uint32_t access; /* FLOWSWITCH_PORT_READ | _WRITE */
 	uint64_t size;
-	int fd;			/* our dup of the caller's fd: buffered I/O */
-	int dio_fd;		/* the same file reopened O_DIRECT, or -1 */
-	uint32_t dio_align;	/* offset and length alignment of dio_fd */
+	int fd; /* our dup of the caller's fd: buffered I/O */
+	int dio_fd; /* the same file reopened O_DIRECT, or -1 */
+	uint32_t dio_align; /* offset and length alignment of dio_fd */
 	uint32_t dio_mem_align; /* buffer alignment of dio_fd */
 	/* What the port's offsets address: a file, or a whole disk. */
 	dev_t space_dev;
 	ino_t space_ino;
 	uint64_t space_base; /* a partition's start on its disk */
-	unsigned int users;  /* flows holding the port */
+	unsigned int users; /* flows holding the port */
 };
 
 enum uslot_phase {
@@ -120,7 +120,7 @@ struct uflow {
 
 	/* Shared with the control side, under @lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;  /* to the worker: @kicked */
+	pthread_cond_t wake; /* to the worker: @kicked */
 	pthread_cond_t final; /* from the worker: a final state */
 	bool kicked;
 	bool stopping;
@@ -160,11 +160,20 @@ struct uring_engine {
 
 uint64_t uring_now_ns(void);
 
-/* engine-uring.c: queue a FLOW_STATE event; called with flow->lock held. */
+/* engine-uring-event.c */
+void uring_event_queue(struct uring_engine *eng, struct flowswitch_event *ev);
+/* A FLOW_STATE event of @flow as it is now; called with flow->lock held. */
 void uring_event_post(struct uflow *flow);
+int uring_event_fd(struct fsw_engine *e);
+ssize_t uring_read_events(struct fsw_engine *e, struct flowswitch_event *ev,
+			  size_t n);
+
+/* engine-uring-port.c: a port for @cmd (not yet an object), or -errno. */
+int uport_open(const struct flowswitch_port_create *cmd, struct uport **out);
+void uport_free(struct uport *port);
 
 /* engine-uring-flow.c */
-int uflow_setup(struct uflow *flow);	/* pool, ring, worker; -errno */
+int uflow_setup(struct uflow *flow); /* pool, ring, worker; -errno */
 void uflow_teardown(struct uflow *flow); /* after a final state */
 /* Bring the flow to a final state; returns once nothing is in flight. */
 void uflow_stop_sync(struct uflow *flow);
