@@ -47,6 +47,9 @@ stage checkpatch tests/checkpatch.sh
 stage harness tests/vm/selftest.sh
 stage unit tests/run-unit.sh $(make -s BUILD="$BUILD" print-unit-tests)
 stage unit-san tests/run-unit.sh --label unit-san $(make -s BUILD="$BUILD" SAN=1 print-unit-tests)
+# The embedded engine's threads under ThreadSanitizer (its test alone).
+stage unit-tsan sh -c "make -s -j$jobs BUILD='$BUILD' SAN=thread '$BUILD/tsan/tests/unit/test_engine_uring' &&
+	tests/run-unit.sh --label unit-tsan '$BUILD/tsan/tests/unit/test_engine_uring'"
 if [ -x tests/lang/run.sh ]; then
 	stage lang tests/lang/run.sh "$BUILD/default/flowctl"
 	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"

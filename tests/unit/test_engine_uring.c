@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -865,6 +867,69 @@ static void test_query_sizes(void **state)
 	assert_int_equal(e->ops->flow_query(e, p.fc.out_flow_id, &q), -EINVAL);
 }
 
+struct hammer {
+	struct fsw_engine *e;
+	atomic_bool stop;
+	atomic_uint id; /* the flow the main thread works on now */
+	unsigned long queries;
+};
+
+/* Another thread of the daemon: queries and takes events meanwhile. */
+static void *hammer(void *arg)
+{
+	struct hammer *h = arg;
+	struct flowswitch_flow_query q;
+	struct flowswitch_event ev[8];
+
+	while (!atomic_load(&h->stop)) {
+		uint32_t id = atomic_load(&h->id);
+
+		/* The flow, its ports, and the next ones to come. */
+		for (uint32_t i = id ? id - 2 : 1; i <= id + 3; i++)
+			if (!query(h->e, i, &q))
+				h->queries++;
+		h->e->ops->read_events(h->e, ev, 8);
+	}
+	return NULL;
+}
+
+/* Every op from two threads at once (run it under TSan to see races). */
+static void test_concurrent_calls(void **state)
+{
+	struct fsw_engine *e = *state;
+	struct hammer h = { .e = e };
+	const char *dst[] = { "dst" };
+	struct flowswitch_flow_query q;
+	pthread_t t;
+	struct plan p;
+
+	destroy_all(e);
+	make_file("src", 4 * MIB, 37);
+	assert_int_equal(pthread_create(&t, NULL, hammer, &h), 0);
+	for (int i = 0; i < 20; i++) {
+		plan_init(&p, "src", dst, 1, NULL, 0);
+		p.fc.chunk_size = 64 << 10;
+		p.fc.depth = 1 + i % 4;
+		p.txn.flags = FLOWSWITCH_TXN_START;
+		assert_int_equal(e->ops->txn(e, &p.txn), 0);
+		plan_close(&p);
+		atomic_store(&h.id, p.fc.out_flow_id);
+		usleep(1000);
+		e->ops->flow_ctl(e, p.fc.out_flow_id, FLOWSWITCH_FLOW_PAUSE);
+		e->ops->flow_ctl(e, p.fc.out_flow_id, FLOWSWITCH_FLOW_RESUME);
+		if (i % 2)
+			e->ops->flow_ctl(e, p.fc.out_flow_id,
+					 FLOWSWITCH_FLOW_STOP);
+		assert_int_equal(query(e, p.fc.out_flow_id, &q), 0);
+		assert_int_equal(e->ops->destroy(e, p.fc.out_flow_id), 0);
+		assert_int_equal(e->ops->destroy(e, p.pc[0].out_port_id), 0);
+		assert_int_equal(e->ops->destroy(e, p.pc[1].out_port_id), 0);
+	}
+	atomic_store(&h.stop, true);
+	pthread_join(t, NULL);
+	assert_true(h.queries > 0);
+}
+
 /* close() with flows running: stops them all, frees everything. */
 static void test_close_running(void **state)
 {
@@ -901,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_p2p_preferred),
 		cmocka_unit_test(test_event_fd),
 		cmocka_unit_test(test_query_sizes),
+		cmocka_unit_test(test_concurrent_calls),
 		cmocka_unit_test(test_close_running),
 	};
 	const char *tmp = getenv("TMPDIR");
