@@ -10,7 +10,8 @@
 #
 # Variables: KDIR (kernel build dir, default scripts/kdir.sh), BUILD (userspace
 # output dir, default build), SAN=1 (build userspace with ASan+UBSan into
-# $(BUILD)/san), V=1 (show commands).
+# $(BUILD)/san), SAN=thread (ThreadSanitizer into $(BUILD)/tsan, for the
+# embedded engine's threads), V=1 (show commands).
 
 KDIR ?= $(shell scripts/kdir.sh)
 BUILD ?= build
@@ -28,6 +29,10 @@ ifeq ($(SAN),1)
 OUT := $(BUILD)/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
+else ifeq ($(SAN),thread)
+# The embedded engine's threads (tests/unit/test_engine_uring).
+OUT := $(BUILD)/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 OUT := $(BUILD)/default
 SANFLAGS :=
@@ -78,7 +83,7 @@ include tests/unit/unit.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
 
-userspace: $(BINS) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
+userspace: $(BINS) $(ENGINE_LIB) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
 
 # What the test guest carries.
 guest: $(BINS) $(GUEST_TESTS) $(BENCH_BINS)

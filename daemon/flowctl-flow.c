@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "flowctl.h"
 #include "flowswitch.h"
 
@@ -33,6 +35,10 @@ static void copy_usage(FILE *out)
 		"                          preferred or required\n"
 		"      --provider PCI      use this function's p2p memory\n"
 		"      --skip-canary       trust the p2p path untested\n"
+		"  -e, --engine E          kernel (default: flowswitch.ko),\n"
+		"                          io_uring (the embedded engine, in\n"
+		"                          this process), or auto (kernel when\n"
+		"                          the module is loaded, said if not)\n"
 		"  -j, --json              print the result as JSON\n"
 		"SIZE takes K, M, G, T suffixes (powers of 1024).\n");
 }
@@ -46,7 +52,17 @@ static int size_arg(const char *opt, const char *s, unsigned long long *v)
 	return 0;
 }
 
-static void print_result(const struct flowswitch_flow_query *q, bool json)
+/* The embedded engine has no p2p memory because it has no module. */
+static const char *reason_name(const char *engine, unsigned int reason)
+{
+	if (!strcmp(engine, "io_uring") &&
+	    reason == FLOWSWITCH_P2P_NO_KERNEL_SUPPORT)
+		return "the embedded io_uring engine has none (no module)";
+	return fsw_p2p_reason_name(reason);
+}
+
+static void print_result(const struct flowswitch_flow_query *q,
+			 const char *engine, bool json)
 {
 	double secs = q->elapsed_ns / 1e9;
 	double mibs = secs > 0 ? q->bytes_done / secs / (1 << 20) : 0;
@@ -79,15 +95,15 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 			       "\"fail_offset\":%llu",
 			       strerror(q->error), fsw_stage_name(q->fail_stage),
 			       (unsigned long long)q->fail_offset);
-		printf("}\n");
+		printf(",\"engine\":\"%s\"}\n", engine);
 		return;
 	}
 	printf("%s: %llu of %llu bytes in %.3f s (%.1f MiB/s), %llu chunks, "
-	       "%llu retries\n",
+	       "%llu retries (%s engine)\n",
 	       fsw_state_name(q->state), (unsigned long long)q->bytes_done,
 	       (unsigned long long)q->length, secs, mibs,
 	       (unsigned long long)q->chunks_done,
-	       (unsigned long long)q->retries);
+	       (unsigned long long)q->retries, engine);
 	printf("  direct I/O %llu bytes, buffered %llu bytes, host pool %llu "
 	       "bytes\n",
 	       (unsigned long long)q->direct_bytes,
@@ -106,11 +122,107 @@ static void print_result(const struct flowswitch_flow_query *q, bool json)
 		printf("  host pool: %llu bytes through host memory%s%s\n",
 		       (unsigned long long)q->host_bytes,
 		       q->p2p_reason ? "; no p2p: " : "",
-		       q->p2p_reason ? fsw_p2p_reason_name(q->p2p_reason) : "");
+		       q->p2p_reason ? reason_name(engine, q->p2p_reason) : "");
 	if (q->state == FLOWSWITCH_FLOW_FAILED)
 		printf("  failed: %s in %s at source offset %llu\n",
 		       strerror(q->error), fsw_stage_name(q->fail_stage),
 		       (unsigned long long)q->fail_offset);
+}
+
+/*
+ * The engine @name: the module's, the embedded one, or (auto) the module's
+ * when it is loaded and otherwise the embedded one -- said, not silent.
+ */
+static struct fsw_engine *open_engine(const char *name)
+{
+	const char *dev = getenv("FLOWSWITCH_DEVICE");
+	struct fsw_engine *e;
+	int err;
+
+	if (strcmp(name, "io_uring")) {
+		e = fsw_engine_kernel_open(dev);
+		if (e)
+			return e;
+		err = -errno;
+		if (strcmp(name, "auto") || err != -ENOENT) {
+			fprintf(stderr, "flowctl: %s: %s%s%s\n",
+				dev ? dev : FSW_DEFAULT_DEVICE, strerror(-err),
+				*fsw_open_hint(err) ? "; " : "",
+				fsw_open_hint(err));
+			return NULL;
+		}
+		fprintf(stderr, "flowctl copy: %s absent: the embedded io_uring "
+				"engine runs the flow in this process\n",
+			dev ? dev : FSW_DEFAULT_DEVICE);
+	}
+	e = fsw_engine_uring_open();
+	if (!e)
+		fprintf(stderr, "flowctl copy: io_uring engine: %m\n");
+	return e;
+}
+
+/*
+ * Why p2p memory was refused.  A refused transaction need not write back
+ * its items (the module's does not), so ask again as flowctl apply does:
+ * the same items, the flow PREFERRED and not started, whose
+ * out_p2p_reason says why; then undo it.  The ports' fds are still open.
+ */
+static unsigned int exdev_reason(struct fsw_engine *e,
+				 const struct flowswitch_txn *txn,
+				 const struct flowswitch_flow_create *fc)
+{
+	const struct flowswitch_txn_item *items =
+		(const void *)(uintptr_t)txn->items_uptr;
+	struct flowswitch_txn_item probe_items[FLOWSWITCH_MAX_SINKS + 2];
+	struct flowswitch_flow_create probe_fc = *fc;
+	struct flowswitch_txn probe = *txn;
+	unsigned int i, last = txn->nr_items - 1;
+
+	memcpy(probe_items, items, txn->nr_items * sizeof(items[0]));
+	probe_fc.placement = FLOWSWITCH_P2P_PREFERRED;
+	probe_items[last].cmd_uptr = (uintptr_t)&probe_fc;
+	probe.flags = 0;
+	probe.items_uptr = (uintptr_t)probe_items;
+	if (e->ops->txn(e, &probe) < 0)
+		return FLOWSWITCH_P2P_OK;
+	e->ops->destroy(e, probe_fc.out_flow_id);
+	for (i = 0; i < last; i++) {
+		const struct flowswitch_port_create *pc =
+			(const void *)(uintptr_t)items[i].cmd_uptr;
+
+		e->ops->destroy(e, pc->out_port_id);
+	}
+	return probe_fc.out_p2p_reason;
+}
+
+/* Sleep on the engine's events until flow @id is final; then query it. */
+static int wait_final(struct fsw_engine *e, unsigned int id,
+		      struct flowswitch_flow_query *q)
+{
+	struct pollfd pfd = { .fd = e->ops->event_fd(e), .events = POLLIN };
+	struct flowswitch_event ev[16];
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		memset(q, 0, sizeof(*q));
+		q->size = sizeof(*q);
+		ret = e->ops->flow_query(e, id, q);
+		if (ret)
+			return ret;
+		if (q->state == FLOWSWITCH_FLOW_DONE ||
+		    q->state == FLOWSWITCH_FLOW_FAILED ||
+		    q->state == FLOWSWITCH_FLOW_STOPPED)
+			return 0;
+		/* Events only wake us; the query is the answer. */
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			return -errno;
+		do {
+			n = e->ops->read_events(e, ev, 16);
+		} while (n == 16);
+		if (n < 0)
+			return n;
+	}
 }
 
 int flowctl_copy(int argc, char **argv)
@@ -130,6 +242,7 @@ int flowctl_copy(int argc, char **argv)
 		{ "placement", required_argument, NULL, 'P' },
 		{ "provider", required_argument, NULL, 'V' },
 		{ "skip-canary", no_argument, NULL, 'K' },
+		{ "engine", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -139,13 +252,22 @@ int flowctl_copy(int argc, char **argv)
 		.chunk_size = 1 << 20,
 		.depth = 16,
 	};
+	struct flowswitch_port_create pc[FLOWSWITCH_MAX_SINKS + 1];
+	struct flowswitch_txn_item items[FLOWSWITCH_MAX_SINKS + 2] = {};
+	struct flowswitch_txn txn = { .size = sizeof(txn) };
 	struct flowswitch_flow_query q;
 	unsigned long long v, sink_off = 0;
-	unsigned int port_flags = 0, state;
-	int c, i, fsw, id, ret, nr_sinks;
+	unsigned int port_flags = 0;
+	const char *engine = "kernel";
+	int c, i, err, ret, nr_sinks;
+	struct fsw_engine *e;
 	bool json = false;
 
-	while ((c = getopt_long(argc, argv, "c:q:o:l:s:r:p:P:jh", opts,
+	memset(pc, 0, sizeof(pc));
+	for (i = 0; i <= FLOWSWITCH_MAX_SINKS; i++)
+		pc[i].fd = -1;
+
+	while ((c = getopt_long(argc, argv, "c:q:o:l:s:r:p:P:e:jh", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -218,6 +340,15 @@ int flowctl_copy(int argc, char **argv)
 		case 'K':
 			fc.flags |= FLOWSWITCH_FLOW_SKIP_CANARY;
 			break;
+		case 'e':
+			if (strcmp(optarg, "kernel") && strcmp(optarg, "io_uring") &&
+			    strcmp(optarg, "auto")) {
+				fprintf(stderr, "flowctl copy: --engine: kernel, "
+						"io_uring or auto\n");
+				return 2;
+			}
+			engine = optarg;
+			break;
 		case 'V':
 			if (fsw_parse_pci_addr(optarg, &fc.p2p_provider)) {
 				fprintf(stderr, "flowctl copy: --provider: "
@@ -241,62 +372,73 @@ int flowctl_copy(int argc, char **argv)
 		return 2;
 	}
 
-	fsw = fsw_open(getenv("FLOWSWITCH_DEVICE"));
-	if (fsw < 0) {
-		fprintf(stderr, "flowctl: %s: %s%s%s\n", FSW_DEFAULT_DEVICE,
-			strerror(-fsw), *fsw_open_hint(fsw) ? "; " : "",
-			fsw_open_hint(fsw));
+	e = open_engine(engine);
+	if (!e)
 		return 1;
-	}
 	for (i = 0; i <= nr_sinks; i++) {
 		const char *path = argv[optind + i];
-		struct flowswitch_port_create pc = {
-			.flags = port_flags | (i ? FLOWSWITCH_PORT_WRITE :
-						   FLOWSWITCH_PORT_READ),
-		};
 
-		pc.fd = open(path, i ? O_WRONLY | O_CREAT : O_RDONLY, 0644);
-		if (pc.fd < 0) {
+		pc[i].size = sizeof(pc[i]);
+		pc[i].flags = port_flags | (i ? FLOWSWITCH_PORT_WRITE :
+						FLOWSWITCH_PORT_READ);
+		pc[i].fd = open(path, i ? O_WRONLY | O_CREAT : O_RDONLY, 0644);
+		if (pc[i].fd < 0) {
 			fprintf(stderr, "flowctl copy: %s: %m\n", path);
-			return 1;
+			ret = 1;
+			goto out_close;
 		}
-		id = fsw_port_create(fsw, &pc);
-		close(pc.fd);
-		if (id < 0) {
-			fprintf(stderr, "flowctl copy: %s: port: %s\n", path,
-				strerror(-id));
-			return 1;
-		}
-		if (!i) {
-			fc.src_port_id = id;
-		} else {
-			sinks[i - 1].port_id = id;
+		items[i].op = FLOWSWITCH_TXN_PORT_CREATE;
+		items[i].cmd_uptr = (uintptr_t)&pc[i];
+		if (i) {
+			sinks[i - 1].port_id = FLOWSWITCH_TXN_REF(i);
 			sinks[i - 1].offset = sink_off;
 		}
 	}
+	fc.size = sizeof(fc);
+	fc.src_port_id = FLOWSWITCH_TXN_REF(0);
 	fc.nr_sinks = nr_sinks;
 	fc.sinks_uptr = (uintptr_t)sinks;
-	id = fsw_flow_create(fsw, &fc);
-	if (id == -EXDEV) {
+	items[i].op = FLOWSWITCH_TXN_FLOW_CREATE;
+	items[i].cmd_uptr = (uintptr_t)&fc;
+	txn.nr_items = nr_sinks + 2;
+	txn.items_uptr = (uintptr_t)items;
+
+	ret = 1;
+	err = e->ops->txn(e, &txn);
+	if (err == -EXDEV && txn.out_failed_item == (unsigned int)i) {
 		fprintf(stderr, "flowctl copy: p2p memory required but refused: "
 				"%s\n",
-			fsw_p2p_reason_name(fc.out_p2p_reason));
-		return 1;
+			reason_name(e->ops->name,
+				    exdev_reason(e, &txn, &fc)));
+		goto out_close;
 	}
-	if (id < 0) {
-		fprintf(stderr, "flowctl copy: flow: %s\n", strerror(-id));
-		return 1;
+	if (err && txn.out_failed_item < (unsigned int)i) {
+		fprintf(stderr, "flowctl copy: %s: port: %s\n",
+			argv[optind + txn.out_failed_item], strerror(-err));
+		goto out_close;
 	}
-	ret = fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
-	if (!ret)
-		ret = fsw_flow_wait(fsw, id, 0, &state);
-	if (!ret)
-		ret = fsw_flow_query(fsw, id, &q);
-	if (ret) {
-		fprintf(stderr, "flowctl copy: %s\n", strerror(-ret));
-		return 1;
+	if (err) {
+		fprintf(stderr, "flowctl copy: flow: %s\n", strerror(-err));
+		goto out_close;
 	}
-	print_result(&q, json);
-	close(fsw);
-	return q.state == FLOWSWITCH_FLOW_DONE ? 0 : 1;
+	/* The ports hold their own references. */
+	for (i = 0; i <= nr_sinks; i++) {
+		close(pc[i].fd);
+		pc[i].fd = -1;
+	}
+	err = e->ops->flow_ctl(e, fc.out_flow_id, FLOWSWITCH_FLOW_START);
+	if (!err)
+		err = wait_final(e, fc.out_flow_id, &q);
+	if (err) {
+		fprintf(stderr, "flowctl copy: %s\n", strerror(-err));
+		goto out_close;
+	}
+	print_result(&q, e->ops->name, json);
+	ret = q.state == FLOWSWITCH_FLOW_DONE ? 0 : 1;
+out_close:
+	for (i = 0; i <= nr_sinks; i++)
+		if (pc[i].fd >= 0)
+			close(pc[i].fd);
+	e->ops->close(e);
+	return ret;
 }

@@ -8,7 +8,8 @@
 # Stages: build (module against the stock headers, userspace plain and with
 # ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
 # goldens, QEMU guests on the stock and the debug kernel; then the
-# benchmarks, whose figures are printed but never counted.
+# benchmarks (in the guests, and the embedded engine on the host), whose
+# figures are printed but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +47,9 @@ stage checkpatch tests/checkpatch.sh
 stage harness tests/vm/selftest.sh
 stage unit tests/run-unit.sh $(make -s BUILD="$BUILD" print-unit-tests)
 stage unit-san tests/run-unit.sh --label unit-san $(make -s BUILD="$BUILD" SAN=1 print-unit-tests)
+# The embedded engine's threads under ThreadSanitizer (its test alone).
+stage unit-tsan sh -c "make -s -j$jobs BUILD='$BUILD' SAN=thread '$BUILD/tsan/tests/unit/test_engine_uring' &&
+	tests/run-unit.sh --label unit-tsan '$BUILD/tsan/tests/unit/test_engine_uring'"
 if [ -x tests/lang/run.sh ]; then
 	stage lang tests/lang/run.sh "$BUILD/default/flowctl"
 	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"
@@ -60,6 +64,9 @@ echo "=== bench (stock kernel; prints, does not gate)"
 tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/create+start/p'
 echo "=== bench p2p (debug kernel, sanitizers on; prints, does not gate)"
 tests/bench/run.sh p2p 2>&1 | sed -n '/^bench:/,/create+start/p'
+
+echo "=== bench host (embedded io_uring engine, no module; prints, does not gate)"
+tests/bench/host.sh "$BUILD/default" 2>&1 | sed -n '/^bench-host:/,/^bench-host: done/p'
 
 echo "total time $(($(date +%s) - t_start)) s"
 echo "$pass passed, $fail failed"

@@ -1,7 +1,7 @@
 # Programs that run inside the test guest (see tests/vm/init).
 GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
-	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity
+	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity t-engine
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
 
 # Tests of the netlink family link its client library and libnl.
@@ -9,6 +9,12 @@ $(OUT)/tests/guest/t-netlink: $(OUT)/tests/guest/t-netlink.o $(LIBFSW_NL) \
 			      $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBFSW_NL_LIBS)
+
+# Both engines of daemon/engine.h, side by side.
+$(OUT)/tests/guest/t-engine: $(OUT)/tests/guest/t-engine.o $(ENGINE_LIB) \
+			     $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 
 $(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")

@@ -4,3 +4,12 @@ UNIT_TESTS += $(OUT)/tests/unit/test_lib
 $(OUT)/tests/unit/test_lib: $(OUT)/tests/unit/test_lib.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cmocka)
+
+# The embedded io_uring engine, on this host's files.
+UNIT_TESTS += $(OUT)/tests/unit/test_engine_uring
+
+$(OUT)/tests/unit/test_engine_uring: $(OUT)/tests/unit/test_engine_uring.o \
+				     $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
+CFLAGS_test_engine_uring := -Idaemon
