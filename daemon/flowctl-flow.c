@@ -35,6 +35,9 @@ static void copy_usage(FILE *out)
 		"                          preferred or required\n"
 		"      --provider PCI      use this function's p2p memory\n"
 		"      --skip-canary       trust the p2p path untested\n"
+		"      --verify            end-to-end crc32c: read the source\n"
+		"                          and every sink back from the devices\n"
+		"                          after the flush; fail if they differ\n"
 		"  -e, --engine E          kernel (default: flowswitch.ko),\n"
 		"                          io_uring (the embedded engine, in\n"
 		"                          this process), or auto (kernel when\n"
@@ -90,6 +93,9 @@ static void print_result(const struct flowswitch_flow_query *q,
 		       fsw_p2p_reason_name(q->p2p_reason),
 		       fsw_canary_name(q->canary),
 		       (unsigned long long)q->canary_ns);
+		if (q->verify_ns)
+			printf(",\"crc32c\":\"%08x\",\"verify_ns\":%llu",
+			       q->crc32c, (unsigned long long)q->verify_ns);
 		if (q->state == FLOWSWITCH_FLOW_FAILED)
 			printf(",\"error\":\"%s\",\"stage\":\"%s\","
 			       "\"fail_offset\":%llu",
@@ -123,6 +129,10 @@ static void print_result(const struct flowswitch_flow_query *q,
 		       (unsigned long long)q->host_bytes,
 		       q->p2p_reason ? "; no p2p: " : "",
 		       q->p2p_reason ? reason_name(engine, q->p2p_reason) : "");
+	if (q->verify_ns && q->state == FLOWSWITCH_FLOW_DONE)
+		printf("  verified: source and sinks read back, crc32c %08x "
+		       "(%.1f ms)\n",
+		       q->crc32c, q->verify_ns / 1e6);
 	if (q->state == FLOWSWITCH_FLOW_FAILED)
 		printf("  failed: %s in %s at source offset %llu\n",
 		       strerror(q->error), fsw_stage_name(q->fail_stage),
@@ -242,6 +252,7 @@ int flowctl_copy(int argc, char **argv)
 		{ "placement", required_argument, NULL, 'P' },
 		{ "provider", required_argument, NULL, 'V' },
 		{ "skip-canary", no_argument, NULL, 'K' },
+		{ "verify", no_argument, NULL, 'X' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -339,6 +350,9 @@ int flowctl_copy(int argc, char **argv)
 			break;
 		case 'K':
 			fc.flags |= FLOWSWITCH_FLOW_SKIP_CANARY;
+			break;
+		case 'X':
+			fc.flags |= FLOWSWITCH_FLOW_VERIFY;
 			break;
 		case 'e':
 			if (strcmp(optarg, "kernel") && strcmp(optarg, "io_uring") &&

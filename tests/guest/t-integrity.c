@@ -10,6 +10,8 @@
  * Named to run before t-p2p, whose bytes in the ivshmem BAR the host
  * compares after the run: the window flow here writes into the BAR.
  */
+#include <stdbool.h>
+
 #include "flowtest.h"
 
 #define AREA (470 * MiB)	/* of disks A and B, free for this test */
@@ -186,6 +188,28 @@ static void test_p2p(int fsw, uint32_t want, uint64_t len)
 	write_sysfs(path, "\n");
 }
 
+/* The command line: flowctl copy --verify says what it proved. */
+static void test_flowctl(uint32_t want, uint64_t len)
+{
+	char cmd[512], line[256], expect[64];
+	bool seen = false;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/flowctl copy --verify --offset %llu --length %llu "
+		 "--sink-offset %llu %s %s 2>&1",
+		 (unsigned long long)AREA, (unsigned long long)len,
+		 (unsigned long long)AREA, dev_a, dev_b);
+	snprintf(expect, sizeof(expect), "crc32c %08x", want);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		fputs(line, stdout);
+		seen |= strstr(line, "verified:") && strstr(line, expect);
+	}
+	CHECK(p && !pclose(p) && seen, "flowctl copy --verify: no '%s'",
+	      expect);
+}
+
 int main(void)
 {
 	const uint64_t len = 8 * MiB;
@@ -204,6 +228,7 @@ int main(void)
 	want = crc_of(dev_a, AREA, len);
 
 	test_host(fsw, want, len);
+	test_flowctl(want, len);
 	if (info.features & FLOWSWITCH_FEATURE_P2PDMA)
 		test_p2p(fsw, want, len);
 	close(fsw);
