@@ -35,8 +35,8 @@ static struct flowswitch_flow_create flow_cmd(uint32_t src, uint32_t dst,
 		.sinks_uptr = (uintptr_t)sink,
 	};
 
-	sink->port_id = dst;
-	sink->offset = off;
+	/* Whole: a stale __reserved would be refused, rightly. */
+	*sink = (struct flowswitch_sink){ .port_id = dst, .offset = off };
 	return fc;
 }
 
@@ -364,6 +364,9 @@ static void test_big_dump(struct fsw_nl *nl)
 			fc.depth = 1;
 			snprintf(fc.name, sizeof(fc.name), "big:%d.%d", k, i);
 			id = fsw_flow_create(fsw[k], &fc);
+			if (id < 0 && !made && !i)
+				fprintf(stderr, "big dump: flow %d.%d: %s\n", k,
+					i, strerror(-id));
 			made += id > 0;
 		}
 	}

@@ -102,11 +102,50 @@ debug() {
 	echo "$dir"
 }
 
+# The race-detector kernel: the debug fragment without KASAN, plus
+# kernel-kcsan.config.  Its own function (not a parameter of debug()) so
+# that the debug kernel's cache key, which covers debug()'s text, stays.
+kcsan() {
+	local frag src ver hash dir t0
+	src=$(ls /usr/src/linux-source-6.12.tar.xz)
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	hash=$(cat "$here/kernel-debug.config" "$here/kernel-kcsan.config" \
+		<(sed -n '/^kcsan()/,/^}/p' "$0") | sha256sum | cut -c1-12)
+	dir=$cache/kcsan-$ver-$hash
+	if [ -f "$dir/bzImage" ]; then
+		echo "$dir"
+		return
+	fi
+	log "building the KCSAN kernel ($ver, config $hash) in $dir"
+	t0=$(date +%s)
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	frag=$dir/fragment.config
+	{ grep -v '^CONFIG_KASAN' "$here/kernel-debug.config"
+	  cat "$here/kernel-kcsan.config"; } >"$frag"
+	tar -xf "$src" -C "$dir"
+	mv "$dir"/linux-source-6.12 "$dir/build"
+	(
+		cd "$dir/build"
+		make -s tinyconfig >/dev/null
+		scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null
+		make -s olddefconfig >/dev/null
+		verify_config "$frag" .config
+		make -s -j"$jobs" bzImage modules >"$dir/build.log" 2>&1 ||
+			{ tail -n 40 "$dir/build.log" >&2; exit 1; }
+	)
+	make -s -C "$dir/build" kernelrelease >"$dir/kver"
+	echo "$(( $(date +%s) - t0 ))" >"$dir/build-seconds"
+	cp "$dir/build/arch/x86/boot/bzImage" "$dir/bzImage"
+	log "KCSAN kernel built in $(cat "$dir/build-seconds") s"
+	echo "$dir"
+}
+
 mkdir -p "$cache"
 # Several checkouts or test runs may ask at once: one builds, the others
 # wait and then find it in the cache.
 case "${1:-}" in
-stock | debug)
+stock | debug | kcsan)
 	exec 9>"$cache/.lock-$1"
 	flock 9
 	;;
@@ -114,5 +153,6 @@ esac
 case "${1:-}" in
 stock) stock ;;
 debug) debug ;;
-*) echo "usage: $0 stock|debug" >&2; exit 2 ;;
+kcsan) kcsan ;;
+*) echo "usage: $0 stock|debug|kcsan" >&2; exit 2 ;;
 esac

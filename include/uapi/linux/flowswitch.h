@@ -236,8 +236,9 @@ struct flowswitch_sink {
  *	pages of the range dropped first; a memory port's window read
  *	directly), never through the flow's buffers; a difference fails the
  *	flow with EBADMSG at FLOWSWITCH_STAGE_VERIFY, @fail_sink the sink
- *	(~0 when the source could not be read back), bytes_done 0.  The source's value is &flowswitch_flow_query.crc32c.
- *	Not with FLOWSWITCH_FLOW_NO_FLUSH (EINVAL).
+ *	(~0 when the source could not be read back), bytes_done 0.  The
+ *	source's value is &flowswitch_flow_query.crc32c.  Not with
+ *	FLOWSWITCH_FLOW_NO_FLUSH (EINVAL).
  */
 enum flowswitch_flow_flags {
 	FLOWSWITCH_FLOW_TO_END = 1 << 0,
