@@ -19,8 +19,10 @@ CFLAGS_engine-uring-event := $(call pc_cflags,liburing)
 
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \
-		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o
+		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o \
+		$(OUT)/daemon/flowctl-topo.o
 CFLAGS_flowctl-nl := $(call pc_cflags,json-c)
+CFLAGS_flowctl-topo := $(call pc_cflags,json-c)
 
 $(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(ENGINE_LIB) \
 	    $(LIBFSW) $(LIBFSW_NL)

@@ -24,6 +24,7 @@ static const struct flowctl_cmd {
 	{ "apply", flowctl_apply, "run the flows of a .flow file in the kernel" },
 	{ "dump", flowctl_dump, "what the module holds, all owners (netlink)" },
 	{ "monitor", flowctl_monitor, "the module's events as they happen" },
+	{ "topo", flowctl_topo, "the PCIe tree, p2pmem providers, P2P verdicts" },
 };
 
 static void usage(FILE *out)
