@@ -109,8 +109,10 @@ int main(void)
 		.sinks_uptr = (uintptr_t)&sink,
 	};
 	json_object *j, *f, *lat, *hist;
+	struct flowswitch_flow_create fc2;
 	struct flowswitch_flow_query q;
 	uint64_t sum = 0, p50, p99;
+	int id2, fell_back;
 	const char *a, *b, *s;
 	unsigned int state;
 	int fsw, id, rc, i;
@@ -148,6 +150,17 @@ int main(void)
 	}
 	CHECK(strstr(err_buf, "bpf: attached"), "top did not attach: %s",
 	      err_buf);
+	/*
+	 * A PREFERRED flow: where it gets host memory the kernel says why
+	 * (FALLBACK event, fallback tracepoint): top must count it.
+	 */
+	fc2 = fc;
+	fc2.placement = FLOWSWITCH_P2P_PREFERRED;
+	fc2.length = 1 * MiB;
+	id2 = fsw_flow_create(fsw, &fc2);
+	CHECK(id2 > 0, "preferred flow: %s", strerror(-id2));
+	fell_back = id2 > 0 && fc2.out_pool == FLOWSWITCH_POOL_HOST &&
+		    fc2.out_p2p_reason != FLOWSWITCH_P2P_OK;
 	CHECK(!fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START), "start");
 	CHECK(!fsw_flow_wait(fsw, id, 0, &state) &&
 		      state == FLOWSWITCH_FLOW_DONE,
@@ -215,7 +228,34 @@ int main(void)
 		/* The whole flow fell in the interval: its rate is > 0. */
 		CHECK(json_object_get_uint64(jget(f, "rate_bps")) > 0, "rate");
 	}
+	f = our_flow(j, id2);
+	lat = jget(f, "latency");
+	printf("top: preferred flow %d: pool %s, fallback %s, counted %llu\n",
+	       id2, json_object_get_string(jget(f, "pool")),
+	       json_object_get_string(jget(f, "fallback")),
+	       (unsigned long long)json_object_get_uint64(
+		       jget(lat, "fallbacks")));
+	CHECK(f && lat &&
+		      json_object_get_uint64(jget(lat, "fallbacks")) ==
+			      (uint64_t)fell_back &&
+		      !!jget(f, "fallback") == fell_back,
+	      "fallback of flow %d (%s) not reported right", id2,
+	      fell_back ? "host memory" : "p2p");
 	json_object_put(j);
+
+	/* The text view, for the log. */
+	{
+		static const char *const text[] = { "--once", "--interval",
+						    "0.2", NULL };
+		static char text_buf[8192];
+
+		pid = top_start(text, "/tmp/top.txt", "/tmp/top-txt.err");
+		rc = top_wait(pid);
+		slurp("/tmp/top.txt", text_buf, sizeof(text_buf));
+		printf("%s", text_buf);
+		CHECK(rc == 0 && strstr(text_buf, "P99"), "top text: exit %d",
+		      rc);
+	}
 
 	/* Without BPF: the netlink figures, the reason said, no latency. */
 	pid = top_start(nl_args, "/tmp/top-nl.json", "/tmp/top-nl.err");
