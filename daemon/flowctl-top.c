@@ -64,7 +64,7 @@ struct top {
 	struct flowswitch_top *skel;
 #endif
 	bool bpf;
-	char bpf_why[512];	/* why BPF is not used */
+	char bpf_why[512]; /* why BPF is not used */
 	struct top_sample prev, cur;
 	bool have_prev;
 };
@@ -106,8 +106,9 @@ static void bpf_start(struct top *t)
 		ret = -errno;
 		snprintf(t->bpf_why, sizeof(t->bpf_why),
 			 "loading the BPF program: %s%s%s%s", strerror(-ret),
-			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" :
-					 "",
+			 ret == -EPERM
+				 ? " (needs CAP_BPF and CAP_PERFMON, or root)"
+				 : "",
 			 libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
 		return;
 	}
@@ -116,10 +117,11 @@ static void bpf_start(struct top *t)
 		snprintf(t->bpf_why, sizeof(t->bpf_why),
 			 "attaching to the flowswitch tracepoints: %s%s",
 			 strerror(-ret),
-			 ret == -ENOENT ?
-				 " (flowswitch.ko not loaded, or tracefs not mounted)" :
-			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" :
-					 "");
+			 ret == -ENOENT ? " (flowswitch.ko not loaded, or "
+					  "tracefs not mounted)"
+			 : ret == -EPERM
+				 ? " (needs CAP_BPF and CAP_PERFMON, or root)"
+				 : "");
 		flowswitch_top__destroy(t->skel);
 		t->skel = NULL;
 		return;
@@ -135,7 +137,7 @@ static void bpf_stop(struct top *t)
 
 static void bpf_join(struct top *t, struct top_flow *f)
 {
-	struct fsw_top_key k = { .owner = f->nl.owner.id, .flow = f->nl.id };
+	struct fsw_top_key k = {.owner = f->nl.owner.id, .flow = f->nl.id};
 
 	f->have_bpf = t->bpf &&
 		      !bpf_map__lookup_elem(t->skel->maps.flows, &k, sizeof(k),
@@ -145,7 +147,8 @@ static void bpf_join(struct top *t, struct top_flow *f)
 static void bpf_start(struct top *t)
 {
 	snprintf(t->bpf_why, sizeof(t->bpf_why),
-		 "flowctl was built without BPF (make BPF=0, or no clang/bpftool)");
+		 "flowctl was built without BPF (make BPF=0, or no "
+		 "clang/bpftool)");
 }
 
 static void bpf_stop(struct top *t)
@@ -244,7 +247,7 @@ static uint64_t quantile_ns(const struct fsw_top_val *v, double q)
 			break;
 	}
 	if (b >= FSW_TOP_LAT_BUCKETS - 1)
-		return UINT64_MAX;	/* 2^64 does not fit */
+		return UINT64_MAX; /* 2^64 does not fit */
 	return 2ULL << b;
 }
 
@@ -290,16 +293,16 @@ static json_object *latency_json(const struct fsw_top_val *v)
 
 static void print_json(const struct top *t, const struct fsw_nl_stats *st)
 {
-	json_object *j = json_object_new_object(), *arr = json_object_new_array();
+	json_object *j = json_object_new_object(),
+		    *arr = json_object_new_array();
 	size_t i;
 
 	J_STR(j, "telemetry", t->bpf ? "bpf" : "netlink");
 	J_ADD(j, "bpf_unavailable",
 	      t->bpf ? NULL : json_object_new_string(t->bpf_why));
-	J_ADD(j, "interval_s", json_object_new_double(
-				       t->have_prev ? elapsed(&t->prev.at,
-							      &t->cur.at) :
-						      0));
+	J_ADD(j, "interval_s",
+	      json_object_new_double(
+		      t->have_prev ? elapsed(&t->prev.at, &t->cur.at) : 0));
 	J_U64(j, "p2p_fallbacks", st->fallbacks);
 	for (i = 0; i < t->cur.nr; i++) {
 		const struct top_flow *f = &t->cur.flows[i];
@@ -321,25 +324,26 @@ static void print_json(const struct top *t, const struct fsw_nl_stats *st)
 		J_U64(o, "rate_limit_bps", f->nl.rate);
 		J_U64(o, "in_flight", f->nl.in_flight);
 		J_U64(o, "depth", f->nl.depth);
-		J_STR(o, "pool", f->nl.pool == FLOWSWITCH_POOL_P2P ? "p2p" :
-								      "host");
+		J_STR(o, "pool",
+		      f->nl.pool == FLOWSWITCH_POOL_P2P ? "p2p" : "host");
 		J_ADD(o, "fallback",
-		      is_fallback(&f->nl) ?
-			      json_object_new_string(
-				      fsw_p2p_reason_name(f->nl.p2p_reason)) :
-			      NULL);
+		      is_fallback(&f->nl)
+			      ? json_object_new_string(
+					fsw_p2p_reason_name(f->nl.p2p_reason))
+			      : NULL);
 		J_ADD(o, "latency", f->have_bpf ? latency_json(&f->bpf) : NULL);
 		json_object_array_add(arr, o);
 	}
 	J_ADD(j, "flows", arr);
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	printf("%s\n",
+	       json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
 	fflush(stdout);
 }
 
 static void human_bytes(double b, char *buf, size_t len)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	unsigned int u = 0;
 
 	while (b >= 1024 && u < 4) {
@@ -388,8 +392,8 @@ static void print_text(const struct top *t, const struct fsw_nl_stats *st,
 		}
 		snprintf(pct, sizeof(pct), "%3u%%",
 			 f->nl.length ? (unsigned int)(f->nl.bytes_done * 100 /
-						       f->nl.length) :
-					0);
+						       f->nl.length)
+				      : 0);
 		snprintf(p50, sizeof(p50), "-");
 		snprintf(p99, sizeof(p99), "-");
 		if (f->have_bpf && f->bpf.chunks) {
@@ -398,14 +402,14 @@ static void print_text(const struct top *t, const struct fsw_nl_stats *st,
 		}
 		snprintf(name, sizeof(name), "%.19s",
 			 f->nl.name[0] ? f->nl.name : "-");
-		printf("%-6u %-7u %-4u %-19s %-8s %5s %12s %3u/%-3u %9s %9s %8" PRIu64
-		       " %s\n",
+		printf("%-6u %-7u %-4u %-19s %-8s %5s %12s %3u/%-3u %9s %9s "
+		       "%8" PRIu64 " %s\n",
 		       f->nl.owner.id, f->nl.owner.pid, f->nl.id, name,
 		       fsw_state_name(f->nl.state), pct, rate, f->nl.in_flight,
 		       f->nl.depth, p50, p99, f->nl.chunks_done,
-		       is_fallback(&f->nl) ?
-			       fsw_p2p_reason_name(f->nl.p2p_reason) :
-			       "-");
+		       is_fallback(&f->nl)
+			       ? fsw_p2p_reason_name(f->nl.p2p_reason)
+			       : "-");
 	}
 	if (!t->cur.nr)
 		printf("(no flows)\n");
@@ -414,24 +418,25 @@ static void print_text(const struct top *t, const struct fsw_nl_stats *st,
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: flowctl top [--once] [--json] [--interval S] [--no-bpf]\n"
-		"  the flows of every owner, live: progress, rate, queue, p50/p99\n"
-		"  chunk latency (BPF on the module's tracepoints), fallbacks.\n"
-		"  --once: one sample after one interval (default 1 s)\n");
+	fprintf(out, "usage: flowctl top [--once] [--json] [--interval S] "
+		     "[--no-bpf]\n"
+		     "  the flows of every owner, live: progress, rate, queue, "
+		     "p50/p99\n"
+		     "  chunk latency (BPF on the module's tracepoints), "
+		     "fallbacks.\n"
+		     "  --once: one sample after one interval (default 1 s)\n");
 }
 
 int flowctl_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "once", no_argument, NULL, '1' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "no-bpf", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct top t = { .interval = 1.0 };
+		{"once", no_argument, NULL, '1'},
+		{"json", no_argument, NULL, 'j'},
+		{"interval", required_argument, NULL, 'i'},
+		{"no-bpf", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
+	struct top t = {.interval = 1.0};
 	bool no_bpf = false, tty = isatty(1);
 	struct fsw_nl_stats st;
 	struct top_sample swap;
@@ -453,7 +458,8 @@ int flowctl_top(int argc, char **argv)
 			if (errno || *end || !(t.interval >= 0.01) ||
 			    t.interval > 3600) {
 				fprintf(stderr,
-					"flowctl top: bad interval '%s' (0.01 to 3600 s)\n",
+					"flowctl top: bad interval '%s' (0.01 "
+					"to 3600 s)\n",
 					optarg);
 				return 2;
 			}
@@ -475,9 +481,10 @@ int flowctl_top(int argc, char **argv)
 	}
 	ret = fsw_nl_open(&t.nl);
 	if (ret) {
-		fprintf(stderr, ret == -ENOENT ?
-				"flowctl top: no netlink family '%s': is flowswitch.ko loaded?\n" :
-				"flowctl top: netlink: %s\n",
+		fprintf(stderr,
+			ret == -ENOENT ? "flowctl top: no netlink family '%s': "
+					 "is flowswitch.ko loaded?\n"
+				       : "flowctl top: netlink: %s\n",
 			ret == -ENOENT ? FLOWSWITCH_GENL_NAME : strerror(-ret));
 		return 1;
 	}
@@ -486,10 +493,12 @@ int flowctl_top(int argc, char **argv)
 	else
 		bpf_start(&t);
 	if (t.bpf)
-		fprintf(stderr, "flowctl top: bpf: attached to 4 flowswitch tracepoints\n");
+		fprintf(stderr, "flowctl top: bpf: attached to 4 flowswitch "
+				"tracepoints\n");
 	else
 		fprintf(stderr,
-			"flowctl top: BPF telemetry unavailable: %s; netlink stats only (rates from bytes_done, no latencies)\n",
+			"flowctl top: BPF telemetry unavailable: %s; netlink "
+			"stats only (rates from bytes_done, no latencies)\n",
 			t.bpf_why);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

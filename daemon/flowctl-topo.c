@@ -38,14 +38,14 @@
 #define MAX_DISKS 8
 
 struct topo_dev {
-	char name[PCI_NAME_LEN];	/* 0000:03:00.0 */
-	char parent[PCI_NAME_LEN];	/* "" under the host bridge */
-	char root[32];			/* pci0000:00 */
-	uint32_t addr;			/* FLOWSWITCH_PCI_ADDR() */
-	unsigned int cls;		/* class >> 8: 0x0108 NVMe */
+	char name[PCI_NAME_LEN]; /* 0000:03:00.0 */
+	char parent[PCI_NAME_LEN]; /* "" under the host bridge */
+	char root[32]; /* pci0000:00 */
+	uint32_t addr; /* FLOWSWITCH_PCI_ADDR() */
+	unsigned int cls; /* class >> 8: 0x0108 NVMe */
 	unsigned int vendor, device;
 	char driver[32];
-	int pcie_type;			/* -1: not PCI Express */
+	int pcie_type; /* -1: not PCI Express */
 	bool p2pmem, published;
 	uint64_t p2p_size, p2p_avail;
 	char disks[MAX_DISKS][32];
@@ -61,7 +61,7 @@ struct topo {
 	size_t nr_verdicts, cap_verdicts;
 	bool have_stats;
 	struct fsw_nl_stats stats;
-	char netlink_note[256];	/* why there are no verdicts/ports, or "" */
+	char netlink_note[256]; /* why there are no verdicts/ports, or "" */
 };
 
 /* ---- sysfs -------------------------------------------------------- */
@@ -90,8 +90,7 @@ static void pci_str(uint32_t a, char *buf, size_t len)
 		 (a >> 3) & 0x1f, a & 7);
 }
 
-static int read_attr(const char *dev, const char *attr, char *buf,
-		     size_t len)
+static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -111,8 +110,7 @@ static int read_attr(const char *dev, const char *attr, char *buf,
 	return 0;
 }
 
-static unsigned long long attr_ull(const char *dev, const char *attr,
-				   bool *ok)
+static unsigned long long attr_ull(const char *dev, const char *attr, bool *ok)
 {
 	char buf[64];
 
@@ -139,7 +137,7 @@ static int pcie_type(const char *dev)
 	n = pread(fd, cfg, sizeof(cfg), 0);
 	close(fd);
 	if (n < (ssize_t)sizeof(cfg) || !(cfg[6] & 0x10))
-		return -1;	/* no capability list */
+		return -1; /* no capability list */
 	for (pos = cfg[0x34] & 0xfc; pos && pos < 0xff && hops++ < 48;
 	     pos = cfg[pos + 1] & 0xfc)
 		if (cfg[pos] == 0x10)
@@ -178,16 +176,23 @@ static const char *class_name(unsigned int cls)
 		unsigned int cls;
 		const char *name;
 	} names[] = {
-		{ 0x0100, "SCSI controller" }, { 0x0101, "IDE controller" },
-		{ 0x0104, "RAID controller" }, { 0x0106, "SATA controller" },
-		{ 0x0107, "SAS controller" },  { 0x0108, "NVMe controller" },
-		{ 0x0200, "Ethernet controller" },
-		{ 0x0207, "InfiniBand controller" },
-		{ 0x0300, "VGA controller" },  { 0x0302, "3D controller" },
-		{ 0x0500, "RAM memory" },      { 0x0600, "host bridge" },
-		{ 0x0601, "ISA bridge" },      { 0x0604, "PCI bridge" },
-		{ 0x0c03, "USB controller" },  { 0x0c05, "SMBus" },
-		{ 0x1200, "processing accelerator" },
+		{0x0100, "SCSI controller"},
+		{0x0101, "IDE controller"},
+		{0x0104, "RAID controller"},
+		{0x0106, "SATA controller"},
+		{0x0107, "SAS controller"},
+		{0x0108, "NVMe controller"},
+		{0x0200, "Ethernet controller"},
+		{0x0207, "InfiniBand controller"},
+		{0x0300, "VGA controller"},
+		{0x0302, "3D controller"},
+		{0x0500, "RAM memory"},
+		{0x0600, "host bridge"},
+		{0x0601, "ISA bridge"},
+		{0x0604, "PCI bridge"},
+		{0x0c03, "USB controller"},
+		{0x0c05, "SMBus"},
+		{0x1200, "processing accelerator"},
 	};
 	size_t i;
 
@@ -376,10 +381,11 @@ static void load_netlink(struct topo *t)
 	ret = fsw_nl_open(&nl);
 	if (ret) {
 		snprintf(t->netlink_note, sizeof(t->netlink_note),
-			 ret == -ENOENT ?
-				 "no netlink family '" FLOWSWITCH_GENL_NAME
-				 "' (flowswitch.ko not loaded): no ports, no verdicts" :
-				 "netlink: %s: no ports, no verdicts",
+			 ret == -ENOENT
+				 ? "no netlink family '" FLOWSWITCH_GENL_NAME
+				   "' (flowswitch.ko not loaded): no ports, no "
+				   "verdicts"
+				 : "netlink: %s: no ports, no verdicts",
 			 strerror(-ret));
 		return;
 	}
@@ -414,11 +420,13 @@ static const char *p2p_note(const struct topo *t, char *buf, size_t len)
 	if (t->netlink_note[0])
 		return t->netlink_note;
 	if (t->have_stats && !(t->stats.features & FLOWSWITCH_FEATURE_P2PDMA))
-		return "kernel built without CONFIG_PCI_P2PDMA: no p2pmem providers, no direct paths";
+		return "kernel built without CONFIG_PCI_P2PDMA: no p2pmem "
+		       "providers, no direct paths";
 	for (i = 0; i < t->nr_devs; i++)
 		n += t->devs[i].p2pmem;
 	if (!n && !(t->have_stats && t->stats.providers))
-		return "no PCI function publishes p2pmem (no CMB or BAR registered with P2PDMA)";
+		return "no PCI function publishes p2pmem (no CMB or BAR "
+		       "registered with P2PDMA)";
 	snprintf(buf, len, "%zu p2pmem provider(s) but no initiators", n);
 	return buf;
 }
@@ -454,9 +462,9 @@ static const char *reason_id(uint32_t reason)
 		[FLOWSWITCH_P2P_QUEUE] = "queue",
 	};
 
-	return reason < sizeof(ids) / sizeof(ids[0]) && ids[reason] ?
-		       ids[reason] :
-		       "?";
+	return reason < sizeof(ids) / sizeof(ids[0]) && ids[reason]
+		       ? ids[reason]
+		       : "?";
 }
 
 static const char *port_kind(uint32_t kind)
@@ -472,8 +480,7 @@ static const char *port_kind(uint32_t kind)
 	return "?";
 }
 
-static void canary_str(uint32_t state, uint32_t age_ms, char *buf,
-		       size_t len)
+static void canary_str(uint32_t state, uint32_t age_ms, char *buf, size_t len)
 {
 	if (state == FLOWSWITCH_CANARY_NONE)
 		snprintf(buf, len, "-");
@@ -654,8 +661,8 @@ static json_object *dev_json(const struct topo *t, const struct topo_dev *d)
 	J_STR(j, "vendor", buf);
 	snprintf(buf, sizeof(buf), "%04x", d->device);
 	J_STR(j, "device", buf);
-	J_ADD(j, "driver", d->driver[0] ? json_object_new_string(d->driver) :
-					  NULL);
+	J_ADD(j, "driver",
+	      d->driver[0] ? json_object_new_string(d->driver) : NULL);
 	J_ADD(j, "pcie_type", type ? json_object_new_string(type) : NULL);
 	J_BOOL(j, "bridge", d->cls >> 8 == 0x06 && d->cls != 0x0600);
 	arr = json_object_new_array();
@@ -721,9 +728,9 @@ static void print_json(const struct topo *t)
 	for (i = 0; i < t->nr_verdicts; i++)
 		json_object_array_add(arr, verdict_json(&t->verdicts[i]));
 	J_ADD(j, "verdicts", arr);
-	printf("%s\n", json_object_to_json_string_ext(
-			       j, JSON_C_TO_STRING_PRETTY |
-					  JSON_C_TO_STRING_SPACED));
+	printf("%s\n",
+	       json_object_to_json_string_ext(
+		       j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 	json_object_put(j);
 }
 
@@ -735,14 +742,16 @@ static void write_dot(const struct topo *t, FILE *out)
 	const char *why = p2p_note(t, note, sizeof(note));
 	size_t i, k;
 
-	fprintf(out, "digraph flowswitch_topo {\n"
-		     "\trankdir=TB;\n"
-		     "\tnode [shape=box, fontname=\"monospace\", fontsize=10];\n"
-		     "\tedge [fontname=\"monospace\", fontsize=9];\n");
+	fprintf(out,
+		"digraph flowswitch_topo {\n"
+		"\trankdir=TB;\n"
+		"\tnode [shape=box, fontname=\"monospace\", fontsize=10];\n"
+		"\tedge [fontname=\"monospace\", fontsize=9];\n");
 	for (i = 0; i < t->nr_devs; i++)
 		if (!i || strcmp(t->devs[i].root, t->devs[i - 1].root))
 			fprintf(out,
-				"\t\"%s\" [shape=house, label=\"%s\\nhost bridge\"];\n",
+				"\t\"%s\" [shape=house, label=\"%s\\nhost "
+				"bridge\"];\n",
 				t->devs[i].root, t->devs[i].root);
 	for (i = 0; i < t->nr_devs; i++) {
 		const struct topo_dev *d = &t->devs[i];
@@ -766,12 +775,13 @@ static void write_dot(const struct topo *t, FILE *out)
 			if (t->ports[k].has_pci && t->ports[k].pci == d->addr)
 				fprintf(out, "\\nport %u/%u %s",
 					t->ports[k].owner.id, t->ports[k].id,
-					t->ports[k].disk[0] ?
-						t->ports[k].disk :
-						port_kind(t->ports[k].kind));
+					t->ports[k].disk[0]
+						? t->ports[k].disk
+						: port_kind(t->ports[k].kind));
 		fprintf(out, "\"%s];\n",
-			d->p2pmem ? ", style=filled, fillcolor=lightblue" :
-			d->cls >> 8 == 0x06 ? ", style=rounded" : "");
+			d->p2pmem ? ", style=filled, fillcolor=lightblue"
+			: d->cls >> 8 == 0x06 ? ", style=rounded"
+					      : "");
 		fprintf(out, "\t\"%s\" -> \"%s\" [arrowhead=none];\n",
 			d->parent[0] ? d->parent : d->root, d->name);
 	}
@@ -784,9 +794,11 @@ static void write_dot(const struct topo *t, FILE *out)
 		pci_str(v->provider, a, sizeof(a));
 		pci_str(v->initiator, b, sizeof(b));
 		fprintf(out,
-			"\t\"%s\" -> \"%s\" [style=dashed, constraint=false, color=%s, label=\"%s",
+			"\t\"%s\" -> \"%s\" [style=dashed, constraint=false, "
+			"color=%s, label=\"%s",
 			b, a, v->distance >= 0 ? "darkgreen" : "red",
-			v->distance >= 0 ? map_id(v->map) : reason_id(v->reason));
+			v->distance >= 0 ? map_id(v->map)
+					 : reason_id(v->reason));
 		if (v->distance >= 0)
 			fprintf(out, " d=%d", v->distance);
 		if (v->flags & FLOWSWITCH_VERDICT_IOMMU)
@@ -832,13 +844,14 @@ static int write_svg(const struct topo *t, const char *file)
 	close(pipefd[0]);
 	close(err[1]);
 	if (read(err[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;	/* closed on exec: dot runs */
+		e = 0; /* closed on exec: dot runs */
 	close(err[0]);
 	if (e) {
 		close(pipefd[1]);
 		waitpid(pid, &status, 0);
 		fprintf(stderr,
-			"flowctl topo: --svg needs Graphviz's 'dot' (%s); install graphviz, or use --dot and render elsewhere\n",
+			"flowctl topo: --svg needs Graphviz's 'dot' (%s); "
+			"install graphviz, or use --dot and render elsewhere\n",
 			strerror(e));
 		return 1;
 	}
@@ -863,23 +876,24 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: flowctl topo [--json] [--dot | --svg FILE]\n"
-		"  the PCIe tree, p2pmem providers, the module's ports on their\n"
+		"  the PCIe tree, p2pmem providers, the module's ports on "
+		"their\n"
 		"  devices and the kernel's P2P verdict of every provider and\n"
-		"  initiator (netlink); --dot Graphviz text, --svg FILE runs dot\n");
+		"  initiator (netlink); --dot Graphviz text, --svg FILE runs "
+		"dot\n");
 }
 
 int flowctl_topo(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "dot", no_argument, NULL, 'd' },
-		{ "svg", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"json", no_argument, NULL, 'j'},
+		{"dot", no_argument, NULL, 'd'},
+		{"svg", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	const char *svg = NULL;
 	bool json = false, dot = false;
-	struct topo t = { 0 };
+	struct topo t = {0};
 	int c, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "jds:h", opts, NULL)) != -1) {

@@ -20,14 +20,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/flowswitch.h>	/* the UAPI: ioctls, structs, events */
-#include <flowswitch.h>		/* libflowswitch: sizes, names, errors */
+#include <linux/flowswitch.h> /* the UAPI: ioctls, structs, events */
+#include <flowswitch.h> /* libflowswitch: sizes, names, errors */
 
 static int usage(FILE *out)
 {
-	fprintf(out,
-		"usage: flowswitch-copy [--chunk SIZE] [--depth N] SRC SRC_OFF DST DST_OFF LEN\n"
-		"  copy LEN bytes of SRC at SRC_OFF to DST at DST_OFF in the kernel\n");
+	fprintf(out, "usage: flowswitch-copy [--chunk SIZE] [--depth N] SRC "
+		     "SRC_OFF DST DST_OFF LEN\n"
+		     "  copy LEN bytes of SRC at SRC_OFF to DST at DST_OFF in "
+		     "the kernel\n");
 	return out == stdout ? 0 : 2;
 }
 
@@ -43,7 +44,7 @@ static int size_arg(const char *s, unsigned long long *v)
 /* A port on @path: the kernel takes its own reference to the file. */
 static int port(int fsw, const char *path, int oflags, unsigned int access)
 {
-	struct flowswitch_port_create pc = { .flags = access };
+	struct flowswitch_port_create pc = {.flags = access};
 	int id;
 
 	pc.fd = open(path, oflags | O_CLOEXEC);
@@ -53,7 +54,7 @@ static int port(int fsw, const char *path, int oflags, unsigned int access)
 		return -1;
 	}
 	id = fsw_port_create(fsw, &pc);
-	close(pc.fd);	/* the port holds the file now */
+	close(pc.fd); /* the port holds the file now */
 	if (id < 0) {
 		fprintf(stderr, "flowswitch-copy: port on %s: %s\n", path,
 			strerror(-id));
@@ -65,14 +66,13 @@ static int port(int fsw, const char *path, int oflags, unsigned int access)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "chunk", required_argument, NULL, 'c' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"chunk", required_argument, NULL, 'c'},
+		{"depth", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	unsigned long long chunk = 1 << 20, depth = 4, src_off, dst_off, len;
-	struct flowswitch_sink sink = { 0 };
-	struct flowswitch_flow_create fc = { 0 };
+	struct flowswitch_sink sink = {0};
+	struct flowswitch_flow_create fc = {0};
 	struct flowswitch_flow_query q;
 	struct flowswitch_event ev;
 	struct flowswitch_info info;
@@ -110,14 +110,16 @@ int main(int argc, char **argv)
 	}
 	ret = fsw_info(fsw, &info);
 	if (ret || info.abi_major != FLOWSWITCH_ABI_MAJOR) {
-		fprintf(stderr, "flowswitch-copy: module ABI %u.%u, built for %u.%u\n",
+		fprintf(stderr,
+			"flowswitch-copy: module ABI %u.%u, built for %u.%u\n",
 			ret ? 0 : info.abi_major, ret ? 0 : info.abi_minor,
 			FLOWSWITCH_ABI_MAJOR, FLOWSWITCH_ABI_MINOR);
 		return 1;
 	}
 
 	/* 2. Ports: what the flow reads and writes. */
-	fc.src_port_id = port(fsw, argv[optind], O_RDONLY, FLOWSWITCH_PORT_READ);
+	fc.src_port_id =
+		port(fsw, argv[optind], O_RDONLY, FLOWSWITCH_PORT_READ);
 	sink.port_id = port(fsw, argv[optind + 2], O_WRONLY | O_CREAT,
 			    FLOWSWITCH_PORT_WRITE);
 	if ((int)fc.src_port_id < 0 || (int)sink.port_id < 0)
@@ -190,6 +192,6 @@ int main(int argc, char **argv)
 	printf("copied %llu bytes in %llu chunks\n",
 	       (unsigned long long)q.bytes_done,
 	       (unsigned long long)q.chunks_done);
-	close(fsw);	/* destroys the ports and the flow */
+	close(fsw); /* destroys the ports and the flow */
 	return 0;
 }

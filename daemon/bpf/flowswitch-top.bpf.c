@@ -64,7 +64,7 @@ static const struct fsw_top_val zero;
 
 static struct fsw_top_val *entry(__u32 owner, __u32 flow)
 {
-	struct fsw_top_key k = { .owner = owner, .flow = flow };
+	struct fsw_top_key k = {.owner = owner, .flow = flow};
 	struct fsw_top_val *v = bpf_map_lookup_elem(&flows, &k);
 
 	if (v)

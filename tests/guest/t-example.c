@@ -41,7 +41,8 @@ int main(void)
 	snprintf(len, sizeof(len), "%llu", (unsigned long long)LEN);
 	pid = fork();
 	if (!pid) {
-		o = open("/tmp/example.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		o = open("/tmp/example.out", O_WRONLY | O_CREAT | O_TRUNC,
+			 0644);
 		if (o < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
 			_exit(127);
 		execl("/bin/flowswitch-copy", "flowswitch-copy", "--chunk",
@@ -60,7 +61,8 @@ int main(void)
 		      strstr(out_buf, " done, 4194304 bytes done"),
 	      "events not followed");
 	snprintf(want, sizeof(want), "copied %llu bytes in %llu chunks",
-		 (unsigned long long)LEN, (unsigned long long)(LEN / (512 * KiB)));
+		 (unsigned long long)LEN,
+		 (unsigned long long)(LEN / (512 * KiB)));
 	CHECK(strstr(out_buf, want), "no '%s'", want);
 
 	fd = open(b, O_RDONLY);

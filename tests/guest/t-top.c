@@ -40,7 +40,7 @@ static void slurp(const char *path, char *buf, size_t len)
 static pid_t top_start(const char *const *args, const char *out,
 		       const char *err)
 {
-	const char *argv[10] = { "flowctl", "top" };
+	const char *argv[10] = {"flowctl", "top"};
 	pid_t pid;
 	int i;
 
@@ -95,11 +95,11 @@ static json_object *our_flow(json_object *j, int id)
 
 int main(void)
 {
-	static const char *const bpf_args[] = { "--once", "--json",
-						"--interval", "4", NULL };
-	static const char *const nl_args[] = { "--once", "--json", "--no-bpf",
-					       "--interval", "0.3", NULL };
-	struct flowswitch_sink sink = { .offset = OFF };
+	static const char *const bpf_args[] = {"--once", "--json", "--interval",
+					       "4", NULL};
+	static const char *const nl_args[] = {
+		"--once", "--json", "--no-bpf", "--interval", "0.3", NULL};
+	struct flowswitch_sink sink = {.offset = OFF};
 	struct flowswitch_flow_create fc = {
 		.src_offset = OFF,
 		.length = LEN,
@@ -186,7 +186,8 @@ int main(void)
 		p50 = json_object_get_uint64(jget(lat, "p50_ns"));
 		p99 = json_object_get_uint64(jget(lat, "p99_ns"));
 		printf("top: flow %d: %llu chunks (query: %llu), histogram "
-		       "sum %llu, p50 <= %llu us, p99 <= %llu us, mean %llu us, "
+		       "sum %llu, p50 <= %llu us, p99 <= %llu us, mean %llu "
+		       "us, "
 		       "%llu reads %llu writes\n",
 		       id,
 		       (unsigned long long)json_object_get_uint64(
@@ -195,22 +196,25 @@ int main(void)
 		       (unsigned long long)sum, (unsigned long long)p50 / 1000,
 		       (unsigned long long)p99 / 1000,
 		       (unsigned long long)json_object_get_uint64(
-			       jget(lat, "mean_ns")) / 1000,
+			       jget(lat, "mean_ns")) /
+			       1000,
 		       (unsigned long long)json_object_get_uint64(
 			       jget(lat, "reads")),
 		       (unsigned long long)json_object_get_uint64(
 			       jget(lat, "writes")));
 		CHECK(q.chunks_done == LEN / CHUNK, "chunks_done %llu",
 		      (unsigned long long)q.chunks_done);
-		CHECK(sum == q.chunks_done, "histogram counts %llu, chunks %llu",
+		CHECK(sum == q.chunks_done,
+		      "histogram counts %llu, chunks %llu",
 		      (unsigned long long)sum,
 		      (unsigned long long)q.chunks_done);
 		CHECK(json_object_get_uint64(jget(lat, "chunks")) ==
 			      q.chunks_done,
 		      "chunks");
 		CHECK(json_object_get_uint64(jget(lat, "bytes")) == LEN,
-		      "bytes %llu", (unsigned long long)json_object_get_uint64(
-					    jget(lat, "bytes")));
+		      "bytes %llu",
+		      (unsigned long long)json_object_get_uint64(
+			      jget(lat, "bytes")));
 		CHECK(json_object_get_uint64(jget(lat, "errors")) == 0,
 		      "errors");
 		CHECK(json_object_get_uint64(jget(lat, "reads")) >=
@@ -221,7 +225,7 @@ int main(void)
 		CHECK(p50 > 0 && p50 <= p99, "p50 %llu p99 %llu",
 		      (unsigned long long)p50, (unsigned long long)p99);
 		CHECK(json_object_get_uint64(jget(f, "chunks_done")) ==
-			      q.chunks_done &&
+				      q.chunks_done &&
 			      json_object_get_uint64(jget(f, "bytes_done")) ==
 				      LEN,
 		      "netlink side of the flow");
@@ -245,8 +249,8 @@ int main(void)
 
 	/* The text view, for the log. */
 	{
-		static const char *const text[] = { "--once", "--interval",
-						    "0.2", NULL };
+		static const char *const text[] = {"--once", "--interval",
+						   "0.2", NULL};
 		static char text_buf[8192];
 
 		pid = top_start(text, "/tmp/top.txt", "/tmp/top-txt.err");
@@ -266,8 +270,7 @@ int main(void)
 	j = json_object_from_file("/tmp/top-nl.json");
 	f = our_flow(j, id);
 	s = json_object_get_string(jget(j, "telemetry"));
-	CHECK(j && s && !strcmp(s, "netlink") && f &&
-		      !jget(f, "latency") &&
+	CHECK(j && s && !strcmp(s, "netlink") && f && !jget(f, "latency") &&
 		      json_object_get_uint64(jget(f, "bytes_done")) == LEN,
 	      "top --no-bpf: %s", s ? s : "?");
 	json_object_put(j);

@@ -21,18 +21,18 @@ struct topo {
 	int allowed;
 	const char *map, *reason;
 	int iommu;
-	int flow;		/* a p2p flow can run through B's CMB */
-	int wrong_data;		/* its self-test fails */
+	int flow; /* a p2p flow can run through B's CMB */
+	int wrong_data; /* its self-test fails */
 };
 
 /* As tests/guest/t-p2p-topo.c, in the names flowctl topo --json uses. */
 static const struct topo topos[] = {
-	{ "switch", 1, "bus-address", "ok", 0, 1, 0 },
-	{ "switch-trace", 1, "bus-address", "ok", 0, 1, 0 },
-	{ "rootports", 0, "none", "host-bridge", 0, 0, 0 },
-	{ "rootports-epyc", 1, "host-bridge", "ok", 0, 1, 0 },
-	{ "iommu-rootports", 0, "none", "acs-redirect", 1, 0, 0 },
-	{ "iommu-switch", 1, "bus-address", "ok", 1, 1, 1 },
+	{"switch", 1, "bus-address", "ok", 0, 1, 0},
+	{"switch-trace", 1, "bus-address", "ok", 0, 1, 0},
+	{"rootports", 0, "none", "host-bridge", 0, 0, 0},
+	{"rootports-epyc", 1, "host-bridge", "ok", 0, 1, 0},
+	{"iommu-rootports", 0, "none", "acs-redirect", 1, 0, 0},
+	{"iommu-switch", 1, "bus-address", "ok", 1, 1, 1},
 };
 
 static char err_buf[8192], dot_buf[65536];
@@ -40,7 +40,7 @@ static char err_buf[8192], dot_buf[65536];
 /* Run /bin/flowctl with @args, stdout to @out; its exit code or -1. */
 static int flowctl(const char *out, const char *const *args)
 {
-	const char *argv[8] = { "flowctl" };
+	const char *argv[8] = {"flowctl"};
 	int status, fd, i;
 	ssize_t n;
 	pid_t pid;
@@ -87,8 +87,7 @@ static json_object *jget(json_object *o, const char *key)
 	return v;
 }
 
-static json_object *find_by(json_object *arr, const char *key,
-			    const char *val)
+static json_object *find_by(json_object *arr, const char *key, const char *val)
 {
 	size_t i;
 
@@ -104,21 +103,20 @@ static json_object *find_by(json_object *arr, const char *key,
 
 static json_object *topo_json(void)
 {
-	static const char *const args[] = { "topo", "--json", NULL };
+	static const char *const args[] = {"topo", "--json", NULL};
 	json_object *j;
 	int rc = flowctl("/tmp/topo.json", args);
 
 	CHECK(rc == 0, "flowctl topo --json: exit %d: %s", rc, err_buf);
 	j = json_object_from_file("/tmp/topo.json");
-	CHECK(j, "flowctl topo --json: not JSON: %s",
-	      json_util_get_last_err());
+	CHECK(j, "flowctl topo --json: not JSON: %s", json_util_get_last_err());
 	return j;
 }
 
 /* The device @pci is in the tree, under parents that are, with @disk and
  * our port @port on it. */
-static void check_device(json_object *devs, const char *pci,
-			 const char *dev, int port)
+static void check_device(json_object *devs, const char *pci, const char *dev,
+			 int port)
 {
 	json_object *d = find_by(devs, "pci", pci), *disks, *ports, *p;
 	const char *parent;
@@ -204,8 +202,8 @@ int main(void)
 	prov = jget(j, "providers");
 	check_device(devs, name_a, a, ports[0]);
 	check_device(devs, name_b, b, ports[1]);
-	CHECK(json_object_get_boolean(jget(j, "p2pdma")) == p2pdma,
-	      "p2pdma %s", jstr(j, "p2pdma"));
+	CHECK(json_object_get_boolean(jget(j, "p2pdma")) == p2pdma, "p2pdma %s",
+	      jstr(j, "p2pdma"));
 
 	if (!p2pdma) {
 		/* Stock: nothing to verdict, and says why. */
@@ -222,9 +220,9 @@ int main(void)
 	/* B's CMB is a provider with its size. */
 	CHECK(find_by(devs, "pci", name_b) &&
 		      jget(find_by(devs, "pci", name_b), "p2pmem") &&
-		      json_object_get_uint64(jget(
-			      jget(find_by(devs, "pci", name_b), "p2pmem"),
-			      "size")) > 0,
+		      json_object_get_uint64(
+			      jget(jget(find_by(devs, "pci", name_b), "p2pmem"),
+				   "size")) > 0,
 	      "%s has no p2pmem", name_b);
 	for (i = 0, rc = 0; i < (int)json_object_array_length(prov); i++)
 		rc |= !strcmp(json_object_get_string(
@@ -261,16 +259,15 @@ int main(void)
 	CHECK(json_object_get_int(jget(ver, "distance")) == v[0].distance,
 	      "distance %d, the ioctl says %d",
 	      json_object_get_int(jget(ver, "distance")), v[0].distance);
-	CHECK(json_object_get_boolean(jget(ver, "iommu")) == t->iommu,
-	      "iommu");
+	CHECK(json_object_get_boolean(jget(ver, "iommu")) == t->iommu, "iommu");
 	if (!strcmp(t->reason, "acs-redirect"))
 		CHECK(jstr(ver, "acs_bridge"), "no ACS bridge named");
 	json_object_put(j);
 
 	if (t->flow) {
 		/* A reads into B's CMB: A's self-test into the provider. */
-		struct flowswitch_sink sink = { .port_id = ports[1],
-						.offset = 320 * MiB };
+		struct flowswitch_sink sink = {.port_id = ports[1],
+					       .offset = 320 * MiB};
 		struct flowswitch_flow_create fc = {
 			.flags = FLOWSWITCH_FLOW_NAMED_PROVIDER,
 			.placement = FLOWSWITCH_P2P_PREFERRED,
@@ -294,8 +291,9 @@ int main(void)
 		j = topo_json();
 		ver = NULL;
 		verdicts = j ? jget(j, "verdicts") : NULL;
-		for (i = 0; verdicts &&
-			    i < (int)json_object_array_length(verdicts); i++) {
+		for (i = 0;
+		     verdicts && i < (int)json_object_array_length(verdicts);
+		     i++) {
 			json_object *o = json_object_array_get_idx(verdicts, i);
 
 			if (!strcmp(jstr(o, "provider") ?: "", name_b) &&
@@ -303,11 +301,11 @@ int main(void)
 				ver = o;
 		}
 		s = ver ? jstr(ver, "canary_in") : NULL;
-		printf("%s: after a flow: canary_in %s, %llu ms ago\n",
-		       t->name, s ? s : "?",
+		printf("%s: after a flow: canary_in %s, %llu ms ago\n", t->name,
+		       s ? s : "?",
 		       ver ? (unsigned long long)json_object_get_uint64(
-				     jget(ver, "canary_in_age_ms")) :
-			     0ULL);
+				     jget(ver, "canary_in_age_ms"))
+			   : 0ULL);
 		CHECK(s && !strcmp(s, t->wrong_data ? "failed" : "passed"),
 		      "canary_in %s", s ? s : "(none)");
 		json_object_put(j);
@@ -315,13 +313,13 @@ int main(void)
 out:
 	/* The picture: Graphviz text; --svg without dot says why. */
 	{
-		static const char *const dot[] = { "topo", "--dot", NULL };
-		static const char *const svg[] = { "topo", "--svg",
-						   "/tmp/topo.svg", NULL };
+		static const char *const dot[] = {"topo", "--dot", NULL};
+		static const char *const svg[] = {"topo", "--svg",
+						  "/tmp/topo.svg", NULL};
 		int fd;
 		ssize_t n;
 
-		static const char *const text[] = { "topo", NULL };
+		static const char *const text[] = {"topo", NULL};
 
 		/* The text, for the log. */
 		rc = flowctl("/tmp/topo.txt", text);
