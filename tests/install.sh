@@ -85,6 +85,18 @@ else
 	bad "dkms.conf installed, kernel headers found"
 fi
 
+# flowctl topo's picture on this host (no module here: the tree alone).
+if command -v dot >/dev/null; then
+	if "$stage/usr/bin/flowctl" topo --svg "$work/topo.svg" >"$work/topo.log" 2>&1 &&
+		grep -q '<svg' "$work/topo.svg" && grep -q 'host bridge' "$work/topo.svg"; then
+		ok "flowctl topo --svg draws the PCIe tree"
+	else
+		bad "flowctl topo --svg" "$(cat "$work/topo.log")"
+	fi
+else
+	bad "flowctl topo --svg" "no Graphviz dot (scripts/install-deps.sh installs graphviz)"
+fi
+
 if man -l "$stage/usr/share/man/man1/flowctl.1" 2>/dev/null | grep -q topo; then
 	ok "man flowctl renders"
 elif ! command -v man >/dev/null; then
