@@ -35,6 +35,9 @@ BPF_CLANG ?= clang
 BPFTOOL ?= $(firstword $(shell command -v bpftool) $(wildcard /usr/sbin/bpftool))
 ifeq ($(origin BPF),undefined)
 BPF := $(if $(and $(shell command -v $(BPF_CLANG)),$(BPFTOOL)),1,0)
+ifeq ($(BPF),0)
+$(info flowctl top: no clang or bpftool: building without its BPF program (scripts/install-deps.sh installs them))
+endif
 endif
 ifeq ($(BPF),1)
 FSW_TOP_SKEL := $(OUT)/daemon/bpf/flowswitch-top.skel.h
