@@ -5,13 +5,16 @@
 #   make              the module (against KDIR) and all userspace
 #   make run          boot a guest with the NVMe pair, load the module,
 #                     print what /dev/flowswitch reports
+#   make install      tools, libraries, headers, pkg-config, man pages and
+#                     the module's DKMS source (DESTDIR, PREFIX)
 #   make check        every test: unit (plain and ASan/UBSan), language
 #                     goldens, guests on the stock and the debug kernel
 #
 # Variables: KDIR (kernel build dir, default scripts/kdir.sh), BUILD (userspace
 # output dir, default build), SAN=1 (build userspace with ASan+UBSan into
 # $(BUILD)/san), SAN=thread (ThreadSanitizer into $(BUILD)/tsan, for the
-# embedded engine's threads), V=1 (show commands).
+# embedded engine's threads), V=1 (show commands), BPF=0|1 (flowctl top's
+# BPF program; default: when clang and bpftool are there).
 
 KDIR ?= $(shell scripts/kdir.sh)
 BUILD ?= build
@@ -82,11 +85,13 @@ include daemon/daemon.mk
 include tests/unit/unit.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
+include packaging/install.mk
 
-userspace: $(BINS) $(ENGINE_LIB) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS)
+userspace: $(BINS) $(ENGINE_LIB) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCH_BINS) \
+	   $(EXAMPLE_COPY)
 
 # What the test guest carries.
-guest: $(BINS) $(GUEST_TESTS) $(BENCH_BINS)
+guest: $(BINS) $(GUEST_TESTS) $(BENCH_BINS) $(EXAMPLE_COPY)
 
 run: deps
 	$(Q)tests/vm/run.sh --show stock

@@ -24,6 +24,8 @@ static const struct flowctl_cmd {
 	{ "apply", flowctl_apply, "run the flows of a .flow file in the kernel" },
 	{ "dump", flowctl_dump, "what the module holds, all owners (netlink)" },
 	{ "monitor", flowctl_monitor, "the module's events as they happen" },
+	{ "topo", flowctl_topo, "the PCIe tree, p2pmem providers, P2P verdicts" },
+	{ "top", flowctl_top, "the flows live: rate, queue, chunk latency" },
 };
 
 static void usage(FILE *out)

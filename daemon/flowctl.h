@@ -22,4 +22,10 @@ int flowctl_apply(int argc, char **argv);
 int flowctl_dump(int argc, char **argv);
 int flowctl_monitor(int argc, char **argv);
 
+/* daemon/flowctl-topo.c: the PCIe tree and its P2P verdicts */
+int flowctl_topo(int argc, char **argv);
+
+/* daemon/flowctl-top.c: the flows live, with BPF latency histograms */
+int flowctl_top(int argc, char **argv);
+
 #endif /* FLOWCTL_H */

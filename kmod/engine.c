@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 
 #include "flowswitch.h"
+#include "trace.h"
 
 struct workqueue_struct *fsw_wq;
 
@@ -198,6 +199,7 @@ static void fsw_io_submit(struct fsw_io *io)
 	ssize_t ret;
 
 	port = fsw_io_port(io, &pos);
+	trace_flowswitch_chunk_submit(flow, io, pos + io->progress, left);
 	if (port->kind == FLOWSWITCH_PORT_MEMORY) {
 		/* The data is already where it goes: no I/O, no bytes. */
 		io->virtual = true;
@@ -269,6 +271,7 @@ static void fsw_flow_fail(struct fsw_flow *flow, struct fsw_io *io, u32 stage,
 	flow->failing = true;
 	spin_unlock_irq(&flow->lock);
 	io->slot->phase = FSW_SLOT_FAILED;
+	trace_flowswitch_chunk_complete(flow, io->slot, err);
 }
 
 /*
@@ -403,6 +406,7 @@ static void fsw_flow_retire(struct fsw_flow *flow)
 		flow->chunks_done++;
 		flow->head++;
 		spin_unlock_irq(&flow->lock);
+		trace_flowswitch_chunk_complete(flow, slot, 0);
 	}
 }
 
@@ -478,6 +482,7 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 		slot->off = flow->issued;
 		slot->len = len;
 		slot->retries = 0;
+		slot->issue_ns = ktime_get_ns();
 		slot->io[0].progress = 0;
 		if (slot->view)
 			fsw_slot_map_window(slot);

@@ -9,6 +9,7 @@
 #include <linux/uaccess.h>
 
 #include "flowswitch.h"
+#include "trace.h"
 
 static void fsw_event_push(struct fsw_ctx *ctx, struct flowswitch_event *ev)
 {
@@ -56,6 +57,7 @@ void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow)
 	ev.error = flow->error;
 	ev.bytes_done = flow->bytes_done;
 	spin_unlock_irqrestore(&flow->lock, irqflags);
+	trace_flowswitch_flow_state(flow, ev.state, ev.error, ev.bytes_done);
 	fsw_event_queue(ctx, &ev);
 	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_FLOW_STATE);
 }
@@ -70,6 +72,7 @@ void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow)
 		.error = flow->p2p_reason,
 	};
 
+	trace_flowswitch_fallback(flow, flow->p2p_reason);
 	fsw_event_queue(ctx, &ev);
 	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_FALLBACK);
 }

@@ -106,6 +106,7 @@ struct fsw_slot {
 	u32 len;
 	u32 writes_pending;
 	u32 retries;
+	u64 issue_ns;		/* when its read was issued: latency */
 	bool view;		/* bvec describes a memory port's window */
 	u32 nr_bvec;
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */

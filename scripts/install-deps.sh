@@ -14,6 +14,9 @@ PKGS=(
 	build-essential pkg-config
 	libbpf-dev libnl-3-dev libnl-genl-3-dev liburing-dev libcmocka-dev
 	libjson-c-dev
+	# flowctl top's BPF program (clang -target bpf, bpftool gen skeleton)
+	# and flowctl topo --svg (Graphviz's dot)
+	clang bpftool graphviz
 	# kernel and module builds
 	bc bison flex libelf-dev libssl-dev kmod cpio xz-utils zstd
 	linux-headers-amd64 linux-source-6.12

@@ -7,9 +7,10 @@
 #
 # Stages: build (module against the stock headers, userspace plain and with
 # ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
-# goldens, QEMU guests on the stock and the debug kernel; then the
-# benchmarks (in the guests, and the embedded engine on the host), whose
-# figures are printed but never counted.
+# goldens, the examples, make install and an app built against it, QEMU
+# guests on the stock and the debug kernel; then the benchmarks (in the
+# guests, and the embedded engine on the host), whose figures are printed
+# but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +56,7 @@ if [ -x tests/lang/run.sh ]; then
 	stage lang-san tests/lang/run.sh "$BUILD/san/flowctl"
 fi
 stage examples tests/examples.sh "$BUILD/default/flowctl"
+stage install tests/install.sh "$BUILD"
 stage vm-stock tests/vm/run.sh stock
 stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
 	debug:rootports-epyc debug:iommu-rootports debug:iommu-switch

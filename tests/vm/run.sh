@@ -56,9 +56,10 @@ run_flavor() {
 	local flavor=$1 kernel=${1%%:*} topo=switch kdir out src shm t0 rc pass fail
 	local tests_glob=${FSW_TESTS:-t-*}
 	if [ "$flavor" != "$kernel" ]; then
-		# A topology variant boots for its P2P verdict alone.
+		# A topology variant boots for its P2P verdicts alone
+		# (t-p2p-topo, and t-topo: the same through flowctl topo).
 		topo=${flavor#*:}
-		tests_glob=t-p2p-topo
+		tests_glob="t-*topo"
 	elif [ "$kernel" = kcsan ]; then
 		# The race detector runs the tests where flows run side by
 		# side and owners come and go.
@@ -87,7 +88,8 @@ run_flavor() {
 		disk=256M
 	fi
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
-		"$B/default/flowctl" "${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
+		"$B/default/flowctl" "$B/default/examples/flowswitch-copy" \
+		"${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
 		-type f -name "$tests_glob" ! -name '*.[od]' | sort)
 
 	truncate -s $disk "$out/A.img" "$out/B.img"
