@@ -52,6 +52,16 @@ total_pass=0 total_fail=0
 
 note() { echo "vm: $*"; }
 
+# True when every sanitizer line of the guest's dmesg comes before the
+# module's load line.
+boot_report_only() {
+	local out=$1 first load
+	load=$(grep -n 'flowswitch: ABI' "$out/dmesg.txt" | head -n 1 | cut -d: -f1)
+	first=$(grep -nEf "$sanitizer_re" "$out/dmesg.txt" | head -n 1 | cut -d: -f1)
+	[ -n "$load" ] && [ -n "$first" ] && [ "$first" -lt "$load" ] &&
+		! tail -n +"$load" "$out/dmesg.txt" | grep -qEf "$sanitizer_re"
+}
+
 run_flavor() {
 	local flavor=$1 kernel=${1%%:*} topo=switch kdir out src shm t0 rc pass fail
 	local tests_glob=${FSW_TESTS:-t-*}
@@ -228,6 +238,19 @@ run_flavor() {
 		[ -s "$out/kcsan-foreign.txt" ] &&
 			note "$flavor: $(sort -u "$out/kcsan-foreign.txt" | wc -l) race(s) outside flowswitch, not counted: $out/kcsan-foreign.txt"
 	fi
+	# A report from the kernel's own boot, before flowswitch was loaded,
+	# and none after: not ours (seen: a KASAN wild-memory-access in the
+	# early IRQ path on intel-iommu boots, about one in six, under TCG).
+	# Kept for reading, and the flavor boots once more; a second one
+	# counts.
+	if [ -s "$out/sanitizer.txt" ] && [ -z "${boot_retry:-}" ] &&
+		boot_report_only "$out"; then
+		note "$flavor: a report in the kernel's boot before flowswitch loaded (kept in $out.boot-report/); booting once more"
+		rm -rf "$out.boot-report"
+		mv "$out" "$out.boot-report"
+		boot_retry=1 run_flavor "$flavor"
+		return
+	fi
 	if [ -s "$out/sanitizer.txt" ]; then
 		note "$flavor: sanitizer/warning lines in the guest log:"
 		sort -u "$out/sanitizer.txt" | head -n 20 | sed 's/^/    /'
@@ -247,8 +270,9 @@ run_flavor() {
 
 for flavor in "$@"; do
 	case "$flavor" in
-	stock | debug | debug:*) run_flavor "$flavor" || total_fail=$((total_fail + 1)) ;;
-	*) echo "run.sh: unknown flavor '$flavor' (stock | debug[:TOPOLOGY])" >&2; exit 2 ;;
+	stock | debug | debug:* | kcsan)
+		run_flavor "$flavor" || total_fail=$((total_fail + 1)) ;;
+	*) echo "run.sh: unknown flavor '$flavor' (stock | debug[:TOPOLOGY] | kcsan)" >&2; exit 2 ;;
 	esac
 done
 echo "vm: $total_pass passed, $total_fail failed"
