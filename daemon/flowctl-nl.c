@@ -24,49 +24,6 @@
 #include "flowswitch-nl.h"
 #include "flowswitch.h"
 
-static void pci_str(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04x:%02x:%02x.%x", a >> 16, (a >> 8) & 0xff,
-		 (a >> 3) & 0x1f, a & 7);
-}
-
-static const char *pool_name(uint32_t kind)
-{
-	switch (kind) {
-	case FLOWSWITCH_POOL_HOST:
-		return "host";
-	case FLOWSWITCH_POOL_P2P:
-		return "p2p";
-	}
-	return "?";
-}
-
-static const char *port_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case FLOWSWITCH_PORT_BLOCK:
-		return "block";
-	case FLOWSWITCH_PORT_FILE:
-		return "file";
-	case FLOWSWITCH_PORT_MEMORY:
-		return "memory";
-	}
-	return "?";
-}
-
-static const char *map_name(uint32_t map)
-{
-	switch (map) {
-	case FLOWSWITCH_MAP_NONE:
-		return "none";
-	case FLOWSWITCH_MAP_BUS_ADDR:
-		return "bus-address";
-	case FLOWSWITCH_MAP_HOST_BRIDGE:
-		return "host-bridge";
-	}
-	return "?";
-}
-
 static int nl_open_or_say(struct fsw_nl **nl)
 {
 	int ret = fsw_nl_open(nl);
@@ -161,13 +118,13 @@ static int dump_port(const struct fsw_nl_port *p, void *arg)
 	char pci[16] = "-";
 
 	if (p->has_pci)
-		pci_str(p->pci, pci, sizeof(pci));
+		fsw_pci_str(p->pci, pci, sizeof(pci));
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "owner", owner_json(&p->owner));
 		J_U64(j, "id", p->id);
-		J_STR(j, "kind", port_kind_name(p->kind));
+		J_STR(j, "kind", fsw_port_kind_name(p->kind));
 		J_STR(j, "access",
 		      p->access == (FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE) ?
 			      "rw" : p->access & FLOWSWITCH_PORT_WRITE ? "w" : "r");
@@ -193,7 +150,7 @@ static int dump_port(const struct fsw_nl_port *p, void *arg)
 		       "USERS", "PCI", "DISK", "PATH");
 	printf("%-6u %-7u %-12s %-4u %-6s %-2s %12" PRIu64 " %5u %-12s %-9s %s\n",
 	       p->owner.id, p->owner.pid, p->owner.comm, p->id,
-	       port_kind_name(p->kind),
+	       fsw_port_kind_name(p->kind),
 	       p->access == (FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE) ? "rw" :
 	       p->access & FLOWSWITCH_PORT_WRITE ? "w" : "r",
 	       p->size, p->users, pci, p->disk[0] ? p->disk : "-",
@@ -208,7 +165,7 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 	unsigned int i;
 
 	if (f->provider)
-		pci_str(f->provider, prov, sizeof(prov));
+		fsw_pci_str(f->provider, prov, sizeof(prov));
 	if (o->json) {
 		json_object *j = json_object_new_object();
 		json_object *sinks = json_object_new_array();
@@ -236,7 +193,7 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 		J_U64(j, "in_flight", f->in_flight);
 		J_U64(j, "rate", f->rate);
 		J_U64(j, "retries", f->retries);
-		J_STR(j, "pool", pool_name(f->pool));
+		J_STR(j, "pool", fsw_pool_name(f->pool));
 		if (f->provider)
 			J_STR(j, "provider", prov);
 		J_STR(j, "p2p_reason", fsw_p2p_reason_name(f->p2p_reason));
@@ -261,7 +218,7 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 	       " %-4s %-12s %u ->",
 	       f->owner.id, f->owner.pid, f->id, f->name[0] ? f->name : "-",
 	       fsw_state_name(f->state), f->bytes_done, f->length,
-	       pool_name(f->pool), prov, f->src_port);
+	       fsw_pool_name(f->pool), prov, f->src_port);
 	for (i = 0; i < f->nr_sinks; i++)
 		printf("%s%u", i ? "," : " ", f->sink_port[i]);
 	if (f->state == FLOWSWITCH_FLOW_FAILED)
@@ -277,13 +234,13 @@ static int dump_pool(const struct fsw_nl_pool *p, void *arg)
 	char prov[16] = "-";
 
 	if (p->provider)
-		pci_str(p->provider, prov, sizeof(prov));
+		fsw_pci_str(p->provider, prov, sizeof(prov));
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "owner", owner_json(&p->owner));
 		J_U64(j, "flow", p->flow);
-		J_STR(j, "kind", pool_name(p->kind));
+		J_STR(j, "kind", fsw_pool_name(p->kind));
 		J_U64(j, "bytes", p->bytes);
 		J_U64(j, "chunk", p->chunk);
 		J_U64(j, "depth", p->depth);
@@ -298,7 +255,7 @@ static int dump_pool(const struct fsw_nl_pool *p, void *arg)
 		       "PID", "FLOW", "KIND", "BYTES", "CHUNK", "DEPTH",
 		       "IN_USE", "PROVIDER");
 	printf("%-6u %-7u %-4u %-4s %12" PRIu64 " %9u %5u %6u %s\n",
-	       p->owner.id, p->owner.pid, p->flow, pool_name(p->kind),
+	       p->owner.id, p->owner.pid, p->flow, fsw_pool_name(p->kind),
 	       p->bytes, p->chunk, p->depth, p->in_use, prov);
 	return 0;
 }
@@ -308,16 +265,16 @@ static int dump_verdict(const struct fsw_nl_verdict *v, void *arg)
 	struct dump_out *o = arg;
 	char prov[16], init[16], bridge[16] = "-";
 
-	pci_str(v->provider, prov, sizeof(prov));
-	pci_str(v->initiator, init, sizeof(init));
+	fsw_pci_str(v->provider, prov, sizeof(prov));
+	fsw_pci_str(v->initiator, init, sizeof(init));
 	if (v->bridge)
-		pci_str(v->bridge, bridge, sizeof(bridge));
+		fsw_pci_str(v->bridge, bridge, sizeof(bridge));
 	if (o->json) {
 		json_object *j = json_object_new_object();
 
 		J_STR(j, "provider", prov);
 		J_STR(j, "initiator", init);
-		J_STR(j, "map", map_name(v->map));
+		J_STR(j, "map", fsw_map_name(v->map));
 		json_object_object_add(j, "distance",
 				       json_object_new_int(v->distance));
 		J_STR(j, "reason", fsw_p2p_reason_name(v->reason));
@@ -337,7 +294,7 @@ static int dump_verdict(const struct fsw_nl_verdict *v, void *arg)
 		       "INITIATOR", "MAP", "DISTANCE", "IOMMU", "ACS-BRIDGE",
 		       "CANARY", "REASON");
 	printf("%-12s %-12s %-11s %8d %-5s %-12s %-8s %s\n", prov, init,
-	       map_name(v->map), v->distance,
+	       fsw_map_name(v->map), v->distance,
 	       v->flags & FLOWSWITCH_VERDICT_IOMMU ? "yes" : "no", bridge,
 	       fsw_canary_name(v->canary_in),
 	       v->reason ? fsw_p2p_reason_name(v->reason) : "ok");
@@ -454,7 +411,7 @@ static int print_event(const struct fsw_nl_event *ev, void *arg)
 					       owner_json(&ev->owner));
 		if (ev->type == FLOWSWITCH_NL_EVENT_DEVICE_REMOVED ||
 		    ev->type == FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND) {
-			pci_str(ev->pci, pci, sizeof(pci));
+			fsw_pci_str(ev->pci, pci, sizeof(pci));
 			J_STR(j, "pci", pci);
 		} else if (ev->type == FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED) {
 			J_U64(j, "error", ev->error);
@@ -478,7 +435,7 @@ static int print_event(const struct fsw_nl_event *ev, void *arg)
 		json_object_put(j);
 	} else if (ev->type == FLOWSWITCH_NL_EVENT_DEVICE_REMOVED ||
 		   ev->type == FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND) {
-		pci_str(ev->pci, pci, sizeof(pci));
+		fsw_pci_str(ev->pci, pci, sizeof(pci));
 		printf("%s %s\n", fsw_nl_event_name(ev->type), pci);
 	} else if (ev->type == FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED) {
 		printf("pool-exhausted owner %u (%s): %s\n", ev->owner.id,

@@ -84,12 +84,6 @@ static uint32_t pci_name_addr(const char *s)
 	return FLOWSWITCH_PCI_ADDR(d, b, dev, fn);
 }
 
-static void pci_str(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04x:%02x:%02x.%x", a >> 16, (a >> 8) & 0xff,
-		 (a >> 3) & 0x1f, a & 7);
-}
-
 static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
@@ -431,19 +425,6 @@ static const char *p2p_note(const struct topo *t, char *buf, size_t len)
 	return buf;
 }
 
-static const char *map_id(uint32_t map)
-{
-	switch (map) {
-	case FLOWSWITCH_MAP_NONE:
-		return "none";
-	case FLOWSWITCH_MAP_BUS_ADDR:
-		return "bus-address";
-	case FLOWSWITCH_MAP_HOST_BRIDGE:
-		return "host-bridge";
-	}
-	return "?";
-}
-
 /* A short stable identifier of each reason, for scripts. */
 static const char *reason_id(uint32_t reason)
 {
@@ -465,19 +446,6 @@ static const char *reason_id(uint32_t reason)
 	return reason < sizeof(ids) / sizeof(ids[0]) && ids[reason]
 		       ? ids[reason]
 		       : "?";
-}
-
-static const char *port_kind(uint32_t kind)
-{
-	switch (kind) {
-	case FLOWSWITCH_PORT_BLOCK:
-		return "block";
-	case FLOWSWITCH_PORT_FILE:
-		return "file";
-	case FLOWSWITCH_PORT_MEMORY:
-		return "memory";
-	}
-	return "?";
 }
 
 static void canary_str(uint32_t state, uint32_t age_ms, char *buf, size_t len)
@@ -531,10 +499,10 @@ static void print_dev_line(const struct topo *t, const struct topo_dev *d,
 
 		if (!p->has_pci || p->pci != d->addr)
 			continue;
-		pci_str(p->pci, pci, sizeof(pci));
+		fsw_pci_str(p->pci, pci, sizeof(pci));
 		printf("%s%s      port %u of owner %u (%s): %s %s%s%s\n",
 		       prefix, last ? "   " : "|  ", p->id, p->owner.id,
-		       p->owner.comm, port_kind(p->kind),
+		       p->owner.comm, fsw_port_kind_name(p->kind),
 		       p->path[0] ? p->path : "-", p->disk[0] ? " disk " : "",
 		       p->disk);
 	}
@@ -593,16 +561,16 @@ static void print_text(const struct topo *t)
 	for (i = 0; i < t->nr_verdicts; i++) {
 		const struct fsw_nl_verdict *v = &t->verdicts[i];
 
-		pci_str(v->provider, prov, sizeof(prov));
-		pci_str(v->initiator, init, sizeof(init));
+		fsw_pci_str(v->provider, prov, sizeof(prov));
+		fsw_pci_str(v->initiator, init, sizeof(init));
 		snprintf(bridge, sizeof(bridge), "-");
 		if (v->bridge)
-			pci_str(v->bridge, bridge, sizeof(bridge));
+			fsw_pci_str(v->bridge, bridge, sizeof(bridge));
 		canary_str(v->canary_in, v->canary_in_age_ms, cin, sizeof(cin));
 		canary_str(v->canary_out, v->canary_out_age_ms, cout,
 			   sizeof(cout));
 		printf("  %-12s %-12s %-11s %4d %-5s %-12s %-16s %-16s %s\n",
-		       prov, init, map_id(v->map), v->distance,
+		       prov, init, fsw_map_name(v->map), v->distance,
 		       v->flags & FLOWSWITCH_VERDICT_IOMMU ? "yes" : "no",
 		       bridge, cin, cout, fsw_p2p_reason_name(v->reason));
 	}
@@ -620,16 +588,16 @@ static json_object *verdict_json(const struct fsw_nl_verdict *v)
 	json_object *j = json_object_new_object();
 	char buf[16];
 
-	pci_str(v->provider, buf, sizeof(buf));
+	fsw_pci_str(v->provider, buf, sizeof(buf));
 	J_STR(j, "provider", buf);
-	pci_str(v->initiator, buf, sizeof(buf));
+	fsw_pci_str(v->initiator, buf, sizeof(buf));
 	J_STR(j, "initiator", buf);
-	J_STR(j, "map", map_id(v->map));
+	J_STR(j, "map", fsw_map_name(v->map));
 	J_ADD(j, "distance", json_object_new_int(v->distance));
 	J_STR(j, "reason", reason_id(v->reason));
 	J_STR(j, "reason_text", fsw_p2p_reason_name(v->reason));
 	if (v->bridge) {
-		pci_str(v->bridge, buf, sizeof(buf));
+		fsw_pci_str(v->bridge, buf, sizeof(buf));
 		J_STR(j, "acs_bridge", buf);
 	} else {
 		J_ADD(j, "acs_bridge", NULL);
@@ -686,7 +654,7 @@ static json_object *dev_json(const struct topo *t, const struct topo_dev *d)
 		J_U64(o, "owner", p->owner.id);
 		J_STR(o, "comm", p->owner.comm);
 		J_U64(o, "id", p->id);
-		J_STR(o, "kind", port_kind(p->kind));
+		J_STR(o, "kind", fsw_port_kind_name(p->kind));
 		if (p->path[0])
 			J_STR(o, "path", p->path);
 		if (p->disk[0])
@@ -777,7 +745,7 @@ static void write_dot(const struct topo *t, FILE *out)
 					t->ports[k].owner.id, t->ports[k].id,
 					t->ports[k].disk[0]
 						? t->ports[k].disk
-						: port_kind(t->ports[k].kind));
+						: fsw_port_kind_name(t->ports[k].kind));
 		fprintf(out, "\"%s];\n",
 			d->p2pmem ? ", style=filled, fillcolor=lightblue"
 			: d->cls >> 8 == 0x06 ? ", style=rounded"
@@ -791,13 +759,13 @@ static void write_dot(const struct topo *t, FILE *out)
 
 		if (v->provider == v->initiator)
 			continue;
-		pci_str(v->provider, a, sizeof(a));
-		pci_str(v->initiator, b, sizeof(b));
+		fsw_pci_str(v->provider, a, sizeof(a));
+		fsw_pci_str(v->initiator, b, sizeof(b));
 		fprintf(out,
 			"\t\"%s\" -> \"%s\" [style=dashed, constraint=false, "
 			"color=%s, label=\"%s",
 			b, a, v->distance >= 0 ? "darkgreen" : "red",
-			v->distance >= 0 ? map_id(v->map)
+			v->distance >= 0 ? fsw_map_name(v->map)
 					 : reason_id(v->reason));
 		if (v->distance >= 0)
 			fprintf(out, " d=%d", v->distance);
@@ -807,7 +775,7 @@ static void write_dot(const struct topo *t, FILE *out)
 			fprintf(out, "\\ncanary %s",
 				fsw_canary_name(v->canary_in));
 		if (v->bridge) {
-			pci_str(v->bridge, pci, sizeof(pci));
+			fsw_pci_str(v->bridge, pci, sizeof(pci));
 			fprintf(out, "\\nACS at %s", pci);
 		}
 		fprintf(out, "\"];\n");

@@ -597,6 +597,20 @@ void fsw_engine_work(struct work_struct *work)
 	}
 }
 
+/* Run the work until the flow has left RUNNING and PAUSED, and wait. */
+static void fsw_engine_settle(struct fsw_flow *flow)
+{
+	fsw_engine_kick(flow);
+	wait_event(flow->wait, ({
+		u32 s;
+
+		spin_lock_irq(&flow->lock);
+		s = flow->state;
+		spin_unlock_irq(&flow->lock);
+		s != FLOWSWITCH_FLOW_RUNNING && s != FLOWSWITCH_FLOW_PAUSED;
+	}));
+}
+
 /*
  * Fail the flow from outside its I/O (its p2p memory is going away): the
  * chunks in flight complete, then FAILED with @err and @stage at the
@@ -635,16 +649,7 @@ void fsw_engine_fail_sync(struct fsw_flow *flow, int err, u32 stage)
 		fsw_event_post(flow->ctx, flow);
 		wake_up_all(&flow->wait);
 	} else {
-		fsw_engine_kick(flow);
-		wait_event(flow->wait, ({
-			u32 s;
-
-			spin_lock_irq(&flow->lock);
-			s = flow->state;
-			spin_unlock_irq(&flow->lock);
-			s != FLOWSWITCH_FLOW_RUNNING &&
-			s != FLOWSWITCH_FLOW_PAUSED;
-		}));
+		fsw_engine_settle(flow);
 	}
 	cancel_delayed_work_sync(&flow->work);
 }
@@ -670,17 +675,7 @@ void fsw_engine_stop_sync(struct fsw_flow *flow)
 	flow->stopping = true;
 	spin_unlock_irq(&flow->lock);
 
-	if (!idle) {
-		fsw_engine_kick(flow);
-		wait_event(flow->wait, ({
-			u32 s;
-
-			spin_lock_irq(&flow->lock);
-			s = flow->state;
-			spin_unlock_irq(&flow->lock);
-			s != FLOWSWITCH_FLOW_RUNNING &&
-			s != FLOWSWITCH_FLOW_PAUSED;
-		}));
-	}
+	if (!idle)
+		fsw_engine_settle(flow);
 	cancel_delayed_work_sync(&flow->work);
 }

@@ -319,3 +319,46 @@ const char *fsw_open_hint(int err)
 		return "";
 	}
 }
+
+void fsw_pci_str(unsigned int a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", a >> 16, (a >> 8) & 0xff,
+		 (a >> 3) & 0x1f, a & 7);
+}
+
+const char *fsw_pool_name(unsigned int kind)
+{
+	switch (kind) {
+	case FLOWSWITCH_POOL_HOST:
+		return "host";
+	case FLOWSWITCH_POOL_P2P:
+		return "p2p";
+	}
+	return "?";
+}
+
+const char *fsw_port_kind_name(unsigned int kind)
+{
+	switch (kind) {
+	case FLOWSWITCH_PORT_BLOCK:
+		return "block";
+	case FLOWSWITCH_PORT_FILE:
+		return "file";
+	case FLOWSWITCH_PORT_MEMORY:
+		return "memory";
+	}
+	return "?";
+}
+
+const char *fsw_map_name(unsigned int map)
+{
+	switch (map) {
+	case FLOWSWITCH_MAP_NONE:
+		return "none";
+	case FLOWSWITCH_MAP_BUS_ADDR:
+		return "bus-address";
+	case FLOWSWITCH_MAP_HOST_BRIDGE:
+		return "host-bridge";
+	}
+	return "?";
+}

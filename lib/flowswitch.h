@@ -54,6 +54,14 @@ const char *fsw_stage_name(unsigned int stage);
 const char *fsw_p2p_reason_name(unsigned int reason);
 /* "passed", "cached", ...: enum flowswitch_canary */
 const char *fsw_canary_name(unsigned int canary);
+/* FLOWSWITCH_PCI_ADDR() as "DDDD:BB:DD.F" into @buf (13 bytes or more). */
+void fsw_pci_str(unsigned int addr, char *buf, size_t len);
+/* "host", "p2p": enum flowswitch_pool_kind */
+const char *fsw_pool_name(unsigned int kind);
+/* "block", "file", "memory": enum flowswitch_port_kind */
+const char *fsw_port_kind_name(unsigned int kind);
+/* "none", "bus-address", "host-bridge": enum flowswitch_p2p_map */
+const char *fsw_map_name(unsigned int map);
 /* Parse "DDDD:BB:DD.F" or "BB:DD.F" into FLOWSWITCH_PCI_ADDR(). */
 int fsw_parse_pci_addr(const char *s, unsigned int *addr);
 
