@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "flowctl.h"
-#include "flowlang-txn.h"
+#include "apply.h"
 #include "flowswitch.h"
 
 static void apply_usage(FILE *out)
@@ -43,157 +43,17 @@ static void print_diags(struct flang_ctx *ctx)
 	free(s);
 }
 
-/* "clone", or "clone.1" for the second chain of a flow with several. */
-static const char *flow_name(const struct flang_txn_info *in, char *buf,
-			     size_t len)
+static int fd_txn(void *arg, struct flowswitch_txn *txn)
 {
-	if (in->nchains <= 1)
-		return in->name;
-	snprintf(buf, len, "%s.%u", in->name, in->chain);
-	return buf;
+	return fsw_txn(*(int *)arg, txn);
 }
 
-/* The PCI function of an NVMe namespace /dev/nvmeXnY, from sysfs. */
-static int nvme_pci_addr(const char *path, uint32_t *addr)
+static int fd_destroy(void *arg, unsigned int id)
 {
-	char sys[PATH_MAX], link[PATH_MAX], *p;
-	const char *dev = strrchr(path, '/');
-	ssize_t n;
-
-	snprintf(sys, sizeof(sys), "/sys/class/block/%s/device/device",
-		 dev ? dev + 1 : path);
-	n = readlink(sys, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	p = strrchr(link, '/');
-	return flang_pci_addr(p ? p + 1 : link, addr);
+	return fsw_destroy(*(int *)arg, id);
 }
 
-/* Add an error at @at and print the diagnostics; returns 1. */
-static int fail_at(struct flang_ctx *ctx, int err, const struct flang_span *at,
-		   const char *msg, const char *help)
-{
-	char code[8];
-
-	snprintf(code, sizeof(code), "K%04d", err > 0 && err < 10000 ? err : 0);
-	flang_diag_add(ctx, FLANG_SEV_ERROR, code, at, msg, help);
-	print_diags(ctx);
-	return 1;
-}
-
-static void close_fds(struct flang_txn *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nports; i++)
-		if (t->ports[i].fd >= 0)
-			close(t->ports[i].fd);
-}
-
-/* Open what the ports name and resolve cmb providers; 0 or exit code. */
-static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
-{
-	char msg[PATH_MAX + 128];
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < t->nitems; i++) {
-		struct flang_txn_info *in = &t->info[i];
-
-		if (in->kind == FLANG_TXN_PORT && in->path) {
-			int fd = open(in->path, in->oflags | O_CLOEXEC, 0644);
-
-			if (fd < 0) {
-				ret = errno;
-				snprintf(msg, sizeof(msg),
-					 "device '%s': cannot open %s: %s",
-					 in->name, in->path, strerror(ret));
-				return fail_at(ctx, ret, &in->span, msg, NULL);
-			}
-			t->ports[in->cmd].fd = fd;
-		}
-		if (in->kind == FLANG_TXN_FLOW && in->provider_path) {
-			ret = nvme_pci_addr(in->provider_path,
-					    &t->flows[in->cmd].p2p_provider);
-			if (ret) {
-				snprintf(msg, sizeof(msg),
-					 "cannot find the PCI function of %s: %s",
-					 in->provider_path, strerror(-ret));
-				return fail_at(ctx, -ret, &in->provider_span,
-					       msg, NULL);
-			}
-		}
-	}
-	return 0;
-}
-
-/*
- * Why no p2p memory could serve flow item @item.  A refused transaction
- * writes back no item's out fields, so ask again: the ports and that flow
- * alone, PREFERRED and not started, whose out_p2p_reason says why; then
- * undo it.  The ports' fds must still be open.
- */
-static unsigned int exdev_reason(int fsw, struct flang_txn *t,
-				 unsigned int item)
-{
-	static struct flowswitch_txn_item items[FLANG_TXN_MAX_ITEMS];
-	struct flowswitch_flow_create fc = t->flows[t->info[item].cmd];
-	struct flowswitch_txn probe = { .size = sizeof(probe) };
-	unsigned int i, n = 0;
-
-	/* The ports come first, so their items keep their indices. */
-	for (i = 0; i < t->nitems && t->info[i].kind == FLANG_TXN_PORT; i++)
-		items[n++] = t->items[i];
-	fc.placement = FLOWSWITCH_P2P_PREFERRED;
-	items[n].op = FLOWSWITCH_TXN_FLOW_CREATE;
-	items[n].cmd_uptr = (uintptr_t)&fc;
-	probe.nr_items = ++n;
-	probe.items_uptr = (uintptr_t)items;
-	if (fsw_txn(fsw, &probe) < 0)
-		return FLOWSWITCH_P2P_OK;
-	fsw_destroy(fsw, fc.out_flow_id);
-	for (i = 0; i < t->nports; i++)
-		fsw_destroy(fsw, t->ports[i].out_port_id);
-	return fc.out_p2p_reason;
-}
-
-/* The kernel refused item out_failed_item: say so at its span. */
-static int refused(struct flang_ctx *ctx, int fsw, struct flang_txn *t,
-		   int ret)
-{
-	unsigned int item = t->txn.out_failed_item;
-	int err = t->txn.out_failed_errno ? (int)t->txn.out_failed_errno : -ret;
-	const struct flang_txn_info *in;
-	char msg[512], nb[128];
-
-	if (item >= t->nitems) {
-		fprintf(stderr, "flowctl apply: transaction: %s\n",
-			strerror(err));
-		return 1;
-	}
-	in = &t->info[item];
-	if (in->kind == FLANG_TXN_PORT) {
-		snprintf(msg, sizeof(msg),
-			 "the kernel refused device '%s' (%s): %s", in->name,
-			 in->path ? in->path : "?", strerror(err));
-		return fail_at(ctx, err, &in->span, msg, NULL);
-	}
-	if (err == EXDEV) {
-		snprintf(msg, sizeof(msg),
-			 "the kernel refused flow '%s': p2p memory required but refused: %s",
-			 flow_name(in, nb, sizeof(nb)),
-			 fsw_p2p_reason_name(exdev_reason(fsw, t, item)));
-		return fail_at(ctx, err, &in->span, msg,
-			       "mark the pool 'preferred' (with a fallback) to accept host memory");
-	}
-	snprintf(msg, sizeof(msg), "the kernel refused flow '%s': %s",
-		 flow_name(in, nb, sizeof(nb)), strerror(err));
-	return fail_at(ctx, err, &in->span, msg,
-		       err == EINVAL || err == ENOSPC ?
-			       "check the flow's range against the devices' sizes" :
-			       NULL);
-}
+#define flow_name fsw_apply_flow_name
 
 static int wait_flows(int fsw, struct flang_txn *t, bool json)
 {
@@ -291,23 +151,14 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 	unsigned int i, state;
 	int ret, fsw;
 
-	ret = flang_compile_file(ctx, file);
-	if (ret < 0) {
-		fprintf(stderr, "flowctl apply: %s: %s\n", file, strerror(-ret));
-		return 2;
-	}
-	if (ret) {
-		print_diags(ctx);
-		return 1;
-	}
 	t = malloc(sizeof(*t));
 	if (!t) {
 		fprintf(stderr, "flowctl apply: out of memory\n");
 		return 2;
 	}
-	ret = flang_txn_build(ctx, t);
+	ret = fsw_apply_load(ctx, file, t);
 	if (ret < 0) {
-		fprintf(stderr, "flowctl apply: %s\n", strerror(-ret));
+		fprintf(stderr, "flowctl apply: %s: %s\n", file, strerror(-ret));
 		ret = 2;
 		goto out;
 	}
@@ -316,11 +167,6 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 		goto out;
 	}
 	/* Warnings are printed with a refusal, or before the flows. */
-	ret = prepare(ctx, t);
-	if (ret) {
-		close_fds(t);
-		goto out;
-	}
 	fsw = fsw_open(getenv("FLOWSWITCH_DEVICE"));
 	if (fsw < 0) {
 		if (flang_diag_count(ctx))
@@ -328,14 +174,18 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 		fprintf(stderr, "flowctl apply: %s: %s%s%s\n",
 			FSW_DEFAULT_DEVICE, strerror(-fsw),
 			*fsw_open_hint(fsw) ? "; " : "", fsw_open_hint(fsw));
-		close_fds(t);
+		fsw_apply_close_fds(t);
 		ret = 1;
 		goto out;
 	}
 	ret = fsw_txn(fsw, &t->txn);
-	if (ret < 0)
-		ret = refused(ctx, fsw, t, ret);
-	close_fds(t);	/* the ports hold their own references */
+	if (ret < 0) {
+		struct fsw_apply_ops ops = { fd_txn, fd_destroy, &fsw };
+
+		ret = fsw_apply_refused(ctx, &ops, t, ret);
+		print_diags(ctx);
+	}
+	fsw_apply_close_fds(t);	/* the ports hold their own references */
 	if (ret) {
 		close(fsw);
 		goto out;
