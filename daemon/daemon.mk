@@ -69,3 +69,20 @@ $(FLOWCTL): $(FLOWCTL_OBJS) $(FLOWCTL_LANG_OBJS) $(LANG_LIB) $(ENGINE_LIB) \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FLOWCTL_LIBS) $(ENGINE_LDLIBS)
 
 BINS += $(FLOWCTL)
+
+# flowd: the daemon (daemon/FLOWD.md).  json-c for the control socket's
+# messages and the state file.
+FLOWD := $(OUT)/flowd
+FLOWD_LOGIC_OBJS := $(OUT)/daemon/flowd-admit.o $(OUT)/daemon/flowd-logic.o
+FLOWD_OBJS := $(OUT)/daemon/flowd.o $(OUT)/daemon/flowd-core.o \
+	      $(OUT)/daemon/flowd-ctl.o $(OUT)/daemon/apply.o \
+	      $(FLOWD_LOGIC_OBJS)
+CFLAGS_flowd := $(call pc_cflags,json-c)
+CFLAGS_flowd-core := $(call pc_cflags,json-c)
+CFLAGS_flowd-ctl := $(call pc_cflags,json-c)
+
+$(FLOWD): $(FLOWD_OBJS) $(LANG_LIB) $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(ENGINE_LDLIBS)
+
+BINS += $(FLOWD)
