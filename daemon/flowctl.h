@@ -18,6 +18,13 @@ int flowctl_dot(int argc, char **argv);
 /* daemon/flowctl-apply.c: a .flow file as one kernel transaction */
 int flowctl_apply(int argc, char **argv);
 
+/* daemon/flowctl-daemon.c: through flowd's socket */
+int flowctl_apply_any(int argc, char **argv);	/* flowd, or --no-daemon */
+int flowctl_run(int argc, char **argv);
+int flowctl_list(int argc, char **argv);
+int flowctl_stats(int argc, char **argv);
+int flowctl_stop(int argc, char **argv);
+
 /* daemon/flowctl-nl.c: the module's generic netlink family */
 int flowctl_dump(int argc, char **argv);
 int flowctl_monitor(int argc, char **argv);

@@ -57,7 +57,7 @@ static int apply(const char *file)
 
 		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
-		execl("/bin/flowctl", "flowctl", "apply", "--wait", file,
+		execl("/bin/flowctl", "flowctl", "apply", "--no-daemon", "--wait", file,
 		      (char *)NULL);
 		_exit(127);
 	}
