@@ -618,6 +618,7 @@ static void flow_failed(struct flowd *d, struct dflow *f)
 		snprintf(f->outcome_buf, sizeof(f->outcome_buf), "aborted: %s",
 			 st.nnotes ? st.notes[st.nnotes - 1].msg : "");
 		f->outcome = f->outcome_buf;
+		flow_halt(d, f);
 		for (i = 0; i < df->nflows; i++) {
 			struct dflow *o = df->flows[i];
 
