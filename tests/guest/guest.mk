@@ -1,7 +1,8 @@
 # Programs that run inside the test guest (see tests/vm/init).
 GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
-	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity t-engine t-topo t-top t-example
+	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity t-engine t-topo t-top t-example \
+	t-flowd
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
 
 # Tests of the netlink family link its client library and libnl.
@@ -16,10 +17,11 @@ $(OUT)/tests/guest/t-engine: $(OUT)/tests/guest/t-engine.o $(ENGINE_LIB) \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 
-# flowctl topo's and top's JSON is read with json-c.
+# flowctl topo's and top's JSON is read with json-c, and flowd's socket.
 CFLAGS_t-topo := $(call pc_cflags,json-c)
 CFLAGS_t-top := $(call pc_cflags,json-c)
-$(OUT)/tests/guest/t-topo $(OUT)/tests/guest/t-top: \
+CFLAGS_t-flowd := $(call pc_cflags,json-c)
+$(OUT)/tests/guest/t-topo $(OUT)/tests/guest/t-top $(OUT)/tests/guest/t-flowd: \
 		$(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c)

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowd in the guest, on the module's engine: it applies a directory of
+ * .flow files, an injected read error (blkdebug, disk C at 8 MiB) reaches
+ * it as a FAILED event and runs the file's retry-then-abort handler, a
+ * changed file is re-applied as a diff (the unchanged flow keeps its id
+ * and its bytes keep growing), and kill -9 + restart reconciles: the flow
+ * that finished is not re-run, the interrupted one resumes, nothing is
+ * duplicated.  Talks to flowd's socket with json-c, as flowctl does.
+ */
+#include <json-c/json.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "flowtest.h"
+
+#define DIR "/tmp/flowd"
+#define ETC DIR "/etc"
+#define SOCK DIR "/flowd.sock"
+
+static const char *dev_a, *dev_b, *dev_c;
+
+static pid_t start_flowd(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd = open(DIR "/flowd.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		execl("/bin/flowd", "flowd", "-f", "-c", ETC, "-a",
+		      DIR "/flowd.conf", "-s", SOCK, "-S", DIR "/state.json",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static struct json_object *call(const char *cmd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static char buf[1 << 16];
+	size_t n = 0;
+	ssize_t r;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sa.sun_path, SOCK);
+	if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}\n", cmd);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = 0;
+	close(fd);
+	return json_tokener_parse(buf);
+}
+
+struct fl {
+	int count;
+	uint64_t id, bytes, retries;
+	char state[32], outcome[128], engine[32];
+};
+
+/* Flow @name in flowd's list (count: how many of that name). */
+static int get_flow(const char *name, struct fl *out)
+{
+	struct json_object *rep = call("list"), *flows, *v;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!rep || !json_object_object_get_ex(rep, "flows", &flows)) {
+		json_object_put(rep);
+		return -1;
+	}
+	for (i = 0; i < json_object_array_length(flows); i++) {
+		struct json_object *f = json_object_array_get_idx(flows, i);
+
+		json_object_object_get_ex(f, "name", &v);
+		if (strcmp(json_object_get_string(v), name))
+			continue;
+		out->count++;
+		json_object_object_get_ex(f, "id", &v);
+		out->id = (uint64_t)json_object_get_int64(v);
+		json_object_object_get_ex(f, "bytes_done", &v);
+		out->bytes = (uint64_t)json_object_get_int64(v);
+		json_object_object_get_ex(f, "retries", &v);
+		out->retries = (uint64_t)json_object_get_int64(v);
+		json_object_object_get_ex(f, "state", &v);
+		snprintf(out->state, sizeof(out->state), "%s", json_object_get_string(v));
+		json_object_object_get_ex(f, "engine", &v);
+		snprintf(out->engine, sizeof(out->engine), "%s", json_object_get_string(v));
+		if (json_object_object_get_ex(f, "outcome", &v))
+			snprintf(out->outcome, sizeof(out->outcome), "%s",
+				 json_object_get_string(v));
+	}
+	json_object_put(rep);
+	return 0;
+}
+
+static uint64_t stat_of(const char *key)
+{
+	struct json_object *rep = call("stats"), *st, *v;
+	uint64_t r = 0;
+
+	if (rep && json_object_object_get_ex(rep, "stats", &st) &&
+	    json_object_object_get_ex(st, key, &v))
+		r = (uint64_t)json_object_get_int64(v);
+	json_object_put(rep);
+	return r;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	char tmp[256];
+	FILE *f;
+
+	/* Whole, then renamed in: flowd never sees half a file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
+		fprintf(stderr, "writing %s: %s\n", path, strerror(errno));
+}
+
+static void write_main(int change_rate)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "flow steady [rate=2MiB/s] {\n"
+		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b);\n}\n"
+		 "flow change [rate=%dMiB/s] {\n"
+		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b, offset=128MiB);\n}\n"
+		 "flow small {\n"
+		 "\tread(a, range=0..1MiB) -> [chunk=256KiB, depth=2] write(b, offset=256MiB);\n}\n",
+		 dev_a, dev_b, change_rate);
+	write_file(ETC "/main.flow", text);
+}
+
+/* Wait up to @secs for flow @name to satisfy @cond. */
+#define WAIT_FOR(name, f, cond, secs)                                         \
+	({                                                                     \
+		int _i;                                                        \
+		for (_i = 0; _i < (secs) * 10; _i++) {                         \
+			if (!get_flow(name, &(f)) && (cond))                   \
+				break;                                         \
+			usleep(100000);                                        \
+		}                                                              \
+		_i < (secs) * 10;                                              \
+	})
+
+int main(void)
+{
+	struct fl steady, steady2, change, change2, small, broken;
+	char text[2048];
+	pid_t pid;
+	int i, st;
+
+	for (i = 0; i < 50 && !nvme_by_serial("fswC"); i++)
+		usleep(100000);
+	dev_a = nvme_by_serial("fswA");
+	dev_b = nvme_by_serial("fswB");
+	dev_c = nvme_by_serial("fswC");
+	if (!dev_a || !dev_b || !dev_c || access("/bin/flowd", X_OK)) {
+		fprintf(stderr, "need fswA, fswB, fswC and /bin/flowd\n");
+		return T_SKIP;
+	}
+	mkdir(DIR, 0755);
+	mkdir(ETC, 0755);
+	unlink(DIR "/state.json");
+	write_file(DIR "/flowd.conf", "allow /dev/nvme*\nbudget uid 0 64MiB/s\n");
+	write_main(2);
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device c = nvme(path=\"%s\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "flow broken [rate=8MiB/s] {\n"
+		 "\tread(c, range=0..16MiB) -> [chunk=256KiB, depth=2] write(b, offset=300MiB);\n"
+		 "\ton io_error(c) retry 2 backoff 1ms..10ms then abort \"disk c is failing\";\n}\n",
+		 dev_c, dev_b);
+	write_file(ETC "/broken.flow", text);
+
+	pid = start_flowd();
+	CHECK(WAIT_FOR("steady", steady, steady.id && steady.bytes > 0, 20),
+	      "flowd runs steady (state %s)", steady.state);
+	CHECK(!strcmp(steady.engine, "kernel"), "engine %s", steady.engine);
+	CHECK(WAIT_FOR("small", small, !strcmp(small.state, "done"), 20),
+	      "small done (state %s)", small.state);
+
+	/* The read error at 8 MiB of C: retried twice, then aborted. */
+	CHECK(WAIT_FOR("broken", broken, broken.outcome[0], 30),
+	      "broken has an outcome (state %s)", broken.state);
+	CHECK(!strcmp(broken.outcome, "aborted: disk c is failing"),
+	      "outcome '%s'", broken.outcome);
+	CHECK(broken.retries == 2, "%llu retries", (unsigned long long)broken.retries);
+	CHECK(broken.bytes >= 8 * MiB - 256 * KiB && broken.bytes <= 8 * MiB,
+	      "broken stopped at %llu", (unsigned long long)broken.bytes);
+
+	/* A changed file: steady keeps its id and grows, change replaced. */
+	get_flow("change", &change);
+	get_flow("steady", &steady);
+	write_main(3);
+	CHECK(WAIT_FOR("change", change2, change2.id && change2.id != change.id, 10),
+	      "change replaced (%llu -> %llu)", (unsigned long long)change.id,
+	      (unsigned long long)change2.id);
+	usleep(1500000);
+	get_flow("steady", &steady2);
+	CHECK(steady2.id == steady.id, "steady kept id %llu -> %llu",
+	      (unsigned long long)steady.id, (unsigned long long)steady2.id);
+	CHECK(steady2.bytes > steady.bytes, "steady grows %llu -> %llu",
+	      (unsigned long long)steady.bytes, (unsigned long long)steady2.bytes);
+	CHECK(steady2.count == 1 && change2.count == 1, "no duplicates");
+
+	/* kill -9, restart: small not re-run, steady resumed, one of each. */
+	usleep(1200000);	/* a state file tick with steady's bytes */
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	get_flow("steady", &steady);	/* flowd is gone: nothing */
+	CHECK(steady.count == 0, "flowd is gone");
+	pid = start_flowd();
+	CHECK(WAIT_FOR("steady", steady2, steady2.id && steady2.bytes > 0, 20),
+	      "steady runs again");
+	CHECK(steady2.count == 1, "one steady, not %d", steady2.count);
+	CHECK(steady2.bytes >= steady.bytes, "resumed");
+	get_flow("small", &small);
+	CHECK(small.count == 1 && !strcmp(small.state, "done") && !small.id,
+	      "small done, not re-run (state %s id %llu)", small.state,
+	      (unsigned long long)small.id);
+	CHECK(stat_of("reconciled_done") >= 1, "reconciled_done");
+	CHECK(stat_of("reconciled_resumed") >= 1, "reconciled_resumed");
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "flowd exits 0 on SIGTERM");
+	if (t_failures) {
+		FILE *f = fopen(DIR "/flowd.log", "r");
+		char line[512];
+
+		while (f && fgets(line, sizeof(line), f))
+			fputs(line, stderr);
+		if (f)
+			fclose(f);
+	}
+	return t_result();
+}
