@@ -98,6 +98,11 @@ void flowd_state_save(struct flowd *d)
 			json_object_object_add(o, "name", json_object_new_string(f->name));
 			json_object_object_add(o, "sig", json_object_new_string(f->sig));
 			json_object_object_add(o, "done", json_object_new_boolean(f->done));
+			/* stopped, aborted or failed for good: not re-run either */
+			json_object_object_add(o, "ended",
+					       json_object_new_boolean(!f->done && !f->id &&
+								       !f->retry_at &&
+								       f->outcome));
 			json_object_object_add(o, "bytes",
 					       json_object_new_int64((int64_t)(f->base + f->bytes)));
 			json_object_array_add(arr, o);
@@ -125,7 +130,7 @@ out:
  */
 static bool reconcile_lookup(struct flowd *d, const char *file,
 			     const char *name, const char *sig, bool *done,
-			     uint64_t *bytes)
+			     bool *ended, uint64_t *bytes)
 {
 	struct json_object *flows, *o, *v;
 	size_t i, n;
@@ -145,6 +150,8 @@ static bool reconcile_lookup(struct flowd *d, const char *file,
 			continue;
 		*done = json_object_object_get_ex(o, "done", &v) &&
 			json_object_get_boolean(v);
+		*ended = json_object_object_get_ex(o, "ended", &v) &&
+			 json_object_get_boolean(v);
 		*bytes = json_object_object_get_ex(o, "bytes", &v) ?
 				 (uint64_t)json_object_get_int64(v) : 0;
 		json_object_object_add(o, "file", json_object_new_string(""));
@@ -293,13 +300,23 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 			nrun++;
 		}
 	for (i = 0; i < n; i++) {
-		bool done = false;
+		bool done = false, ended = false;
 		uint64_t bytes = 0;
 
 		create[i] = op[i] != FLOWD_DIFF_KEEP;
 		if (create[i] &&
 		    reconcile_lookup(d, path, nf[i]->name, nf[i]->sig, &done,
-				     &bytes)) {
+				     &ended, &bytes)) {
+			if (ended) {
+				nf[i]->state = FLOWSWITCH_FLOW_STOPPED;
+				nf[i]->base = bytes;
+				nf[i]->outcome = "ended before the restart";
+				create[i] = false;
+				syslog(LOG_INFO,
+				       "%s: flow %s had ended (stopped or aborted) before the restart; not re-run",
+				       path, nf[i]->name);
+				continue;
+			}
 			if (done) {
 				/* Finished before the restart: not re-run. */
 				nf[i]->done = true;
@@ -760,4 +777,21 @@ void flowd_tick(struct flowd *d)
 				f->done = true;
 		}
 	flowd_state_save(d);
+}
+
+/* At exit: free everything, stop the flows, keep the state file as is. */
+void flowd_free_all(struct flowd *d)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < d->nfiles; i++) {
+		for (j = 0; j < d->files[i]->nflows; j++)
+			flow_free(d, d->files[i]->flows[j]);
+		free(d->files[i]->flows);
+		free(d->files[i]->path);
+		free(d->files[i]);
+	}
+	free(d->files);
+	d->files = NULL;
+	d->nfiles = 0;
 }

@@ -82,5 +82,6 @@ void flowd_serve(struct flowd *d, int fd);
 void flowd_events(struct flowd *d);
 int flowd_retries_run(struct flowd *d);
 void flowd_tick(struct flowd *d);
+void flowd_free_all(struct flowd *d);
 
 #endif /* FLOWD_STATE_H */

@@ -405,6 +405,7 @@ int main(int argc, char **argv)
 	/* A clean stop keeps the state file: the next start resumes. */
 	syslog(LOG_INFO, "stopping: %u files", d.nfiles);
 	flowd_tick(&d);
+	flowd_free_all(&d);
 	d.eng->ops->close(d.eng);
 	unlink(d.sock_path);
 	flowd_admit_free(&d.admit);

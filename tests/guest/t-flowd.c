@@ -146,7 +146,7 @@ static void write_main(int change_rate)
 		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b);\n}\n"
 		 "flow change [rate=%dMiB/s] {\n"
 		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b, offset=128MiB);\n}\n"
-		 "flow small {\n"
+		 "flow small [rate=8MiB/s] {\n"
 		 "\tread(a, range=0..1MiB) -> [chunk=256KiB, depth=2] write(b, offset=256MiB);\n}\n",
 		 dev_a, dev_b, change_rate);
 	write_file(ETC "/main.flow", text);
@@ -242,6 +242,9 @@ int main(void)
 	      "small done, not re-run (state %s id %llu)", small.state,
 	      (unsigned long long)small.id);
 	CHECK(stat_of("reconciled_done") >= 1, "reconciled_done");
+	get_flow("broken", &broken);
+	CHECK(broken.count == 1 && !broken.id && broken.retries == 0,
+	      "aborted flow not re-run (id %llu)", (unsigned long long)broken.id);
 	CHECK(stat_of("reconciled_resumed") >= 1, "reconciled_resumed");
 
 	kill(pid, SIGTERM);
