@@ -57,6 +57,8 @@ if [ -x tests/lang/run.sh ]; then
 fi
 stage examples tests/examples.sh "$BUILD/default/flowctl"
 stage install tests/install.sh "$BUILD"
+# flowd on the embedded engine, on this host (ASan build: leaks too).
+stage flowd-host tests/flowd-host.sh "$BUILD/san"
 stage vm-stock tests/vm/run.sh stock
 stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
 	debug:rootports-epyc debug:iommu-rootports debug:iommu-switch
