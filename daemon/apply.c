@@ -96,7 +96,8 @@ static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 					    &t->flows[in->cmd].p2p_provider);
 			if (ret) {
 				snprintf(msg, sizeof(msg),
-					 "cannot find the PCI function of %s: %s",
+					 "cannot find the PCI function of %s: "
+					 "%s",
 					 in->provider_path, strerror(-ret));
 				return fsw_apply_fail_at(ctx, -ret,
 							 &in->provider_span,
@@ -107,8 +108,7 @@ static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 	return 0;
 }
 
-int fsw_apply_load(struct flang_ctx *ctx, const char *file,
-		   struct flang_txn *t)
+int fsw_apply_load(struct flang_ctx *ctx, const char *file, struct flang_txn *t)
 {
 	unsigned int i;
 	int ret;
@@ -140,7 +140,7 @@ static unsigned int exdev_reason(const struct fsw_apply_ops *ops,
 	static struct flowswitch_txn_item items[FLANG_TXN_MAX_ITEMS];
 	struct flowswitch_flow_create fc = t->flows[t->info[item].cmd];
 	struct flowswitch_port_create ports[FLANG_TXN_MAX_ITEMS];
-	struct flowswitch_txn probe = { .size = sizeof(probe) };
+	struct flowswitch_txn probe = {.size = sizeof(probe)};
 	unsigned int i, n = 0;
 
 	/* The ports come first, so their items keep their indices. */
@@ -171,7 +171,7 @@ int fsw_apply_refused(struct flang_ctx *ctx, const struct fsw_apply_ops *ops,
 	char msg[512], nb[128];
 
 	if (item >= t->nitems) {
-		struct flang_span none = { 0 };
+		struct flang_span none = {0};
 
 		snprintf(msg, sizeof(msg), "the transaction failed: %s",
 			 strerror(err));
@@ -186,16 +186,19 @@ int fsw_apply_refused(struct flang_ctx *ctx, const struct fsw_apply_ops *ops,
 	}
 	if (err == EXDEV && ops) {
 		snprintf(msg, sizeof(msg),
-			 "the kernel refused flow '%s': p2p memory required but refused: %s",
+			 "the kernel refused flow '%s': p2p memory required "
+			 "but refused: %s",
 			 fsw_apply_flow_name(in, nb, sizeof(nb)),
 			 fsw_p2p_reason_name(exdev_reason(ops, t, item)));
 		return fsw_apply_fail_at(ctx, err, &in->span, msg,
-					 "mark the pool 'preferred' (with a fallback) to accept host memory");
+					 "mark the pool 'preferred' (with a "
+					 "fallback) to accept host memory");
 	}
 	snprintf(msg, sizeof(msg), "the kernel refused flow '%s': %s",
 		 fsw_apply_flow_name(in, nb, sizeof(nb)), strerror(err));
-	return fsw_apply_fail_at(ctx, err, &in->span, msg,
-				 err == EINVAL || err == ENOSPC ?
-					 "check the flow's range against the devices' sizes" :
-					 NULL);
+	return fsw_apply_fail_at(
+		ctx, err, &in->span, msg,
+		err == EINVAL || err == ENOSPC
+			? "check the flow's range against the devices' sizes"
+			: NULL);
 }

@@ -26,12 +26,13 @@
 
 static void apply_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: flowctl apply FILE [--wait] [--json] [-I DIR]... [-D NAME=VALUE]...\n"
-		"  -I, --include DIR      search DIR for included files\n"
-		"  -D, --define NAME=VAL  override param NAME\n"
-		"  -w, --wait             report every flow's end; exit 0 only if all are done\n"
-		"  -j, --json             print the flows as JSON\n");
+	fprintf(out, "usage: flowctl apply FILE [--wait] [--json] [-I DIR]... "
+		     "[-D NAME=VALUE]...\n"
+		     "  -I, --include DIR      search DIR for included files\n"
+		     "  -D, --define NAME=VAL  override param NAME\n"
+		     "  -w, --wait             report every flow's end; exit 0 "
+		     "only if all are done\n"
+		     "  -j, --json             print the flows as JSON\n");
 }
 
 static void print_diags(struct flang_ctx *ctx)
@@ -108,7 +109,8 @@ static int wait_flows(int fsw, struct flang_txn *t, bool json)
 		       (unsigned long long)q.length,
 		       q.pool == FLOWSWITCH_POOL_P2P ? "p2p" : "host");
 		if (q.pool != FLOWSWITCH_POOL_P2P && q.p2p_reason)
-			printf(" (no p2p: %s)", fsw_p2p_reason_name(q.p2p_reason));
+			printf(" (no p2p: %s)",
+			       fsw_p2p_reason_name(q.p2p_reason));
 		if (q.state == FLOWSWITCH_FLOW_FAILED)
 			printf("; failed: %s in %s at source offset %llu",
 			       strerror(q.error), fsw_stage_name(q.fail_stage),
@@ -136,7 +138,8 @@ static void print_created(const struct flang_txn *t, bool json)
 			       flow_name(in, nb, sizeof(nb)),
 			       t->flows[in->cmd].out_flow_id);
 		else
-			printf("flow %s: id %u\n", flow_name(in, nb, sizeof(nb)),
+			printf("flow %s: id %u\n",
+			       flow_name(in, nb, sizeof(nb)),
 			       t->flows[in->cmd].out_flow_id);
 	}
 	if (json)
@@ -158,7 +161,8 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 	}
 	ret = fsw_apply_load(ctx, file, t);
 	if (ret < 0) {
-		fprintf(stderr, "flowctl apply: %s: %s\n", file, strerror(-ret));
+		fprintf(stderr, "flowctl apply: %s: %s\n", file,
+			strerror(-ret));
 		ret = 2;
 		goto out;
 	}
@@ -180,12 +184,12 @@ static int apply_run(struct flang_ctx *ctx, const char *file, bool wait,
 	}
 	ret = fsw_txn(fsw, &t->txn);
 	if (ret < 0) {
-		struct fsw_apply_ops ops = { fd_txn, fd_destroy, &fsw };
+		struct fsw_apply_ops ops = {fd_txn, fd_destroy, &fsw};
 
 		ret = fsw_apply_refused(ctx, &ops, t, ret);
 		print_diags(ctx);
 	}
-	fsw_apply_close_fds(t);	/* the ports hold their own references */
+	fsw_apply_close_fds(t); /* the ports hold their own references */
 	if (ret) {
 		close(fsw);
 		goto out;
@@ -210,13 +214,12 @@ out:
 int flowctl_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "include", required_argument, NULL, 'I' },
-		{ "define", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"wait", no_argument, NULL, 'w'},
+		{"json", no_argument, NULL, 'j'},
+		{"include", required_argument, NULL, 'I'},
+		{"define", required_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	struct flang_ctx *ctx = flang_ctx_new();
 	bool wait = false, json = false;
 	int c, err, ret = 2;
@@ -236,16 +239,20 @@ int flowctl_apply(int argc, char **argv)
 			break;
 		case 'I':
 			if (flang_ctx_add_include_path(ctx, optarg) < 0) {
-				fprintf(stderr, "flowctl apply: out of memory\n");
+				fprintf(stderr,
+					"flowctl apply: out of memory\n");
 				goto out;
 			}
 			break;
 		case 'D':
 			err = flang_ctx_set_param(ctx, optarg);
 			if (err) {
-				fprintf(stderr, err == -EINVAL ?
-					"flowctl apply: -D expects NAME=VALUE, got '%s'\n" :
-					"flowctl apply: out of memory (%s)\n",
+				fprintf(stderr,
+					err == -EINVAL
+						? "flowctl apply: -D expects "
+						  "NAME=VALUE, got '%s'\n"
+						: "flowctl apply: out of "
+						  "memory (%s)\n",
 					optarg);
 				goto out;
 			}

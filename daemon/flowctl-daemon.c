@@ -29,8 +29,9 @@ static const char *sock_path(void)
 /* Send @req, return the reply (NULL and a message on stderr on error). */
 static struct json_object *call(struct json_object *req)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *s =
+		json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	static char buf[1 << 20];
 	size_t n = 0;
 	ssize_t r;
@@ -40,7 +41,8 @@ static struct json_object *call(struct json_object *req)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa))) {
 		fprintf(stderr,
-			"flowctl: flowd at %s: %s (is flowd running? 'apply --no-daemon' works without it)\n",
+			"flowctl: flowd at %s: %s (is flowd running? 'apply "
+			"--no-daemon' works without it)\n",
 			sa.sun_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -51,7 +53,8 @@ static struct json_object *call(struct json_object *req)
 		close(fd);
 		return NULL;
 	}
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+	while (n < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
 		n += (size_t)r;
 	buf[n] = 0;
 	close(fd);
@@ -80,7 +83,8 @@ static int reply_ok(struct json_object *rep)
 		fprintf(stderr, "flowctl: no reply from flowd\n");
 		return 1;
 	}
-	if (json_object_object_get_ex(rep, "ok", &v) && json_object_get_boolean(v))
+	if (json_object_object_get_ex(rep, "ok", &v) &&
+	    json_object_get_boolean(v))
 		return 0;
 	if (json_object_object_get_ex(rep, "error", &v))
 		fprintf(stderr, "flowctl: %s%s", json_object_get_string(v),
@@ -92,15 +96,17 @@ static const char *str(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v)
+						   : "";
 }
 
 static unsigned long long num(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ?
-		       (unsigned long long)json_object_get_int64(v) : 0;
+	return json_object_object_get_ex(o, k, &v)
+		       ? (unsigned long long)json_object_get_int64(v)
+		       : 0;
 }
 
 static void print_flows(struct json_object *flows, const char *only_file)
@@ -127,12 +133,11 @@ static int common_opts(int argc, char **argv, bool *json, bool *wait,
 		       const char *usage)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"json", no_argument, NULL, 'j'},
+		{"wait", no_argument, NULL, 'w'},
+		{"socket", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	int c;
 
 	optind = 1;
@@ -175,7 +180,8 @@ int flowctl_list(int argc, char **argv)
 	ret = reply_ok(rep);
 	if (!ret && json_object_object_get_ex(rep, "flows", &flows)) {
 		if (json)
-			printf("%s\n", json_object_to_json_string_ext(flows, JSON_C_TO_STRING_PRETTY));
+			printf("%s\n", json_object_to_json_string_ext(
+					       flows, JSON_C_TO_STRING_PRETTY));
 		else
 			print_flows(flows, NULL);
 	}
@@ -196,10 +202,11 @@ int flowctl_stats(int argc, char **argv)
 	ret = reply_ok(rep);
 	if (!ret && json_object_object_get_ex(rep, "stats", &st)) {
 		if (json) {
-			printf("%s\n", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PRETTY));
+			printf("%s\n", json_object_to_json_string_ext(
+					       st, JSON_C_TO_STRING_PRETTY));
 		} else {
-			json_object_object_foreach(st, k, v)
-				printf("%-24s %s\n", k, json_object_get_string(v));
+			json_object_object_foreach(st, k, v) printf(
+				"%-24s %s\n", k, json_object_get_string(v));
 		}
 	}
 	json_object_put(rep);
@@ -247,13 +254,15 @@ static int wait_file(const char *file, bool json)
 		double secs, rate;
 		size_t i, n;
 
-		if (reply_ok(rep) || !json_object_object_get_ex(rep, "flows", &flows)) {
+		if (reply_ok(rep) ||
+		    !json_object_object_get_ex(rep, "flows", &flows)) {
 			json_object_put(rep);
 			return 1;
 		}
 		n = json_object_array_length(flows);
 		for (i = 0; i < n; i++) {
-			struct json_object *f = json_object_array_get_idx(flows, i);
+			struct json_object *f =
+				json_object_array_get_idx(flows, i);
 
 			if (strcmp(str(f, "file"), file))
 				continue;
@@ -265,7 +274,8 @@ static int wait_file(const char *file, bool json)
 				all_done = false;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		secs = (double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9;
+		secs = (double)(t.tv_sec - t0.tv_sec) +
+		       (t.tv_nsec - t0.tv_nsec) / 1e9;
 		rate = secs > 0 ? done / secs : 0;
 		if (all_end) {
 			if (tty)
@@ -274,12 +284,17 @@ static int wait_file(const char *file, bool json)
 				struct json_object *o = json_object_new_array();
 
 				for (i = 0; i < n; i++) {
-					struct json_object *f = json_object_array_get_idx(flows, i);
+					struct json_object *f =
+						json_object_array_get_idx(flows,
+									  i);
 
 					if (!strcmp(str(f, "file"), file))
-						json_object_array_add(o, json_object_get(f));
+						json_object_array_add(
+							o, json_object_get(f));
 				}
-				printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+				printf("%s\n",
+				       json_object_to_json_string_ext(
+					       o, JSON_C_TO_STRING_PRETTY));
 				json_object_put(o);
 			} else {
 				print_flows(flows, file);
@@ -297,10 +312,11 @@ static int wait_file(const char *file, bool json)
 			printf("] %6.1f%% %8.1f MiB %7.1f MiB/s ETA %5.0fs ",
 			       len ? 100.0 * done / len : 0.0, done / 1048576.0,
 			       rate / 1048576.0,
-			       rate > 0 && len > done ? (len - done) / rate : 0.0);
+			       rate > 0 && len > done ? (len - done) / rate
+						      : 0.0);
 		} else if (!json) {
-			printf("%.1fs %llu of %llu bytes %.1f MiB/s\n", secs, done,
-			       len, rate / 1048576.0);
+			printf("%.1fs %llu of %llu bytes %.1f MiB/s\n", secs,
+			       done, len, rate / 1048576.0);
 		}
 		fflush(stdout);
 		json_object_put(rep);
@@ -314,23 +330,27 @@ static int apply_daemon(int argc, char **argv, bool want_wait)
 	bool json = false, wait = want_wait;
 	char path[PATH_MAX];
 	int ret = common_opts(argc, argv, &json, &wait,
-			      "flowctl apply|run FILE [--wait] [--json] [-s SOCKET] (apply --no-daemon: without flowd)");
+			      "flowctl apply|run FILE [--wait] [--json] [-s "
+			      "SOCKET] (apply --no-daemon: without flowd)");
 
 	if (ret >= 0)
 		return ret;
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: flowctl %s FILE [--wait] [--json]\n", argv[0]);
+		fprintf(stderr, "usage: flowctl %s FILE [--wait] [--json]\n",
+			argv[0]);
 		return 2;
 	}
 	if (!realpath(argv[optind], path)) {
-		fprintf(stderr, "flowctl: %s: %s\n", argv[optind], strerror(errno));
+		fprintf(stderr, "flowctl: %s: %s\n", argv[optind],
+			strerror(errno));
 		return 2;
 	}
 	rep = request("apply", "file", path);
 	ret = reply_ok(rep);
 	if (!ret && !wait && json_object_object_get_ex(rep, "flows", &flows)) {
 		if (json)
-			printf("%s\n", json_object_to_json_string_ext(flows, JSON_C_TO_STRING_PRETTY));
+			printf("%s\n", json_object_to_json_string_ext(
+					       flows, JSON_C_TO_STRING_PRETTY));
 		else
 			print_flows(flows, path);
 	}

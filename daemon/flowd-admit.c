@@ -57,8 +57,8 @@ static int add_rule(struct flowd_admit *a, const struct flowd_rule *r)
 	return 0;
 }
 
-int flowd_admit_parse(struct flowd_admit *a, const char *path,
-		      const char *text, char *err, size_t errlen)
+int flowd_admit_parse(struct flowd_admit *a, const char *path, const char *text,
+		      char *err, size_t errlen)
 {
 	unsigned int line = 0;
 	const char *p = text;
@@ -68,12 +68,13 @@ int flowd_admit_parse(struct flowd_admit *a, const char *path,
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		char buf[512], *w[5], *save = NULL, *c;
-		struct flowd_rule r = { .line = ++line };
+		struct flowd_rule r = {.line = ++line};
 		unsigned int nw = 0;
 		int ret = 0;
 
 		if (n >= sizeof(buf)) {
-			snprintf(err, errlen, "%s:%u: line too long", path, line);
+			snprintf(err, errlen, "%s:%u: line too long", path,
+				 line);
 			goto bad;
 		}
 		memcpy(buf, p, n);
@@ -97,8 +98,9 @@ int flowd_admit_parse(struct flowd_admit *a, const char *path,
 			unsigned long u = strtoul(w[2], &end, 10);
 
 			if (*end || end == w[2]) {
-				snprintf(err, errlen, "%s:%u: '%s' is not a uid",
-					 path, line, w[2]);
+				snprintf(err, errlen,
+					 "%s:%u: '%s' is not a uid", path, line,
+					 w[2]);
 				goto bad;
 			}
 			r.kind = FLOWD_RULE_UID;
@@ -110,12 +112,15 @@ int flowd_admit_parse(struct flowd_admit *a, const char *path,
 			r.pattern = w[2];
 			ret = parse_rate(w[3], &r.rate);
 		} else if (!strcmp(w[0], "unlimited") && nw == 2 &&
-			   (!strcmp(w[1], "refuse") || !strcmp(w[1], "clamp"))) {
+			   (!strcmp(w[1], "refuse") ||
+			    !strcmp(w[1], "clamp"))) {
 			a->clamp = !strcmp(w[1], "clamp");
 			continue;
 		} else {
 			snprintf(err, errlen,
-				 "%s:%u: expected 'allow PATH', 'budget uid UID RATE', 'budget device PATH RATE' or 'unlimited refuse|clamp'",
+				 "%s:%u: expected 'allow PATH', 'budget uid "
+				 "UID RATE', 'budget device PATH RATE' or "
+				 "'unlimited refuse|clamp'",
 				 path, line);
 			goto bad;
 		}
@@ -126,7 +131,8 @@ int flowd_admit_parse(struct flowd_admit *a, const char *path,
 			goto bad;
 		}
 		if (add_rule(a, &r)) {
-			snprintf(err, errlen, "%s:%u: out of memory", path, line);
+			snprintf(err, errlen, "%s:%u: out of memory", path,
+				 line);
 			goto bad;
 		}
 	}
@@ -160,8 +166,8 @@ static int budget_left(const struct flowd_rule *r,
 		const struct flowd_admit_flow *f =
 			i < nrun ? &running[i] : &asked[i - nrun];
 
-		if (r->kind == FLOWD_RULE_UID ? f->uid != r->uid :
-						!uses(f, r->pattern))
+		if (r->kind == FLOWD_RULE_UID ? f->uid != r->uid
+					      : !uses(f, r->pattern))
 			continue;
 		if (!f->rate)
 			*unlimited = true;
@@ -206,7 +212,8 @@ int flowd_admit_check(const struct flowd_admit *a,
 					break;
 			if (k == a->nrules) {
 				snprintf(why, len,
-					 "flow '%s': device %s is not in the allow-list",
+					 "flow '%s': device %s is not in the "
+					 "allow-list",
 					 asked[i].name, asked[i].devs[j]);
 				return -EACCES;
 			}
@@ -222,14 +229,15 @@ int flowd_admit_check(const struct flowd_admit *a,
 			bool unl;
 
 			if (r->kind == FLOWD_RULE_ALLOW ||
-			    (r->kind == FLOWD_RULE_UID ? f->uid != r->uid :
-							 !uses(f, r->pattern)))
+			    (r->kind == FLOWD_RULE_UID ? f->uid != r->uid
+						       : !uses(f, r->pattern)))
 				continue;
 			budget_left(r, running, nrun, asked, i, &left, &unl);
 			rule_what(r, what, sizeof(what));
 			if (unl || !left) {
 				snprintf(why, len,
-					 "flow '%s': the budget of %s (%" PRIu64 " B/s, line %u) is used up%s",
+					 "flow '%s': the budget of %s (%" PRIu64
+					 " B/s, line %u) is used up%s",
 					 f->name, what, r->rate, r->line,
 					 unl ? " by an unlimited flow" : "");
 				goto refuse;
@@ -238,14 +246,20 @@ int flowd_admit_check(const struct flowd_admit *a,
 				f->rate = left;
 			} else if (!f->rate) {
 				snprintf(why, len,
-					 "flow '%s' has no rate limit but %s has a budget (%" PRIu64 " B/s, line %u): give it a rate, or set 'unlimited clamp'",
+					 "flow '%s' has no rate limit but %s "
+					 "has a budget (%" PRIu64
+					 " B/s, line %u): give it a rate, or "
+					 "set 'unlimited clamp'",
 					 f->name, what, r->rate, r->line);
 				goto refuse;
 			} else if (f->rate > left && !clamped[i] && a->clamp) {
 				f->rate = left;
 			} else if (f->rate > left) {
 				snprintf(why, len,
-					 "flow '%s' asks %" PRIu64 " B/s; the budget of %s (%" PRIu64 " B/s, line %u) has %" PRIu64 " B/s left",
+					 "flow '%s' asks %" PRIu64
+					 " B/s; the budget of %s (%" PRIu64
+					 " B/s, line %u) has %" PRIu64
+					 " B/s left",
 					 f->name, f->rate, what, r->rate,
 					 r->line, left);
 				goto refuse;

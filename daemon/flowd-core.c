@@ -89,22 +89,31 @@ void flowd_state_save(struct flowd *d)
 			struct dflow *f = d->files[i]->flows[j];
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "file",
-					       json_object_new_string(d->files[i]->path));
-			json_object_object_add(o, "from_dir",
-					       json_object_new_boolean(d->files[i]->from_dir));
-			json_object_object_add(o, "uid",
-					       json_object_new_int64(d->files[i]->uid));
-			json_object_object_add(o, "name", json_object_new_string(f->name));
-			json_object_object_add(o, "sig", json_object_new_string(f->sig));
-			json_object_object_add(o, "done", json_object_new_boolean(f->done));
+			json_object_object_add(
+				o, "file",
+				json_object_new_string(d->files[i]->path));
+			json_object_object_add(
+				o, "from_dir",
+				json_object_new_boolean(d->files[i]->from_dir));
+			json_object_object_add(
+				o, "uid",
+				json_object_new_int64(d->files[i]->uid));
+			json_object_object_add(o, "name",
+					       json_object_new_string(f->name));
+			json_object_object_add(o, "sig",
+					       json_object_new_string(f->sig));
+			json_object_object_add(
+				o, "done", json_object_new_boolean(f->done));
 			/* stopped, aborted or failed for good: not re-run either */
-			json_object_object_add(o, "ended",
-					       json_object_new_boolean(!f->done && !f->id &&
-								       !f->retry_at &&
-								       f->outcome));
-			json_object_object_add(o, "bytes",
-					       json_object_new_int64((int64_t)(f->base + f->bytes)));
+			json_object_object_add(
+				o, "ended",
+				json_object_new_boolean(!f->done && !f->id &&
+							!f->retry_at &&
+							f->outcome));
+			json_object_object_add(
+				o, "bytes",
+				json_object_new_int64(
+					(int64_t)(f->base + f->bytes)));
 			json_object_array_add(arr, o);
 		}
 	}
@@ -152,8 +161,9 @@ static bool reconcile_lookup(struct flowd *d, const char *file,
 			json_object_get_boolean(v);
 		*ended = json_object_object_get_ex(o, "ended", &v) &&
 			 json_object_get_boolean(v);
-		*bytes = json_object_object_get_ex(o, "bytes", &v) ?
-				 (uint64_t)json_object_get_int64(v) : 0;
+		*bytes = json_object_object_get_ex(o, "bytes", &v)
+				 ? (uint64_t)json_object_get_int64(v)
+				 : 0;
 		json_object_object_add(o, "file", json_object_new_string(""));
 		return true;
 	}
@@ -229,7 +239,7 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	struct dfile *old = file_find(d, path);
 	struct flang_ctx *ctx = flang_ctx_new();
 	struct flang_txn *t = malloc(sizeof(*t));
-	struct dflow *nf[FLANG_TXN_MAX_ITEMS] = { 0 };
+	struct dflow *nf[FLANG_TXN_MAX_ITEMS] = {0};
 	const char *on[FLANG_TXN_MAX_ITEMS], *os[FLANG_TXN_MAX_ITEMS];
 	const char *nn[FLANG_TXN_MAX_ITEMS], *ns[FLANG_TXN_MAX_ITEMS];
 	enum flowd_diff_op op[FLANG_TXN_MAX_ITEMS];
@@ -290,7 +300,7 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 					    op[k] == FLOWD_DIFF_KEEP)
 						break;
 				if (k == n)
-					continue;	/* replaced or removed */
+					continue; /* replaced or removed */
 			}
 			run[nrun].name = f->name;
 			run[nrun].uid = f->df->uid;
@@ -313,7 +323,9 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 				nf[i]->outcome = "ended before the restart";
 				create[i] = false;
 				syslog(LOG_INFO,
-				       "%s: flow %s had ended (stopped or aborted) before the restart; not re-run",
+				       "%s: flow %s had ended (stopped or "
+				       "aborted) before the restart; not "
+				       "re-run",
 				       path, nf[i]->name);
 				continue;
 			}
@@ -325,7 +337,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 				create[i] = false;
 				d->reconciled_done++;
 				syslog(LOG_INFO,
-				       "%s: flow %s finished before the restart; not re-run",
+				       "%s: flow %s finished before the "
+				       "restart; not re-run",
 				       path, nf[i]->name);
 				continue;
 			}
@@ -335,7 +348,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 				nf[i]->base = bytes;
 				d->reconciled_resumed++;
 				syslog(LOG_NOTICE,
-				       "%s: flow %s was interrupted at %" PRIu64 " bytes; resumed from there",
+				       "%s: flow %s was interrupted at %" PRIu64
+				       " bytes; resumed from there",
 				       path, nf[i]->name, bytes);
 			}
 		}
@@ -366,7 +380,7 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	{
 		static struct flowswitch_txn_item items[FLANG_TXN_MAX_ITEMS];
 		static struct flowswitch_flow_create fcs[FLANG_TXN_MAX_ITEMS];
-		struct flowswitch_txn txn = { .size = sizeof(txn) };
+		struct flowswitch_txn txn = {.size = sizeof(txn)};
 		unsigned int m = 0, a = 0, fi = 0;
 
 		for (i = 0; i < t->nitems; i++) {
@@ -389,14 +403,15 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 			txn.items_uptr = (uintptr_t)items;
 			ret = d->eng->ops->txn(d->eng, &txn);
 			if (ret < 0) {
-				struct fsw_apply_ops ops = { eng_txn, eng_destroy,
-							     d->eng };
+				struct fsw_apply_ops ops = {
+					eng_txn, eng_destroy, d->eng};
 
 				/* report at the file's item, not ours */
 				t->txn.out_failed_errno = txn.out_failed_errno;
 				t->txn.out_failed_item = txn.out_failed_item;
 				for (i = 0, fi = 0, m = 0; i < t->nitems; i++) {
-					bool in = t->info[i].kind == FLANG_TXN_PORT ||
+					bool in = t->info[i].kind ==
+							  FLANG_TXN_PORT ||
 						  create[fi];
 
 					if (t->info[i].kind == FLANG_TXN_FLOW)
@@ -425,12 +440,15 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 				nf[i]->id = fcs[i].out_flow_id;
 				nf[i]->fc.src_port_id =
 					t->ports[t->info[fcs[i].src_port_id &
-							 ~FLOWSWITCH_TXN_REF_BIT].cmd]
+							 ~FLOWSWITCH_TXN_REF_BIT]
+							 .cmd]
 						.out_port_id;
 				for (k = 0; k < nf[i]->fc.nr_sinks; k++)
 					nf[i]->sinks[k].port_id =
-						t->ports[t->info[nf[i]->sinks[k].port_id &
-								 ~FLOWSWITCH_TXN_REF_BIT].cmd]
+						t->ports[t->info[nf[i]->sinks[k]
+									 .port_id &
+								 ~FLOWSWITCH_TXN_REF_BIT]
+								 .cmd]
 							.out_port_id;
 				nf[i]->total = nf[i]->base + fcs[i].out_length;
 				nf[i]->state = FLOWSWITCH_FLOW_CREATED;
@@ -445,8 +463,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	/* Committed: stop what is replaced or removed, start what is new. */
 	if (!old) {
 		old = calloc(1, sizeof(*old));
-		struct dfile **nfl = realloc(d->files,
-					     (d->nfiles + 1) * sizeof(*nfl));
+		struct dfile **nfl =
+			realloc(d->files, (d->nfiles + 1) * sizeof(*nfl));
 
 		if (!old || !nfl) {
 			free(old);
@@ -468,7 +486,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 		if (!keep) {
 			syslog(LOG_INFO, "%s: flow %s %s (id %u)", path,
 			       old->flows[j]->name,
-			       removed[j] ? "removed: stopped" : "changed: replaced",
+			       removed[j] ? "removed: stopped"
+					  : "changed: replaced",
 			       old->flows[j]->id);
 			flow_free(d, old->flows[j]);
 			old->flows[j] = NULL;
@@ -504,8 +523,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 		old->flows[i] = nf[i];
 	old->nflows = old->flows ? n : 0;
 	d->applies++;
-	syslog(LOG_INFO, "%s: applied: %u flows, %u created, %u kept", path,
-	       n, ncreate, n - ncreate);
+	syslog(LOG_INFO, "%s: applied: %u flows, %u created, %u kept", path, n,
+	       ncreate, n - ncreate);
 	flowd_state_save(d);
 	ret = 0;
 	goto out;
@@ -555,8 +574,8 @@ int flowd_stop_flow(struct flowd *d, const char *name, uid_t uid)
 			struct dflow *f = d->files[i]->flows[j];
 			char full[4200];
 
-			snprintf(full, sizeof(full), "%s:%s",
-				 d->files[i]->path, f->name);
+			snprintf(full, sizeof(full), "%s:%s", d->files[i]->path,
+				 f->name);
 			if (strcmp(f->name, name) && strcmp(full, name))
 				continue;
 			if (uid && uid != d->files[i]->uid)
@@ -565,7 +584,8 @@ int flowd_stop_flow(struct flowd *d, const char *name, uid_t uid)
 			f->retry_at = 0;
 			f->state = FLOWSWITCH_FLOW_STOPPED;
 			f->outcome = "stopped by flowctl";
-			syslog(LOG_NOTICE, "flow %s stopped by uid %u", full, uid);
+			syslog(LOG_NOTICE, "flow %s stopped by uid %u", full,
+			       uid);
 			ret = 0;
 		}
 	flowd_state_save(d);
@@ -585,11 +605,11 @@ static struct dflow *flow_by_id(struct flowd *d, uint32_t id)
 	return NULL;
 }
 
-static const int note_prio[] = { LOG_INFO, LOG_WARNING, LOG_ERR };
+static const int note_prio[] = {LOG_INFO, LOG_WARNING, LOG_ERR};
 
 static void flow_failed(struct flowd *d, struct dflow *f)
 {
-	struct flowswitch_flow_query q = { .size = sizeof(q) };
+	struct flowswitch_flow_query q = {.size = sizeof(q)};
 	struct flowd_step_out st;
 	enum flang_event ev;
 	unsigned int i;
@@ -604,8 +624,9 @@ static void flow_failed(struct flowd *d, struct dflow *f)
 		port = f->src_port;
 	else if (f->stage == FLOWSWITCH_STAGE_WRITE ||
 		 f->stage == FLOWSWITCH_STAGE_FLUSH)
-		port = q.fail_sink < FLOWSWITCH_MAX_SINKS ?
-			       f->sink_port[q.fail_sink] : -1;
+		port = q.fail_sink < FLOWSWITCH_MAX_SINKS
+			       ? f->sink_port[q.fail_sink]
+			       : -1;
 	ev = flowd_event_of_stage(f->stage);
 	syslog(LOG_WARNING,
 	       "%s: flow %s (id %u) failed: %s in %s at %" PRIu64 " bytes (%s)",
@@ -642,7 +663,8 @@ static void flow_failed(struct flowd *d, struct dflow *f)
 			if (o->id && o != f) {
 				flow_halt(d, o);
 				o->state = FLOWSWITCH_FLOW_STOPPED;
-				o->outcome = "stopped: a flow of its file aborted";
+				o->outcome =
+					"stopped: a flow of its file aborted";
 			}
 			o->retry_at = 0;
 		}
@@ -668,9 +690,12 @@ static void flow_failed(struct flowd *d, struct dflow *f)
 	f->retry_at = now_ns() + st.delay_ns + 1;
 	if (st.step == FLOWD_STEP_RETRY)
 		d->retries++;
-	syslog(LOG_NOTICE, "%s: flow %s: %s from byte %" PRIu64 " in %" PRIu64 " ms (retry %u)",
-	       f->df->path, f->name, f->retry_paused ? "re-created paused" : "retry",
-	       f->base, st.delay_ns / 1000000, f->hs.tries);
+	syslog(LOG_NOTICE,
+	       "%s: flow %s: %s from byte %" PRIu64 " in %" PRIu64
+	       " ms (retry %u)",
+	       f->df->path, f->name,
+	       f->retry_paused ? "re-created paused" : "retry", f->base,
+	       st.delay_ns / 1000000, f->hs.tries);
 }
 
 /* Re-create the flows whose retry is due; returns ms to the next one. */
@@ -685,7 +710,7 @@ int flowd_retries_run(struct flowd *d)
 			struct flowswitch_txn_item it = {
 				.op = FLOWSWITCH_TXN_FLOW_CREATE,
 			};
-			struct flowswitch_txn txn = { .size = sizeof(txn) };
+			struct flowswitch_txn txn = {.size = sizeof(txn)};
 			struct flowswitch_flow_create fc;
 			int ret;
 
@@ -712,8 +737,8 @@ int flowd_retries_run(struct flowd *d)
 				continue;
 			}
 			f->id = fc.out_flow_id;
-			f->state = f->retry_paused ? FLOWSWITCH_FLOW_CREATED :
-						     FLOWSWITCH_FLOW_RUNNING;
+			f->state = f->retry_paused ? FLOWSWITCH_FLOW_CREATED
+						   : FLOWSWITCH_FLOW_RUNNING;
 			f->outcome = NULL;
 		}
 	flowd_state_save(d);
@@ -734,7 +759,8 @@ void flowd_events(struct flowd *d)
 
 			d->events++;
 			if (ev[i].type == FLOWSWITCH_EVENT_LOST) {
-				syslog(LOG_WARNING, "the engine dropped events");
+				syslog(LOG_WARNING,
+				       "the engine dropped events");
 				continue;
 			}
 			f = flow_by_id(d, ev[i].flow_id);
@@ -745,8 +771,10 @@ void flowd_events(struct flowd *d)
 			if (ev[i].state == FLOWSWITCH_FLOW_DONE) {
 				f->done = true;
 				save = true;
-				syslog(LOG_INFO, "%s: flow %s done: %" PRIu64 " bytes",
-				       f->df->path, f->name, f->base + f->bytes);
+				syslog(LOG_INFO,
+				       "%s: flow %s done: %" PRIu64 " bytes",
+				       f->df->path, f->name,
+				       f->base + f->bytes);
 			} else if (ev[i].state == FLOWSWITCH_FLOW_FAILED) {
 				flow_failed(d, f);
 				save = true;
@@ -765,7 +793,7 @@ void flowd_tick(struct flowd *d)
 	for (i = 0; i < d->nfiles; i++)
 		for (j = 0; j < d->files[i]->nflows; j++) {
 			struct dflow *f = d->files[i]->flows[j];
-			struct flowswitch_flow_query q = { .size = sizeof(q) };
+			struct flowswitch_flow_query q = {.size = sizeof(q)};
 
 			if (!f->id || f->done ||
 			    d->eng->ops->flow_query(d->eng, f->id, &q))

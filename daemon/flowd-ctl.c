@@ -43,8 +43,8 @@ static struct json_object *list_flows(struct flowd *d)
 			add_str(o, "name", f->name);
 			add_u64(o, "id", f->id);
 			add_str(o, "engine", d->eng->ops->name);
-			add_str(o, "state", f->done ? "done" :
-					    fsw_state_name(f->state));
+			add_str(o, "state",
+				f->done ? "done" : fsw_state_name(f->state));
 			add_u64(o, "bytes_done", f->base + f->bytes);
 			add_u64(o, "length", f->total);
 			add_u64(o, "rate", f->fc.rate_bps);
@@ -103,16 +103,21 @@ static struct json_object *handle(struct flowd *d, struct json_object *req,
 		struct stat st;
 
 		if (file[0] != '/' || stat(file, &st)) {
-			add_str(reply, "error", "the file must be an absolute path to a readable file");
+			add_str(reply, "error",
+				"the file must be an absolute path to a "
+				"readable file");
 		} else if (uid && st.st_uid != uid) {
-			add_str(reply, "error", "permission denied: only root or the file's owner may apply it");
+			add_str(reply, "error",
+				"permission denied: only root or the file's "
+				"owner may apply it");
 		} else {
 			ret = flowd_apply_file(d, file, uid ? uid : st.st_uid,
 					       false, &why);
 			if (ret) {
 				add_str(reply, "error", why ? why : "refused");
-				syslog(LOG_WARNING, "apply %s (uid %u) refused: %s",
-				       file, uid, why ? why : "");
+				syslog(LOG_WARNING,
+				       "apply %s (uid %u) refused: %s", file,
+				       uid, why ? why : "");
 			}
 			free(why);
 			json_object_object_add(reply, "flows", list_flows(d));
@@ -121,20 +126,24 @@ static struct json_object *handle(struct flowd *d, struct json_object *req,
 		   json_object_object_get_ex(req, "name", &v)) {
 		ret = flowd_stop_flow(d, json_object_get_string(v), uid);
 		if (ret)
-			add_str(reply, "error", ret == -EPERM ?
-				"permission denied: only root or the flow's owner may stop it" :
-				"no such flow");
+			add_str(reply, "error",
+				ret == -EPERM
+					? "permission denied: only root or the "
+					  "flow's owner may stop it"
+					: "no such flow");
 	} else {
 		add_str(reply, "error", "unknown request");
 	}
-	json_object_object_add(reply, "ok",
-			       json_object_new_boolean(!json_object_object_get_ex(reply, "error", NULL)));
+	json_object_object_add(
+		reply, "ok",
+		json_object_new_boolean(
+			!json_object_object_get_ex(reply, "error", NULL)));
 	return reply;
 }
 
 void flowd_serve(struct flowd *d, int fd)
 {
-	struct timeval tv = { .tv_sec = 2 };
+	struct timeval tv = {.tv_sec = 2};
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	struct json_object *req = NULL, *reply;

@@ -30,8 +30,9 @@ void flowd_diff(const char *const *old_names, const char *const *old_sigs,
 				continue;
 			removed[j] = false;
 			old_of[i] = (int)j;
-			op[i] = strcmp(old_sigs[j], new_sigs[i]) ?
-					FLOWD_DIFF_REPLACE : FLOWD_DIFF_KEEP;
+			op[i] = strcmp(old_sigs[j], new_sigs[i])
+					? FLOWD_DIFF_REPLACE
+					: FLOWD_DIFF_KEEP;
 			break;
 		}
 	}
@@ -49,13 +50,14 @@ char *flowd_flow_sig(const struct flowswitch_flow_create *fc,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "src=%s/%#x off=%llu len=%llu chunk=%u depth=%u rate=%llu prio=%u retries=%u flags=%#x place=%u prov=%#x canary=%u/%llu",
+	fprintf(f,
+		"src=%s/%#x off=%llu len=%llu chunk=%u depth=%u rate=%llu "
+		"prio=%u retries=%u flags=%#x place=%u prov=%#x canary=%u/%llu",
 		src_path ? src_path : "?", src_oflags,
 		(unsigned long long)fc->src_offset,
 		(unsigned long long)fc->length, fc->chunk_size, fc->depth,
-		(unsigned long long)fc->rate_bps, fc->priority,
-		fc->max_retries, fc->flags, fc->placement, fc->p2p_provider,
-		fc->canary_every_ms,
+		(unsigned long long)fc->rate_bps, fc->priority, fc->max_retries,
+		fc->flags, fc->placement, fc->p2p_provider, fc->canary_every_ms,
 		(unsigned long long)fc->canary_every_bytes);
 	for (i = 0; i < fc->nr_sinks && i < FLOWSWITCH_MAX_SINKS; i++)
 		fprintf(f, " sink=%s/%#x@%llu",
@@ -137,7 +139,7 @@ void flowd_handle_failure(const struct flowd_handler *h, unsigned int nh,
 		     (port < 64 && (h[i].port_mask >> port) & 1)))
 			break;
 	if (i == nh)
-		return;	/* FLOWD_STEP_NONE */
+		return; /* FLOWD_STEP_NONE */
 	if (st->handler != i) {
 		st->handler = i;
 		st->action = 0;

@@ -19,31 +19,31 @@ struct dflow {
 	char *sig;
 	struct dfile *df;
 	struct dgen *gen;
-	uint32_t id;		/* the engine's flow id; 0 when none runs */
+	uint32_t id; /* the engine's flow id; 0 when none runs */
 	unsigned int state;
-	uint64_t base;		/* bytes done by earlier incarnations */
-	uint64_t bytes;		/* bytes_done of the current one */
+	uint64_t base; /* bytes done by earlier incarnations */
+	uint64_t bytes; /* bytes_done of the current one */
 	uint64_t total;
 	unsigned int error, stage;
-	struct flowswitch_flow_create fc;	/* as last created */
+	struct flowswitch_flow_create fc; /* as last created */
 	struct flowswitch_sink sinks[FLOWSWITCH_MAX_SINKS];
-	int src_port;		/* plan port indices, for "io_error(x)" */
+	int src_port; /* plan port indices, for "io_error(x)" */
 	int sink_port[FLOWSWITCH_MAX_SINKS];
 	unsigned int ndevs;
 	char *devs[FLOWD_MAX_DEVS];
 	struct flowd_handler h[8];
 	unsigned int nh;
 	struct flowd_handler_state hs;
-	uint64_t retry_at;	/* CLOCK_MONOTONIC ns; 0 = none due */
+	uint64_t retry_at; /* CLOCK_MONOTONIC ns; 0 = none due */
 	bool retry_paused;
-	bool done;		/* finished DONE: never re-run */
-	const char *outcome;	/* "aborted: msg", "stopped" ... or NULL */
+	bool done; /* finished DONE: never re-run */
+	const char *outcome; /* "aborted: msg", "stopped" ... or NULL */
 	char outcome_buf[160];
 };
 
 struct dfile {
 	char *path;
-	uid_t uid;		/* owner: may stop its flows */
+	uid_t uid; /* owner: may stop its flows */
 	bool from_dir;
 	unsigned int nflows;
 	struct dflow **flows;
@@ -51,7 +51,7 @@ struct dfile {
 
 struct flowd {
 	struct fsw_engine *eng;
-	const char *engine_reason;	/* why the embedded engine, or NULL */
+	const char *engine_reason; /* why the embedded engine, or NULL */
 	const char *dir, *sock_path, *state_path, *admit_path;
 	struct flowd_admit admit;
 	unsigned int nfiles;

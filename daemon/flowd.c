@@ -35,14 +35,20 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: flowd [-c DIR] [-a FILE] [-s SOCKET] [-S STATEFILE] [-d DEVICE]\n"
+		"usage: flowd [-c DIR] [-a FILE] [-s SOCKET] [-S STATEFILE] "
+		"[-d DEVICE]\n"
 		"             [-E auto|kernel|uring] [-f]\n"
-		"  -c DIR     the .flow files to run (default /etc/flowswitch)\n"
-		"  -a FILE    admission control (default /etc/flowswitch/flowd.conf)\n"
-		"  -s SOCKET  flowctl's socket (default /run/flowswitch/flowd.sock)\n"
-		"  -S FILE    state kept for restarts (default /run/flowswitch/state.json)\n"
+		"  -c DIR     the .flow files to run (default "
+		"/etc/flowswitch)\n"
+		"  -a FILE    admission control (default "
+		"/etc/flowswitch/flowd.conf)\n"
+		"  -s SOCKET  flowctl's socket (default "
+		"/run/flowswitch/flowd.sock)\n"
+		"  -S FILE    state kept for restarts (default "
+		"/run/flowswitch/state.json)\n"
 		"  -d DEVICE  the module's device (default /dev/flowswitch)\n"
-		"  -E ENGINE  auto: the module, or the embedded engine if it is absent\n"
+		"  -E ENGINE  auto: the module, or the embedded engine if it "
+		"is absent\n"
 		"  -f         also log to stderr\n");
 }
 
@@ -63,8 +69,9 @@ static void apply_logged(struct flowd *d, const char *path)
 		return;
 	}
 	if (flowd_apply_file(d, path, st.st_uid, true, &why))
-		syslog(LOG_ERR, "%s: refused; what ran of it keeps running:\n%s",
-		       path, why ? why : "");
+		syslog(LOG_ERR,
+		       "%s: refused; what ran of it keeps running:\n%s", path,
+		       why ? why : "");
 	free(why);
 }
 
@@ -111,9 +118,10 @@ static void reapply_client_files(struct flowd *d)
 			continue;
 		file = json_object_get_string(v);
 		if (!*file)
-			continue;	/* already taken */
-		uid = json_object_object_get_ex(o, "uid", &v) ?
-			      (uid_t)json_object_get_int64(v) : 0;
+			continue; /* already taken */
+		uid = json_object_object_get_ex(o, "uid", &v)
+			      ? (uid_t)json_object_get_int64(v)
+			      : 0;
 		{
 			char path[PATH_MAX];
 
@@ -193,13 +201,13 @@ static int open_engine(struct flowd *d, const char *dev, const char *want)
 		if (d->eng)
 			return 0;
 		err = errno;
-		if (!strcmp(want, "kernel") || (err != ENOENT && err != ENODEV)) {
+		if (!strcmp(want, "kernel") ||
+		    (err != ENOENT && err != ENODEV)) {
 			syslog(LOG_ERR, "%s: %s", dev ? dev : "/dev/flowswitch",
 			       strerror(err));
 			return -1;
 		}
-		snprintf(reason, sizeof(reason),
-			 "%s: %s (module not loaded)",
+		snprintf(reason, sizeof(reason), "%s: %s (module not loaded)",
 			 dev ? dev : "/dev/flowswitch", strerror(err));
 		d->engine_reason = reason;
 		d->engine_fallbacks++;
@@ -228,9 +236,9 @@ static void drop_caps(void)
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
-	struct __user_cap_data_struct data[2] = { 0 };
-	unsigned int keep = (1u << CAP_DAC_OVERRIDE) |
-			    (1u << CAP_DAC_READ_SEARCH);
+	struct __user_cap_data_struct data[2] = {0};
+	unsigned int keep =
+		(1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
 	int c;
 
 	if (geteuid())
@@ -242,13 +250,14 @@ static void drop_caps(void)
 	if (syscall(SYS_capset, &hdr, data))
 		syslog(LOG_WARNING, "capset: %m; capabilities not dropped");
 	else
-		syslog(LOG_INFO, "capabilities: kept CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH only");
+		syslog(LOG_INFO, "capabilities: kept CAP_DAC_OVERRIDE, "
+				 "CAP_DAC_READ_SEARCH only");
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
 static int listen_on(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char dir[PATH_MAX], *slash;
 
@@ -280,7 +289,7 @@ int main(int argc, char **argv)
 	};
 	const char *dev = getenv("FLOWSWITCH_DEVICE"), *engine = "auto";
 	int c, ep, ino, lfd, sfd, efd, timeout, logopt = LOG_PID;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t mask;
 	bool running = true;
 	uint64_t last_tick = 0;
@@ -288,20 +297,38 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "c:a:s:S:d:E:fh")) != -1) {
 		switch (c) {
-		case 'c': d.dir = optarg; break;
-		case 'a': d.admit_path = optarg; break;
-		case 's': d.sock_path = optarg; break;
-		case 'S': d.state_path = optarg; break;
-		case 'd': dev = optarg; break;
-		case 'E': engine = optarg; break;
-		case 'f': logopt |= LOG_PERROR; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			d.dir = optarg;
+			break;
+		case 'a':
+			d.admit_path = optarg;
+			break;
+		case 's':
+			d.sock_path = optarg;
+			break;
+		case 'S':
+			d.state_path = optarg;
+			break;
+		case 'd':
+			dev = optarg;
+			break;
+		case 'E':
+			engine = optarg;
+			break;
+		case 'f':
+			logopt |= LOG_PERROR;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (optind != argc || (strcmp(engine, "auto") &&
-			       strcmp(engine, "kernel") &&
-			       strcmp(engine, "uring"))) {
+	if (optind != argc ||
+	    (strcmp(engine, "auto") && strcmp(engine, "kernel") &&
+	     strcmp(engine, "uring"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -329,9 +356,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ino < 0 || inotify_add_watch(ino, d.dir, IN_CLOSE_WRITE |
-					 IN_MOVED_TO | IN_MOVED_FROM |
-					 IN_DELETE) < 0) {
+	if (ino < 0 ||
+	    inotify_add_watch(ino, d.dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+				      IN_DELETE) < 0) {
 		syslog(LOG_ERR, "watching %s: %m", d.dir);
 		return 1;
 	}
@@ -375,7 +403,8 @@ int main(int argc, char **argv)
 			if (fd == ino) {
 				on_inotify(&d, ino);
 			} else if (fd == lfd) {
-				int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+				int cfd =
+					accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 				if (cfd >= 0)
 					flowd_serve(&d, cfd);
@@ -386,8 +415,8 @@ int main(int argc, char **argv)
 
 				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
 				    si.ssi_signo == SIGHUP) {
-					syslog(LOG_INFO, "SIGHUP: re-reading %s",
-					       d.dir);
+					syslog(LOG_INFO,
+					       "SIGHUP: re-reading %s", d.dir);
 					apply_dir(&d);
 				} else {
 					running = false;

@@ -18,32 +18,32 @@
 /* ---- admission control (flowd-admit.c) ---- */
 
 enum flowd_rule_kind {
-	FLOWD_RULE_ALLOW,	/* allow PATTERN (fnmatch) */
-	FLOWD_RULE_UID,		/* budget uid UID RATE */
-	FLOWD_RULE_DEVICE,	/* budget device PATTERN RATE */
+	FLOWD_RULE_ALLOW, /* allow PATTERN (fnmatch) */
+	FLOWD_RULE_UID, /* budget uid UID RATE */
+	FLOWD_RULE_DEVICE, /* budget device PATTERN RATE */
 };
 
 struct flowd_rule {
 	enum flowd_rule_kind kind;
 	char *pattern;
 	uid_t uid;
-	uint64_t rate;		/* bytes/s */
+	uint64_t rate; /* bytes/s */
 	unsigned int line;
 };
 
 struct flowd_admit {
 	struct flowd_rule *rules;
 	unsigned int nrules;
-	bool any_allow;		/* an allow line exists: others are refused */
-	bool clamp;		/* "unlimited clamp": else refused */
+	bool any_allow; /* an allow line exists: others are refused */
+	bool clamp; /* "unlimited clamp": else refused */
 };
 
 /*
  * Parse @text (the config named @path) into @a.  Returns 0, or -EINVAL
  * with "path:line: what" in @err.
  */
-int flowd_admit_parse(struct flowd_admit *a, const char *path,
-		      const char *text, char *err, size_t errlen);
+int flowd_admit_parse(struct flowd_admit *a, const char *path, const char *text,
+		      char *err, size_t errlen);
 void flowd_admit_free(struct flowd_admit *a);
 
 #define FLOWD_MAX_DEVS (1 + FLOWSWITCH_MAX_SINKS)
@@ -53,7 +53,7 @@ void flowd_admit_free(struct flowd_admit *a);
 struct flowd_admit_flow {
 	const char *name;
 	uid_t uid;
-	uint64_t rate;		/* bytes/s; 0 = unlimited */
+	uint64_t rate; /* bytes/s; 0 = unlimited */
 	unsigned int ndevs;
 	const char *devs[FLOWD_MAX_DEVS];
 };
@@ -72,9 +72,9 @@ int flowd_admit_check(const struct flowd_admit *a,
 /* ---- diffing a re-applied file (flowd-diff.c) ---- */
 
 enum flowd_diff_op {
-	FLOWD_DIFF_NEW,		/* no old flow of that name */
-	FLOWD_DIFF_KEEP,	/* same name, same signature: keeps running */
-	FLOWD_DIFF_REPLACE,	/* same name, changed */
+	FLOWD_DIFF_NEW, /* no old flow of that name */
+	FLOWD_DIFF_KEEP, /* same name, same signature: keeps running */
+	FLOWD_DIFF_REPLACE, /* same name, changed */
 };
 
 /*
@@ -116,18 +116,18 @@ struct flowd_handler {
 
 /* What a flow's handler state machine asks the daemon to do next. */
 enum flowd_step {
-	FLOWD_STEP_NONE,	/* no handler: the flow stays FAILED */
-	FLOWD_STEP_RETRY,	/* re-create from bytes_done after delay_ns */
-	FLOWD_STEP_RECREATE_PAUSED,	/* pause: re-create, do not start */
-	FLOWD_STEP_STOP,	/* stop this flow */
-	FLOWD_STEP_ABORT,	/* stop every flow of the file */
+	FLOWD_STEP_NONE, /* no handler: the flow stays FAILED */
+	FLOWD_STEP_RETRY, /* re-create from bytes_done after delay_ns */
+	FLOWD_STEP_RECREATE_PAUSED, /* pause: re-create, do not start */
+	FLOWD_STEP_STOP, /* stop this flow */
+	FLOWD_STEP_ABORT, /* stop every flow of the file */
 };
 
 /* Per-flow progress through its handlers. */
 struct flowd_handler_state {
-	unsigned int handler;	/* which handler is running, or -1u */
-	unsigned int action;	/* its current action */
-	unsigned int tries;	/* retries of that action so far */
+	unsigned int handler; /* which handler is running, or -1u */
+	unsigned int action; /* its current action */
+	unsigned int tries; /* retries of that action so far */
 	uint64_t retries_total;
 };
 

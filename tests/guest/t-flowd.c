@@ -28,7 +28,8 @@ static pid_t start_flowd(void)
 	pid_t pid = fork();
 
 	if (!pid) {
-		int fd = open(DIR "/flowd.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int fd = open(DIR "/flowd.log", O_WRONLY | O_CREAT | O_APPEND,
+			      0644);
 
 		if (fd >= 0) {
 			dup2(fd, 2);
@@ -44,7 +45,7 @@ static pid_t start_flowd(void)
 
 static struct json_object *call(const char *cmd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	static char buf[1 << 16];
 	size_t n = 0;
 	ssize_t r;
@@ -61,7 +62,8 @@ static struct json_object *call(const char *cmd)
 		close(fd);
 		return NULL;
 	}
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+	while (n < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
 		n += (size_t)r;
 	buf[n] = 0;
 	close(fd);
@@ -99,9 +101,11 @@ static int get_flow(const char *name, struct fl *out)
 		json_object_object_get_ex(f, "retries", &v);
 		out->retries = (uint64_t)json_object_get_int64(v);
 		json_object_object_get_ex(f, "state", &v);
-		snprintf(out->state, sizeof(out->state), "%s", json_object_get_string(v));
+		snprintf(out->state, sizeof(out->state), "%s",
+			 json_object_get_string(v));
 		json_object_object_get_ex(f, "engine", &v);
-		snprintf(out->engine, sizeof(out->engine), "%s", json_object_get_string(v));
+		snprintf(out->engine, sizeof(out->engine), "%s",
+			 json_object_get_string(v));
 		if (json_object_object_get_ex(f, "outcome", &v))
 			snprintf(out->outcome, sizeof(out->outcome), "%s",
 				 json_object_get_string(v));
@@ -143,25 +147,28 @@ static void write_main(int change_rate)
 		 "device a = nvme(path=\"%s\");\n"
 		 "device b = nvme(path=\"%s\");\n"
 		 "flow steady [rate=2MiB/s] {\n"
-		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b);\n}\n"
+		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] "
+		 "write(b);\n}\n"
 		 "flow change [rate=%dMiB/s] {\n"
-		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] write(b, offset=128MiB);\n}\n"
+		 "\tread(a, range=0..64MiB) -> [chunk=256KiB, depth=2] "
+		 "write(b, offset=128MiB);\n}\n"
 		 "flow small [rate=8MiB/s] {\n"
-		 "\tread(a, range=0..1MiB) -> [chunk=256KiB, depth=2] write(b, offset=256MiB);\n}\n",
+		 "\tread(a, range=0..1MiB) -> [chunk=256KiB, depth=2] write(b, "
+		 "offset=256MiB);\n}\n",
 		 dev_a, dev_b, change_rate);
 	write_file(ETC "/main.flow", text);
 }
 
 /* Wait up to @secs for flow @name to satisfy @cond. */
-#define WAIT_FOR(name, f, cond, secs)                                         \
-	({                                                                     \
-		int _i;                                                        \
-		for (_i = 0; _i < (secs) * 10; _i++) {                         \
-			if (!get_flow(name, &(f)) && (cond))                   \
-				break;                                         \
-			usleep(100000);                                        \
-		}                                                              \
-		_i < (secs) * 10;                                              \
+#define WAIT_FOR(name, f, cond, secs)                        \
+	({                                                   \
+		int _i;                                      \
+		for (_i = 0; _i < (secs)*10; _i++) {         \
+			if (!get_flow(name, &(f)) && (cond)) \
+				break;                       \
+			usleep(100000);                      \
+		}                                            \
+		_i < (secs)*10;                              \
 	})
 
 int main(void)
@@ -183,15 +190,18 @@ int main(void)
 	mkdir(DIR, 0755);
 	mkdir(ETC, 0755);
 	unlink(DIR "/state.json");
-	write_file(DIR "/flowd.conf", "allow /dev/nvme*\nbudget uid 0 64MiB/s\n");
+	write_file(DIR "/flowd.conf",
+		   "allow /dev/nvme*\nbudget uid 0 64MiB/s\n");
 	write_main(2);
 	snprintf(text, sizeof(text),
 		 "flowlang 1;\n"
 		 "device c = nvme(path=\"%s\");\n"
 		 "device b = nvme(path=\"%s\");\n"
 		 "flow broken [rate=8MiB/s] {\n"
-		 "\tread(c, range=0..16MiB) -> [chunk=256KiB, depth=2] write(b, offset=300MiB);\n"
-		 "\ton io_error(c) retry 2 backoff 1ms..10ms then abort \"disk c is failing\";\n}\n",
+		 "\tread(c, range=0..16MiB) -> [chunk=256KiB, depth=2] "
+		 "write(b, offset=300MiB);\n"
+		 "\ton io_error(c) retry 2 backoff 1ms..10ms then abort \"disk "
+		 "c is failing\";\n}\n",
 		 dev_c, dev_b);
 	write_file(ETC "/broken.flow", text);
 
@@ -207,7 +217,8 @@ int main(void)
 	      "broken has an outcome (state %s)", broken.state);
 	CHECK(!strcmp(broken.outcome, "aborted: disk c is failing"),
 	      "outcome '%s'", broken.outcome);
-	CHECK(broken.retries == 2, "%llu retries", (unsigned long long)broken.retries);
+	CHECK(broken.retries == 2, "%llu retries",
+	      (unsigned long long)broken.retries);
 	CHECK(broken.bytes >= 8 * MiB - 256 * KiB && broken.bytes <= 8 * MiB,
 	      "broken stopped at %llu", (unsigned long long)broken.bytes);
 
@@ -215,7 +226,8 @@ int main(void)
 	get_flow("change", &change);
 	get_flow("steady", &steady);
 	write_main(3);
-	CHECK(WAIT_FOR("change", change2, change2.id && change2.id != change.id, 10),
+	CHECK(WAIT_FOR("change", change2, change2.id && change2.id != change.id,
+		       10),
 	      "change replaced (%llu -> %llu)", (unsigned long long)change.id,
 	      (unsigned long long)change2.id);
 	usleep(1500000);
@@ -223,14 +235,15 @@ int main(void)
 	CHECK(steady2.id == steady.id, "steady kept id %llu -> %llu",
 	      (unsigned long long)steady.id, (unsigned long long)steady2.id);
 	CHECK(steady2.bytes > steady.bytes, "steady grows %llu -> %llu",
-	      (unsigned long long)steady.bytes, (unsigned long long)steady2.bytes);
+	      (unsigned long long)steady.bytes,
+	      (unsigned long long)steady2.bytes);
 	CHECK(steady2.count == 1 && change2.count == 1, "no duplicates");
 
 	/* kill -9, restart: small not re-run, steady resumed, one of each. */
-	usleep(1200000);	/* a state file tick with steady's bytes */
+	usleep(1200000); /* a state file tick with steady's bytes */
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	get_flow("steady", &steady);	/* flowd is gone: nothing */
+	get_flow("steady", &steady); /* flowd is gone: nothing */
 	CHECK(steady.count == 0, "flowd is gone");
 	pid = start_flowd();
 	CHECK(WAIT_FOR("steady", steady2, steady2.id && steady2.bytes > 0, 20),
@@ -244,7 +257,8 @@ int main(void)
 	CHECK(stat_of("reconciled_done") >= 1, "reconciled_done");
 	get_flow("broken", &broken);
 	CHECK(broken.count == 1 && !broken.id && broken.retries == 0,
-	      "aborted flow not re-run (id %llu)", (unsigned long long)broken.id);
+	      "aborted flow not re-run (id %llu)",
+	      (unsigned long long)broken.id);
 	CHECK(stat_of("reconciled_resumed") >= 1, "reconciled_resumed");
 
 	kill(pid, SIGTERM);

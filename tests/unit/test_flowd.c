@@ -27,23 +27,31 @@ static void test_admit_parse_errors(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(flowd_admit_parse(&a, "f.conf",
-					   "# c\nallow /dev/nvme*\n\nbudget uid 1000 500MiB/s\n"
-					   "budget device /dev/nvme1n1 1GiB/s\nunlimited clamp\n",
-					   err, sizeof(err)), 0);
+	assert_int_equal(
+		flowd_admit_parse(
+			&a, "f.conf",
+			"# c\nallow /dev/nvme*\n\nbudget uid 1000 500MiB/s\n"
+			"budget device /dev/nvme1n1 1GiB/s\nunlimited clamp\n",
+			err, sizeof(err)),
+		0);
 	assert_int_equal(a.nrules, 3);
 	assert_true(a.any_allow && a.clamp);
 	assert_int_equal(a.rules[1].uid, 1000);
 	assert_int_equal(a.rules[1].rate, 500ull << 20);
 	flowd_admit_free(&a);
-	assert_int_equal(flowd_admit_parse(&a, "f.conf", "allow /x\nbudget uid bob 1M\n",
-					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(flowd_admit_parse(&a, "f.conf",
+					   "allow /x\nbudget uid bob 1M\n", err,
+					   sizeof(err)),
+			 -EINVAL);
 	assert_string_equal(err, "f.conf:2: 'bob' is not a uid");
-	assert_int_equal(flowd_admit_parse(&a, "f.conf", "budget device /x fast\n",
-					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(flowd_admit_parse(&a, "f.conf",
+					   "budget device /x fast\n", err,
+					   sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "f.conf:1: 'fast' is not a rate"));
 	assert_int_equal(flowd_admit_parse(&a, "f.conf", "\n\nallw /x\n", err,
-					   sizeof(err)), -EINVAL);
+					   sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "f.conf:3: expected"));
 }
 
@@ -52,40 +60,49 @@ static void test_admit_decisions(void **state)
 	struct flowd_admit a;
 	char err[256], why[512];
 	struct flowd_admit_flow run[1] = {
-		{ "old", 1000, 300 << 20, 2, { "/dev/nvme0n1", "/dev/nvme1n1" } },
+		{"old", 1000, 300 << 20, 2, {"/dev/nvme0n1", "/dev/nvme1n1"}},
 	};
 	struct flowd_admit_flow ask[2] = {
-		{ "new", 1000, 100 << 20, 2, { "/dev/nvme0n1", "/srv/x.img" } },
-		{ "big", 1000, 200 << 20, 1, { "/dev/nvme0n1" } },
+		{"new", 1000, 100 << 20, 2, {"/dev/nvme0n1", "/srv/x.img"}},
+		{"big", 1000, 200 << 20, 1, {"/dev/nvme0n1"}},
 	};
 
 	(void)state;
-	assert_int_equal(flowd_admit_parse(&a, "c", "allow /dev/nvme*\nallow /srv/*\n"
-					   "budget uid 1000 500MiB/s\n", err, sizeof(err)), 0);
+	assert_int_equal(flowd_admit_parse(&a, "c",
+					   "allow /dev/nvme*\nallow /srv/*\n"
+					   "budget uid 1000 500MiB/s\n",
+					   err, sizeof(err)),
+			 0);
 	/* 300 running + 100 fits, + 200 does not: the whole file is refused */
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 2, why, sizeof(why)),
-			 -EDQUOT);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 2, why, sizeof(why)),
+		-EDQUOT);
 	assert_non_null(strstr(why, "flow 'big' asks 209715200 B/s"));
 	assert_non_null(strstr(why, "has 104857600 B/s left"));
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
 	/* a device off the allow-list */
 	ask[0].devs[1] = "/home/x";
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)),
-			 -EACCES);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)),
+		-EACCES);
 	assert_non_null(strstr(why, "/home/x is not in the allow-list"));
 	ask[0].devs[1] = "/srv/x.img";
 	/* unlimited against a budget: refused, or clamped with 'unlimited clamp' */
 	ask[0].rate = 0;
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)),
-			 -EDQUOT);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)),
+		-EDQUOT);
 	assert_int_equal(ask[0].rate, 0);
 	a.clamp = true;
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
 	assert_int_equal(ask[0].rate, 200 << 20);
 	/* another uid has no budget */
 	ask[0].uid = 0;
 	ask[0].rate = 0;
-	assert_int_equal(flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
+	assert_int_equal(
+		flowd_admit_check(&a, run, 1, ask, 1, why, sizeof(why)), 0);
 	flowd_admit_free(&a);
 }
 
@@ -93,8 +110,8 @@ static void test_admit_decisions(void **state)
 
 static void test_diff(void **state)
 {
-	const char *on[] = { "a", "b", "c" }, *os[] = { "s1", "s2", "s3" };
-	const char *nn[] = { "b", "a", "d" }, *ns[] = { "s2", "s1x", "s4" };
+	const char *on[] = {"a", "b", "c"}, *os[] = {"s1", "s2", "s3"};
+	const char *nn[] = {"b", "a", "d"}, *ns[] = {"s2", "s1x", "s4"};
 	enum flowd_diff_op op[3];
 	int old_of[3];
 	bool removed[3];
@@ -112,15 +129,16 @@ static void test_diff(void **state)
 
 static void test_sig(void **state)
 {
-	struct flowswitch_flow_create fc = { .nr_sinks = 1, .chunk_size = 1 << 20 };
-	struct flowswitch_sink s[1] = { { .port_id = 7, .offset = 0 } };
-	const char *sp[] = { "/b" };
-	int sf[] = { 1 };
+	struct flowswitch_flow_create fc = {.nr_sinks = 1,
+					    .chunk_size = 1 << 20};
+	struct flowswitch_sink s[1] = {{.port_id = 7, .offset = 0}};
+	const char *sp[] = {"/b"};
+	int sf[] = {1};
 	char *a, *b;
 
 	(void)state;
 	a = flowd_flow_sig(&fc, s, "/a", 0, sp, sf);
-	fc.out_flow_id = 99;	/* out fields and ids are not what a flow is */
+	fc.out_flow_id = 99; /* out fields and ids are not what a flow is */
 	s[0].port_id = 8;
 	b = flowd_flow_sig(&fc, s, "/a", 0, sp, sf);
 	assert_string_equal(a, b);
@@ -136,15 +154,20 @@ static void test_sig(void **state)
 
 static void test_handler_retry_then_abort(void **state)
 {
-	struct flowd_handler h[1] = { {
-		.event = FLANG_EV_IO_ERROR, .port_mask = 1u << 1, .nactions = 2,
-		.actions = {
-			{ .kind = FLANG_ACT_RETRY, .retries = 2,
-			  .backoff_min_ns = 1000000, .backoff_max_ns = 3000000 },
-			{ .kind = FLANG_ACT_ABORT, .msg = "gave up" },
-		},
-	} };
-	struct flowd_handler_state st = { .handler = -1u };
+	struct flowd_handler h[1] = {{
+		.event = FLANG_EV_IO_ERROR,
+		.port_mask = 1u << 1,
+		.nactions = 2,
+		.actions =
+			{
+				{.kind = FLANG_ACT_RETRY,
+				 .retries = 2,
+				 .backoff_min_ns = 1000000,
+				 .backoff_max_ns = 3000000},
+				{.kind = FLANG_ACT_ABORT, .msg = "gave up"},
+			},
+	}};
+	struct flowd_handler_state st = {.handler = -1u};
 	struct flowd_step_out out;
 
 	(void)state;
@@ -169,15 +192,19 @@ static void test_handler_retry_then_abort(void **state)
 
 static void test_handler_fallback_notify(void **state)
 {
-	struct flowd_handler h[1] = { {
-		.event = FLANG_EV_P2P_UNAVAILABLE, .nactions = 2,
-		.actions = {
-			{ .kind = FLANG_ACT_FALLBACK, .prop = FLANG_PROP_POOL },
-			{ .kind = FLANG_ACT_NOTIFY, .level = FLANG_NOTIFY_WARN,
-			  .msg = "via host" },
-		},
-	} };
-	struct flowd_handler_state st = { .handler = -1u };
+	struct flowd_handler h[1] = {{
+		.event = FLANG_EV_P2P_UNAVAILABLE,
+		.nactions = 2,
+		.actions =
+			{
+				{.kind = FLANG_ACT_FALLBACK,
+				 .prop = FLANG_PROP_POOL},
+				{.kind = FLANG_ACT_NOTIFY,
+				 .level = FLANG_NOTIFY_WARN,
+				 .msg = "via host"},
+			},
+	}};
+	struct flowd_handler_state st = {.handler = -1u};
 	struct flowd_step_out out;
 
 	(void)state;
@@ -196,9 +223,9 @@ static void test_handler_fallback_notify(void **state)
 
 static void test_resume_from(void **state)
 {
-	struct flowswitch_flow_create fc = { .src_offset = 100, .length = 1000,
-					     .nr_sinks = 2 };
-	struct flowswitch_sink s[2] = { { .offset = 0 }, { .offset = 4096 } };
+	struct flowswitch_flow_create fc = {
+		.src_offset = 100, .length = 1000, .nr_sinks = 2};
+	struct flowswitch_sink s[2] = {{.offset = 0}, {.offset = 4096}};
 
 	(void)state;
 	flowd_resume_from(&fc, s, 300);
@@ -214,10 +241,10 @@ struct fake {
 	struct fsw_engine e;
 	uint32_t next_id;
 	unsigned int ntxn, nstart, nstop, ndestroy;
-	int fail_item;	/* refuse this item of the next txn, -1: none */
+	int fail_item; /* refuse this item of the next txn, -1: none */
 	struct flowswitch_flow_create last_fc;
 	struct flowswitch_sink last_sinks[FLOWSWITCH_MAX_SINKS];
-	struct flowswitch_flow_query q;	/* what flow_query answers */
+	struct flowswitch_flow_query q; /* what flow_query answers */
 	struct flowswitch_event ev[8];
 	unsigned int nev;
 };
@@ -241,17 +268,20 @@ static int f_txn(struct fsw_engine *e, struct flowswitch_txn *t)
 	}
 	for (i = 0; i < t->nr_items; i++) {
 		if (it[i].op == FLOWSWITCH_TXN_FLOW_CREATE) {
-			struct flowswitch_flow_create *fc = (void *)(uintptr_t)it[i].cmd_uptr;
+			struct flowswitch_flow_create *fc =
+				(void *)(uintptr_t)it[i].cmd_uptr;
 
 			fc->out_flow_id = ++fk(e)->next_id;
 			fc->out_length = fc->length;
 			fk(e)->last_fc = *fc;
-			memcpy(fk(e)->last_sinks, (void *)(uintptr_t)fc->sinks_uptr,
+			memcpy(fk(e)->last_sinks,
+			       (void *)(uintptr_t)fc->sinks_uptr,
 			       fc->nr_sinks * sizeof(struct flowswitch_sink));
 			if (t->flags & FLOWSWITCH_TXN_START)
 				fk(e)->nstart++;
 		} else {
-			struct flowswitch_port_create *pc = (void *)(uintptr_t)it[i].cmd_uptr;
+			struct flowswitch_port_create *pc =
+				(void *)(uintptr_t)it[i].cmd_uptr;
 
 			pc->out_port_id = ++fk(e)->next_id;
 		}
@@ -290,7 +320,8 @@ static int f_event_fd(struct fsw_engine *e)
 	return -1;
 }
 
-static ssize_t f_read(struct fsw_engine *e, struct flowswitch_event *ev, size_t n)
+static ssize_t f_read(struct fsw_engine *e, struct flowswitch_event *ev,
+		      size_t n)
 {
 	ssize_t k = fk(e)->nev < n ? fk(e)->nev : n;
 
@@ -305,10 +336,15 @@ static void f_close(struct fsw_engine *e)
 }
 
 static const struct fsw_engine_ops fake_ops = {
-	.kind = FSW_ENGINE_URING, .name = "fake",
-	.txn = f_txn, .flow_ctl = f_ctl, .flow_query = f_query,
-	.destroy = f_destroy, .event_fd = f_event_fd,
-	.read_events = f_read, .close = f_close,
+	.kind = FSW_ENGINE_URING,
+	.name = "fake",
+	.txn = f_txn,
+	.flow_ctl = f_ctl,
+	.flow_query = f_query,
+	.destroy = f_destroy,
+	.event_fd = f_event_fd,
+	.read_events = f_read,
+	.close = f_close,
 };
 
 static char dir[] = "/tmp/test_flowd.XXXXXX";
@@ -319,10 +355,13 @@ static void write_flow(const char *rate_two, const char *handler)
 	FILE *f = fopen(flowfile, "w");
 
 	assert_non_null(f);
-	fprintf(f, "flowlang 1;\ndevice a = file(path=\"%s\");\n"
-		   "device b = file(path=\"%s\");\n"
-		   "flow one [rate=1MiB/s] {\n\tread(a) -> [chunk=64KiB, depth=2] write(b);\n%s}\n"
-		   "flow two [rate=%s] {\n\tread(a) -> [chunk=64KiB, depth=2] write(b, offset=1MiB);\n}\n",
+	fprintf(f,
+		"flowlang 1;\ndevice a = file(path=\"%s\");\n"
+		"device b = file(path=\"%s\");\n"
+		"flow one [rate=1MiB/s] {\n\tread(a) -> [chunk=64KiB, depth=2] "
+		"write(b);\n%s}\n"
+		"flow two [rate=%s] {\n\tread(a) -> [chunk=64KiB, depth=2] "
+		"write(b, offset=1MiB);\n}\n",
 		src, dst, handler, rate_two);
 	fclose(f);
 }
@@ -339,8 +378,8 @@ static struct dflow *find(struct flowd *d, const char *name)
 
 static void test_apply_diff_retry_abort(void **state)
 {
-	struct fake fe = { .e = { &fake_ops }, .fail_item = -1 };
-	struct flowd d = { .eng = &fe.e };
+	struct fake fe = {.e = {&fake_ops}, .fail_item = -1};
+	struct flowd d = {.eng = &fe.e};
 	char *why = NULL;
 	uint32_t id_one, id_two;
 	struct dflow *one, *two;
@@ -357,7 +396,8 @@ static void test_apply_diff_retry_abort(void **state)
 	fclose(f);
 	f = fopen(dst, "w");
 	fclose(f);
-	write_flow("2MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then abort \"bad disk\";\n");
+	write_flow("2MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then "
+			     "abort \"bad disk\";\n");
 
 	/* applied as one transaction, then both started */
 	assert_int_equal(flowd_apply_file(&d, flowfile, 0, true, &why), 0);
@@ -371,7 +411,8 @@ static void test_apply_diff_retry_abort(void **state)
 	id_two = two->id;
 
 	/* a change to two only: one keeps its id, two is replaced */
-	write_flow("3MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then abort \"bad disk\";\n");
+	write_flow("3MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then "
+			     "abort \"bad disk\";\n");
 	assert_int_equal(flowd_apply_file(&d, flowfile, 0, true, &why), 0);
 	assert_int_equal(find(&d, "one")->id, id_one);
 	assert_int_not_equal(find(&d, "two")->id, id_two);
@@ -380,12 +421,14 @@ static void test_apply_diff_retry_abort(void **state)
 
 	/* a refused new version changes nothing */
 	id_two = find(&d, "two")->id;
-	write_flow("4MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then abort \"bad disk\";\n");
+	write_flow("4MiB/s", "\ton io_error(b) retry 2 backoff 1ms..2ms then "
+			     "abort \"bad disk\";\n");
 	/* ports a, b, then flow two (one is kept): reported at two's line */
 	fe.fail_item = 2;
 	assert_int_equal(flowd_apply_file(&d, flowfile, 0, true, &why), 1);
 	assert_non_null(why);
-	assert_non_null(strstr(why, ":8:1: error[K0028]: the kernel refused flow 'two'"));
+	assert_non_null(strstr(
+		why, ":8:1: error[K0028]: the kernel refused flow 'two'"));
 	free(why);
 	assert_int_equal(find(&d, "two")->id, id_two);
 	assert_int_equal(find(&d, "one")->id, id_one);
@@ -393,12 +436,18 @@ static void test_apply_diff_retry_abort(void **state)
 
 	/* flow one fails writing b at 128 KiB: retried from there, twice */
 	one = find(&d, "one");
-	fe.q = (struct flowswitch_flow_query){ .state = FLOWSWITCH_FLOW_FAILED,
-		.error = EIO, .fail_stage = FLOWSWITCH_STAGE_WRITE,
-		.fail_sink = 0, .bytes_done = 128 << 10 };
-	fe.ev[0] = (struct flowswitch_event){ .type = FLOWSWITCH_EVENT_FLOW_STATE,
-		.flow_id = id_one, .state = FLOWSWITCH_FLOW_FAILED, .error = EIO,
-		.bytes_done = 128 << 10 };
+	fe.q = (struct flowswitch_flow_query){.state = FLOWSWITCH_FLOW_FAILED,
+					      .error = EIO,
+					      .fail_stage =
+						      FLOWSWITCH_STAGE_WRITE,
+					      .fail_sink = 0,
+					      .bytes_done = 128 << 10};
+	fe.ev[0] =
+		(struct flowswitch_event){.type = FLOWSWITCH_EVENT_FLOW_STATE,
+					  .flow_id = id_one,
+					  .state = FLOWSWITCH_FLOW_FAILED,
+					  .error = EIO,
+					  .bytes_done = 128 << 10};
 	fe.nev = 1;
 	flowd_events(&d);
 	assert_int_equal(one->id, 0);
