@@ -239,6 +239,33 @@ int main(void)
 	      (unsigned long long)steady2.bytes);
 	CHECK(steady2.count == 1 && change2.count == 1, "no duplicates");
 
+	/* flowctl run --wait through flowd's socket: exit 0 once done */
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "flow extra [rate=16MiB/s] {\n"
+		 "\tread(a, range=0..2MiB) -> [chunk=256KiB, depth=2] write(b, offset=400MiB);\n}\n",
+		 dev_a, dev_b);
+	write_file(DIR "/extra.flow", text);
+	{
+		pid_t c = fork();
+
+		if (!c) {
+			setenv("FLOWD_SOCKET", SOCK, 1);
+			execl("/bin/flowctl", "flowctl", "run", DIR "/extra.flow",
+			      "--wait", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(c, &st, 0);
+		CHECK(WIFEXITED(st) && !WEXITSTATUS(st),
+		      "flowctl run --wait: status %#x", st);
+		get_flow("extra", &small);
+		CHECK(!strcmp(small.state, "done") && small.bytes == 2 * MiB,
+		      "extra %s, %llu bytes", small.state,
+		      (unsigned long long)small.bytes);
+	}
+
 	/* kill -9, restart: small not re-run, steady resumed, one of each. */
 	usleep(1200000); /* a state file tick with steady's bytes */
 	kill(pid, SIGKILL);
