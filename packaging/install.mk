@@ -74,8 +74,10 @@ install: $(BINS) $(LIBFSW) $(LIBFSW_NL) $(LIBFSW_SO) $(LIBFSW_NL_SO)
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
 	done
-	$(if $(UNITS),install -d $(DESTDIR)$(UNITDIR) && \
-		install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/)
+	$(if $(UNITS),install -d $(DESTDIR)$(UNITDIR))
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 	$(if $(UDEV_RULES),install -d $(DESTDIR)$(UDEVRULESDIR) && \
 		install -m 644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/)
 	install -d $(DESTDIR)$(DKMSSRCDIR)/flowswitch-$(FSW_VERSION)/kmod \
