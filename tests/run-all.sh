@@ -62,6 +62,8 @@ stage flowd-host tests/flowd-host.sh "$BUILD/san"
 stage vm-stock tests/vm/run.sh stock
 stage vm-debug tests/vm/run.sh debug debug:switch-trace debug:rootports \
 	debug:rootports-epyc debug:iommu-rootports debug:iommu-switch
+# The race detector (KCSAN cannot share a kernel with KASAN): the flow tests.
+stage vm-kcsan tests/vm/run.sh kcsan
 
 # Figures, not verdicts: printed for the log, never counted.
 echo "=== bench (stock kernel; prints, does not gate)"
