@@ -77,13 +77,14 @@ FLOWD := $(OUT)/flowd
 FLOWD_LOGIC_OBJS := $(OUT)/daemon/flowd-admit.o $(OUT)/daemon/flowd-logic.o
 FLOWD_OBJS := $(OUT)/daemon/flowd.o $(OUT)/daemon/flowd-core.o \
 	      $(OUT)/daemon/flowd-ctl.o $(OUT)/daemon/apply.o \
-	      $(FLOWD_LOGIC_OBJS)
+	      $(OUT)/daemon/flowd-nl.o $(FLOWD_LOGIC_OBJS)
 CFLAGS_flowd := $(call pc_cflags,json-c)
 CFLAGS_flowd-core := $(call pc_cflags,json-c)
 CFLAGS_flowd-ctl := $(call pc_cflags,json-c)
 
-$(FLOWD): $(FLOWD_OBJS) $(LANG_LIB) $(ENGINE_LIB) $(LIBFSW)
+$(FLOWD): $(FLOWD_OBJS) $(LANG_LIB) $(ENGINE_LIB) $(LIBFSW_NL) $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(ENGINE_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(ENGINE_LDLIBS) \
+		$(LIBFSW_NL_LIBS)
 
 BINS += $(FLOWD)

@@ -78,6 +78,9 @@ static struct json_object *stats(struct flowd *d)
 	add_u64(o, "handler_runs", d->handler_runs);
 	add_u64(o, "retries", d->retries);
 	add_u64(o, "events", d->events);
+	add_u64(o, "device_events", d->device_events);
+	add_u64(o, "pool_refusals", d->pool_refusals);
+	add_u64(o, "netlink_events_lost", d->nl_lost);
 	add_u64(o, "reconciled_done", d->reconciled_done);
 	add_u64(o, "reconciled_resumed", d->reconciled_resumed);
 	return o;

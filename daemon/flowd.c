@@ -30,6 +30,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "flowd-nl.h"
+#include "flowswitch-nl.h"
 #include "flowd-state.h"
 
 static void usage(FILE *out)
@@ -288,7 +290,8 @@ int main(int argc, char **argv)
 		.admit_path = "/etc/flowswitch/flowd.conf",
 	};
 	const char *dev = getenv("FLOWSWITCH_DEVICE"), *engine = "auto";
-	int c, ep, ino, lfd, sfd, efd, timeout, logopt = LOG_PID;
+	int c, ep, ino, lfd, sfd, efd, nfd = -1, timeout, logopt = LOG_PID;
+	struct fsw_nl *nl;
 	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t mask;
 	bool running = true;
@@ -335,6 +338,8 @@ int main(int argc, char **argv)
 	openlog("flowd", logopt, LOG_DAEMON);
 	if (load_admit(&d) || open_engine(&d, dev, engine))
 		return 1;
+	/* Before the capabilities go: joining the group needs one. */
+	nl = flowd_nl_open(&d);
 	drop_caps();
 
 	snprintf(sdir, sizeof(sdir), "%s", d.state_path);
@@ -378,6 +383,11 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = efd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);
+	if (nl) {
+		nfd = fsw_nl_fd(nl);
+		ev.data.fd = nfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, nfd, &ev);
+	}
 
 	apply_dir(&d);
 	reapply_client_files(&d);
@@ -410,6 +420,8 @@ int main(int argc, char **argv)
 					flowd_serve(&d, cfd);
 			} else if (fd == efd) {
 				flowd_events(&d);
+			} else if (fd == nfd) {
+				flowd_nl_events(&d, nl);
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 
@@ -436,6 +448,7 @@ int main(int argc, char **argv)
 	flowd_tick(&d);
 	flowd_free_all(&d);
 	d.eng->ops->close(d.eng);
+	fsw_nl_close(nl);
 	unlink(d.sock_path);
 	flowd_admit_free(&d.admit);
 	return 0;
