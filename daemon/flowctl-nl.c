@@ -30,7 +30,8 @@ static int nl_open_or_say(struct fsw_nl **nl)
 
 	if (ret == -ENOENT)
 		fprintf(stderr,
-			"flowctl: no generic netlink family '%s': is flowswitch.ko loaded?\n",
+			"flowctl: no generic netlink family '%s': is "
+			"flowswitch.ko loaded?\n",
 			FLOWSWITCH_GENL_NAME);
 	else if (ret)
 		fprintf(stderr, "flowctl: netlink: %s\n", strerror(-ret));
@@ -44,7 +45,8 @@ static void say_refusal(struct fsw_nl *nl, const char *what, int ret)
 	fprintf(stderr, "flowctl: %s: %s%s%s%s\n", what, strerror(-ret),
 		*msg ? " (" : "", msg, *msg ? ")" : "");
 	if (ret == -EPERM)
-		fprintf(stderr, "hint: dumps and stop need CAP_NET_ADMIN (and stop CAP_SYS_RAWIO)\n");
+		fprintf(stderr, "hint: dumps and stop need CAP_NET_ADMIN (and "
+				"stop CAP_SYS_RAWIO)\n");
 }
 
 static json_object *owner_json(const struct fsw_nl_owner *o)
@@ -126,8 +128,11 @@ static int dump_port(const struct fsw_nl_port *p, void *arg)
 		J_U64(j, "id", p->id);
 		J_STR(j, "kind", fsw_port_kind_name(p->kind));
 		J_STR(j, "access",
-		      p->access == (FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE) ?
-			      "rw" : p->access & FLOWSWITCH_PORT_WRITE ? "w" : "r");
+		      p->access == (FLOWSWITCH_PORT_READ |
+				    FLOWSWITCH_PORT_WRITE)
+			      ? "rw"
+		      : p->access & FLOWSWITCH_PORT_WRITE ? "w"
+							  : "r");
 		J_U64(j, "size", p->size);
 		J_U64(j, "dio_align", p->dio_align);
 		J_U64(j, "users", p->users);
@@ -145,14 +150,18 @@ static int dump_port(const struct fsw_nl_port *p, void *arg)
 		return 0;
 	}
 	if (!o->n++)
-		printf("%-6s %-7s %-12s %-4s %-6s %-2s %12s %5s %-12s %-9s %s\n",
+		printf("%-6s %-7s %-12s %-4s %-6s %-2s %12s %5s %-12s %-9s "
+		       "%s\n",
 		       "OWNER", "PID", "COMM", "ID", "KIND", "IO", "SIZE",
 		       "USERS", "PCI", "DISK", "PATH");
-	printf("%-6u %-7u %-12s %-4u %-6s %-2s %12" PRIu64 " %5u %-12s %-9s %s\n",
+	printf("%-6u %-7u %-12s %-4u %-6s %-2s %12" PRIu64
+	       " %5u %-12s %-9s %s\n",
 	       p->owner.id, p->owner.pid, p->owner.comm, p->id,
 	       fsw_port_kind_name(p->kind),
-	       p->access == (FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE) ? "rw" :
-	       p->access & FLOWSWITCH_PORT_WRITE ? "w" : "r",
+	       p->access == (FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE)
+		       ? "rw"
+	       : p->access & FLOWSWITCH_PORT_WRITE ? "w"
+						   : "r",
 	       p->size, p->users, pci, p->disk[0] ? p->disk : "-",
 	       p->path[0] ? p->path : "-");
 	return 0;
@@ -222,8 +231,9 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 	for (i = 0; i < f->nr_sinks; i++)
 		printf("%s%u", i ? "," : " ", f->sink_port[i]);
 	if (f->state == FLOWSWITCH_FLOW_FAILED)
-		printf("  [%s at %" PRIu64 ": %s]", fsw_stage_name(f->fail_stage),
-		       f->fail_offset, strerror((int)f->error));
+		printf("  [%s at %" PRIu64 ": %s]",
+		       fsw_stage_name(f->fail_stage), f->fail_offset,
+		       strerror((int)f->error));
 	printf("\n");
 	return 0;
 }
@@ -303,20 +313,20 @@ static int dump_verdict(const struct fsw_nl_verdict *v, void *arg)
 
 static void dump_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: flowctl dump stats|ports|flows|pools|p2p [--owner N] [--json]\n"
-		"  what the module holds, for every file descriptor (netlink)\n");
+	fprintf(out, "usage: flowctl dump stats|ports|flows|pools|p2p [--owner "
+		     "N] [--json]\n"
+		     "  what the module holds, for every file descriptor "
+		     "(netlink)\n");
 }
 
 int flowctl_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct dump_out o = { 0 };
+		{"json", no_argument, NULL, 'j'},
+		{"owner", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
+	struct dump_out o = {0};
 	struct fsw_nl_stats st;
 	unsigned long owner = 0;
 	struct fsw_nl *nl;
@@ -333,7 +343,8 @@ int flowctl_dump(int argc, char **argv)
 			errno = 0;
 			owner = strtoul(optarg, &end, 0);
 			if (errno || *end || !owner || owner > UINT32_MAX) {
-				fprintf(stderr, "flowctl dump: bad owner '%s'\n",
+				fprintf(stderr,
+					"flowctl dump: bad owner '%s'\n",
 					optarg);
 				return 2;
 			}
@@ -394,7 +405,7 @@ out:
 
 struct monitor {
 	bool json;
-	unsigned long left;	/* events still to print; 0: without end */
+	unsigned long left; /* events still to print; 0: without end */
 };
 
 static int print_event(const struct fsw_nl_event *ev, void *arg)
@@ -456,19 +467,18 @@ static int print_event(const struct fsw_nl_event *ev, void *arg)
 	}
 	fflush(stdout);
 	if (m->left && !--m->left)
-		return 1;	/* enough: stop */
+		return 1; /* enough: stop */
 	return 0;
 }
 
 int flowctl_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct monitor m = { 0 };
+		{"json", no_argument, NULL, 'j'},
+		{"count", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
+	struct monitor m = {0};
 	struct fsw_nl *nl;
 	char *end;
 	int c, ret;
@@ -482,22 +492,26 @@ int flowctl_monitor(int argc, char **argv)
 			errno = 0;
 			m.left = strtoul(optarg, &end, 0);
 			if (errno || *end || !m.left) {
-				fprintf(stderr, "flowctl monitor: bad count '%s'\n",
+				fprintf(stderr,
+					"flowctl monitor: bad count '%s'\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'h':
 			printf("usage: flowctl monitor [--json] [--count N]\n"
-			       "  print the module's events as they happen, one per line\n");
+			       "  print the module's events as they happen, "
+			       "one per line\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: flowctl monitor [--json] [--count N]\n");
+			fprintf(stderr, "usage: flowctl monitor [--json] "
+					"[--count N]\n");
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: flowctl monitor [--json] [--count N]\n");
+		fprintf(stderr,
+			"usage: flowctl monitor [--json] [--count N]\n");
 		return 2;
 	}
 	if (nl_open_or_say(&nl))
@@ -517,7 +531,8 @@ int flowctl_monitor(int argc, char **argv)
 			if (m.json)
 				printf("{\"event\":\"lost\"}\n");
 			else
-				printf("lost events: the socket's buffer overflowed\n");
+				printf("lost events: the socket's buffer "
+				       "overflowed\n");
 			continue;
 		}
 		if (ret && ret != -EINTR)

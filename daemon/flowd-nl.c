@@ -31,7 +31,8 @@ struct fsw_nl *flowd_nl_open(struct flowd *d)
 		fsw_nl_close(nl);
 	}
 	syslog(LOG_WARNING,
-	       "netlink events: %s: device removal is seen only through flows that fail",
+	       "netlink events: %s: device removal is seen only through flows "
+	       "that fail",
 	       strerror(-ret));
 	return NULL;
 }
@@ -46,8 +47,9 @@ static int on_event(const struct fsw_nl_event *ev, void *arg)
 	case FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND:
 		fsw_pci_str(ev->pci, pci, sizeof(pci));
 		syslog(LOG_NOTICE, "PCI %s %s", pci,
-		       ev->type == FLOWSWITCH_NL_EVENT_DEVICE_REMOVED ?
-			       "left the bus" : "left its driver");
+		       ev->type == FLOWSWITCH_NL_EVENT_DEVICE_REMOVED
+			       ? "left the bus"
+			       : "left its driver");
 		d->device_events++;
 		break;
 	case FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED:
@@ -64,7 +66,8 @@ void flowd_nl_events(struct flowd *d, struct fsw_nl *nl)
 	int ret = fsw_nl_recv_events(nl, true, on_event, d);
 
 	if (ret == -ENOBUFS) {
-		syslog(LOG_WARNING, "netlink events lost: the socket overflowed");
+		syslog(LOG_WARNING,
+		       "netlink events lost: the socket overflowed");
 		d->nl_lost++;
 	} else if (ret < 0) {
 		syslog(LOG_WARNING, "netlink events: %s", strerror(-ret));

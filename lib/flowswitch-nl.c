@@ -28,13 +28,13 @@ struct fsw_nl {
 	struct nl_cb *cb;
 	int family;
 	int events_grp;
-	int err;		/* the kernel's -errno of the last refusal */
-	char errmsg[256];	/* and its extended ACK message */
+	int err; /* the kernel's -errno of the last refusal */
+	char errmsg[256]; /* and its extended ACK message */
 	/* The request in progress: how to take each reply message. */
 	int (*parse)(struct fsw_nl *nl, struct nlattr **tb, void *user);
 	void *user;
-	int user_ret;		/* a non-zero return of the caller's cb */
-	bool done;		/* the ACK, the error or NLMSG_DONE came */
+	int user_ret; /* a non-zero return of the caller's cb */
+	bool done; /* the ACK, the error or NLMSG_DONE came */
 };
 
 static int fsw_nl_valid(struct nl_msg *msg, void *arg)
@@ -44,7 +44,7 @@ static int fsw_nl_valid(struct nl_msg *msg, void *arg)
 	int ret;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, FLOWSWITCH_A_MAX, NULL))
-		return NL_SKIP;	/* not ours to understand: a newer kernel */
+		return NL_SKIP; /* not ours to understand: a newer kernel */
 	/* After the caller said stop, the rest is read and dropped. */
 	if (!nl->parse || nl->user_ret)
 		return NL_SKIP;
@@ -73,8 +73,8 @@ static int fsw_nl_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
 	if (len <= 0)
 		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + off), len, NULL))
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      len, NULL))
 		return NL_STOP;
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
@@ -132,10 +132,10 @@ int fsw_nl_open(struct fsw_nl **out)
 		goto err;
 	}
 	/* The kernel's reasons come as text; ask for them, capped. */
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
-		   &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
-		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		   sizeof(one));
 	nl->family = genl_ctrl_resolve(nl->sk, FLOWSWITCH_GENL_NAME);
 	if (nl->family < 0) {
 		ret = -ENOENT;
@@ -217,8 +217,8 @@ static struct nl_msg *fsw_nl_msg(struct fsw_nl *nl, uint8_t cmd, int flags)
 	/* A dump ends with NLMSG_DONE; anything else is ACKed. */
 	if (!(flags & NLM_F_DUMP))
 		flags |= NLM_F_ACK;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-			 flags, cmd, FLOWSWITCH_GENL_VERSION)) {
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
+			 cmd, FLOWSWITCH_GENL_VERSION)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -351,7 +351,7 @@ static int parse_flow(struct fsw_nl *nl, struct nlattr **top, void *user)
 	f.src_port = get_u32(tb, FLOWSWITCH_FLOW_A_SRC_PORT);
 	f.src_offset = get_u64(tb, FLOWSWITCH_FLOW_A_SRC_OFFSET);
 	/* Sinks repeat: walk the nest rather than keep the last. */
-	nla_for_each_nested(a, top[FLOWSWITCH_A_FLOW], rem) {
+	nla_for_each_nested (a, top[FLOWSWITCH_A_FLOW], rem) {
 		if (nla_type(a) != FLOWSWITCH_FLOW_A_SINK ||
 		    f.nr_sinks == FLOWSWITCH_MAX_SINKS ||
 		    nla_parse_nested(stb, FLOWSWITCH_SINK_A_MAX, a, NULL))
@@ -438,7 +438,7 @@ static int fsw_nl_dump(struct fsw_nl *nl, uint8_t cmd, uint32_t owner,
 		       void *cb, void *arg)
 {
 	struct nl_msg *msg = fsw_nl_msg(nl, cmd, NLM_F_DUMP);
-	struct dump_ctx d = { cb, arg };
+	struct dump_ctx d = {cb, arg};
 
 	if (!msg)
 		return -ENOMEM;
@@ -473,9 +473,9 @@ int fsw_nl_dump_pools(struct fsw_nl *nl, uint32_t owner, fsw_nl_pool_cb cb,
 int fsw_nl_dump_p2p(struct fsw_nl *nl, uint32_t provider, uint32_t initiator,
 		    fsw_nl_verdict_cb cb, void *arg)
 {
-	struct nl_msg *msg = fsw_nl_msg(nl, FLOWSWITCH_NL_CMD_P2P_EXPLAIN,
-					NLM_F_DUMP);
-	struct dump_ctx d = { (void *)cb, arg };
+	struct nl_msg *msg =
+		fsw_nl_msg(nl, FLOWSWITCH_NL_CMD_P2P_EXPLAIN, NLM_F_DUMP);
+	struct dump_ctx d = {(void *)cb, arg};
 
 	if (!msg)
 		return -ENOMEM;
@@ -554,7 +554,7 @@ static int parse_event(struct fsw_nl *nl, struct nlattr **top, void *user)
 	if (!top[FLOWSWITCH_A_EVENT] ||
 	    nla_parse_nested(tb, FLOWSWITCH_EVENT_A_MAX,
 			     top[FLOWSWITCH_A_EVENT], NULL))
-		return 0;	/* not an event: skip it */
+		return 0; /* not an event: skip it */
 	memset(&ev, 0, sizeof(ev));
 	ev.has_owner = top[FLOWSWITCH_A_OWNER] != NULL;
 	parse_owner(top[FLOWSWITCH_A_OWNER], &ev.owner);
@@ -574,7 +574,7 @@ static int parse_event(struct fsw_nl *nl, struct nlattr **top, void *user)
 int fsw_nl_recv_events(struct fsw_nl *nl, bool nonblock, fsw_nl_event_cb cb,
 		       void *arg)
 {
-	struct dump_ctx d = { (void *)cb, arg };
+	struct dump_ctx d = {(void *)cb, arg};
 	int fd = nl_socket_get_fd(nl->sk);
 	int fl = fcntl(fd, F_GETFL);
 	int ret;

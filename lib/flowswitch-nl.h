@@ -44,7 +44,7 @@ struct fsw_nl_port {
 	char disk[64];
 	bool has_pci;
 	uint32_t pci;
-	uint32_t bar;		/* memory ports */
+	uint32_t bar; /* memory ports */
 	uint64_t bar_offset;
 };
 
@@ -81,7 +81,7 @@ struct fsw_nl_verdict {
 struct fsw_nl_event {
 	bool has_owner;
 	struct fsw_nl_owner owner;
-	uint32_t type;		/* enum flowswitch_nl_event */
+	uint32_t type; /* enum flowswitch_nl_event */
 	uint32_t flow;
 	char name[FLOWSWITCH_NAME_LEN];
 	uint32_t state, error, stage, reason, pci;

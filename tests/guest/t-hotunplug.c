@@ -26,7 +26,7 @@
 
 #include "flowtest.h"
 
-#define AREA (460 * MiB)	/* of disks A and B, free for this test */
+#define AREA (460 * MiB) /* of disks A and B, free for this test */
 
 static const char *dev_a, *dev_b;
 static int p2pdma;
@@ -41,7 +41,7 @@ static uint64_t now_ms(void)
 
 static void msleep(unsigned int ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -68,8 +68,8 @@ static long timed_write(const char *path, const char *val,
 		}
 		msleep(20);
 	}
-	return WIFEXITED(status) && !WEXITSTATUS(status) ?
-		       (long)(now_ms() - t0) : -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? (long)(now_ms() - t0)
+							 : -1;
 }
 
 /* A rate-limited flow, started; 0 when it could not be made. */
@@ -77,7 +77,7 @@ static int slow_flow(int fsw, int src, uint64_t src_off, int dst,
 		     uint64_t dst_off, uint64_t len, uint32_t placement,
 		     uint32_t provider)
 {
-	struct flowswitch_sink sink = { .port_id = dst, .offset = dst_off };
+	struct flowswitch_sink sink = {.port_id = dst, .offset = dst_off};
 	struct flowswitch_flow_create fc = {
 		.src_port_id = src,
 		.src_offset = src_off,
@@ -182,7 +182,7 @@ static void provider_cycle(const char *name, bool remove)
 	}
 	/* The window is gone: no new flow into it, the port still goes. */
 	if (win > 0) {
-		struct flowswitch_sink sink = { .port_id = win };
+		struct flowswitch_sink sink = {.port_id = win};
 		struct flowswitch_flow_create fc = {
 			.src_port_id = a,
 			.length = 64 * KiB,
@@ -287,7 +287,8 @@ static void test_sink_unbind(void)
 		CHECK(q.state == FLOWSWITCH_FLOW_FAILED && q.bytes_done < len &&
 			      !q.in_flight &&
 			      q.fail_offset == AREA + q.bytes_done,
-		      "state %s error %u stage %s bytes_done %llu fail_offset %llu",
+		      "state %s error %u stage %s bytes_done %llu fail_offset "
+		      "%llu",
 		      fsw_state_name(q.state), q.error,
 		      fsw_stage_name(q.fail_stage),
 		      (unsigned long long)q.bytes_done,
@@ -297,7 +298,8 @@ static void test_sink_unbind(void)
 				      q.fail_stage == FLOWSWITCH_STAGE_DEVICE,
 			      "CMB flow: error %u stage %s", q.error,
 			      fsw_stage_name(q.fail_stage));
-		printf("sink unbound after %llu of %llu bytes: %s at %s, unbind took %ld ms\n",
+		printf("sink unbound after %llu of %llu bytes: %s at %s, "
+		       "unbind took %ld ms\n",
 		       (unsigned long long)q.bytes_done,
 		       (unsigned long long)len, strerror(q.error),
 		       fsw_stage_name(q.fail_stage), ms);

@@ -59,7 +59,7 @@ static uint32_t crc_of(const char *dev, uint64_t off, uint64_t len)
 struct run {
 	uint32_t flags, placement, provider;
 	uint32_t nr_sinks;
-	int sink_port;		/* a memory port, or 0 for B */
+	int sink_port; /* a memory port, or 0 for B */
 	uint64_t len;
 };
 
@@ -67,8 +67,8 @@ static int run_flow(int fsw, const struct run *r,
 		    struct flowswitch_flow_query *q)
 {
 	struct flowswitch_sink sinks[2] = {
-		{ .offset = AREA },
-		{ .offset = AREA + r->len },
+		{.offset = AREA},
+		{.offset = AREA + r->len},
 	};
 	struct flowswitch_flow_create fc = {
 		.src_offset = AREA,
@@ -86,8 +86,8 @@ static int run_flow(int fsw, const struct run *r,
 
 	fc.src_port_id = port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ);
 	for (i = 0; i < r->nr_sinks; i++) {
-		sinks[i].port_id = port_on(fsw, dev_b, O_WRONLY,
-					   FLOWSWITCH_PORT_WRITE);
+		sinks[i].port_id =
+			port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE);
 		if (r->sink_port) {
 			sinks[i].port_id = r->sink_port;
 			sinks[i].offset = 0;
@@ -124,10 +124,13 @@ static void verified(int fsw, const char *what, struct run r, uint32_t want)
 
 static void test_host(int fsw, uint32_t want, uint64_t len)
 {
-	struct run r = { .nr_sinks = 1, .len = len };
+	struct run r = {.nr_sinks = 1, .len = len};
 	struct flowswitch_flow_query q;
 	struct flowswitch_flow_create fc = {
-		.length = 4096, .chunk_size = 4096, .depth = 1, .nr_sinks = 1,
+		.length = 4096,
+		.chunk_size = 4096,
+		.depth = 1,
+		.nr_sinks = 1,
 		.flags = FLOWSWITCH_FLOW_VERIFY | FLOWSWITCH_FLOW_NO_FLUSH,
 	};
 	struct flowswitch_sink s;
@@ -141,8 +144,7 @@ static void test_host(int fsw, uint32_t want, uint64_t len)
 	r.nr_sinks = 1;
 	CHECK(!write_sysfs(FAULT, "1"), "arm verify_fault");
 	ret = run_flow(fsw, &r, &q);
-	CHECK(!ret && q.state == FLOWSWITCH_FLOW_FAILED &&
-		      q.error == EBADMSG &&
+	CHECK(!ret && q.state == FLOWSWITCH_FLOW_FAILED && q.error == EBADMSG &&
 		      q.fail_stage == FLOWSWITCH_STAGE_VERIFY &&
 		      q.fail_sink == 0 && q.bytes_done == 0,
 	      "corrupted sink: state %s error %u stage %s bytes_done %llu",
@@ -152,9 +154,8 @@ static void test_host(int fsw, uint32_t want, uint64_t len)
 
 	/* Nothing flushed, nothing to prove. */
 	fc.src_port_id = port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ);
-	s = (struct flowswitch_sink){
-		.port_id = port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE)
-	};
+	s = (struct flowswitch_sink){.port_id = port_on(fsw, dev_b, O_WRONLY,
+							FLOWSWITCH_PORT_WRITE)};
 	fc.sinks_uptr = (uintptr_t)&s;
 	ret = fsw_flow_create(fsw, &fc);
 	CHECK(ret == -EINVAL, "VERIFY with NO_FLUSH: %s",
@@ -163,8 +164,9 @@ static void test_host(int fsw, uint32_t want, uint64_t len)
 
 static void test_p2p(int fsw, uint32_t want, uint64_t len)
 {
-	struct run r = { .nr_sinks = 1, .len = len,
-			 .placement = FLOWSWITCH_P2P_REQUIRED };
+	struct run r = {.nr_sinks = 1,
+			.len = len,
+			.placement = FLOWSWITCH_P2P_REQUIRED};
 	struct flowswitch_port_create pc;
 	char name[64], path[256];
 	int win;

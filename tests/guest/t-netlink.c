@@ -16,8 +16,8 @@
 #include "flowswitch-nl.h"
 #include "flowtest.h"
 
-#define READ_ERR_AT (8 * MiB)	/* tests/vm/blkdebug.conf, disk C */
-#define AREA (440 * MiB)	/* of disks A and B, free for this test */
+#define READ_ERR_AT (8 * MiB) /* tests/vm/blkdebug.conf, disk C */
+#define AREA (440 * MiB) /* of disks A and B, free for this test */
 
 static const char *dev_a, *dev_b;
 
@@ -36,14 +36,14 @@ static struct flowswitch_flow_create flow_cmd(uint32_t src, uint32_t dst,
 	};
 
 	/* Whole: a stale __reserved would be refused, rightly. */
-	*sink = (struct flowswitch_sink){ .port_id = dst, .offset = off };
+	*sink = (struct flowswitch_sink){.port_id = dst, .offset = off};
 	return fc;
 }
 
 /* ---- dumps -------------------------------------------------------- */
 
 struct seen {
-	uint32_t owner;		/* 0: learn it from @pid */
+	uint32_t owner; /* 0: learn it from @pid */
 	pid_t pid;
 	unsigned int n;
 	struct fsw_nl_flow flow;
@@ -119,7 +119,7 @@ static int match_event(const struct fsw_nl_event *ev, void *arg)
 static bool wait_event(struct fsw_nl *ev_nl, struct want_event *w,
 		       unsigned int ms)
 {
-	struct pollfd p = { .fd = fsw_nl_fd(ev_nl), .events = POLLIN };
+	struct pollfd p = {.fd = fsw_nl_fd(ev_nl), .events = POLLIN};
 	unsigned int waited = 0;
 
 	int ret;
@@ -164,12 +164,12 @@ static void test_stats(struct fsw_nl *nl)
  */
 static void test_flow_life(struct fsw_nl *nl, struct fsw_nl *ev_nl)
 {
-	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_FLOW_STATE };
+	struct want_event w = {.type = FLOWSWITCH_NL_EVENT_FLOW_STATE};
 	struct flowswitch_flow_query q;
 	struct flowswitch_flow_create fc;
 	struct flowswitch_sink sink;
 	struct flowswitch_event kev;
-	struct seen s = { .pid = getpid() };
+	struct seen s = {.pid = getpid()};
 	char pci_name[64];
 	int fsw, src, dst, id, ret;
 
@@ -178,7 +178,7 @@ static void test_flow_life(struct fsw_nl *nl, struct fsw_nl *ev_nl)
 	dst = port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE);
 	CHECK(src > 0 && dst > 0, "ports");
 	fc = flow_cmd(src, dst, AREA, 8 * MiB, &sink);
-	fc.rate_bps = 2 * MiB;	/* about 4 s: still running when stopped */
+	fc.rate_bps = 2 * MiB; /* about 4 s: still running when stopped */
 	strcpy(fc.name, "t-netlink.flow:copy");
 	id = fsw_flow_create(fsw, &fc);
 	CHECK(id > 0, "create: %s", strerror(-id));
@@ -223,8 +223,8 @@ static void test_flow_life(struct fsw_nl *nl, struct fsw_nl *ev_nl)
 		      !strcmp(s.port[1].path, dev_b),
 	      "sink port: id %u path %s", s.port[1].id, s.port[1].path);
 	CHECK(s.port[0].has_pci &&
-		      s.port[0].pci == pci_of_nvme(dev_a, pci_name,
-						   sizeof(pci_name)),
+		      s.port[0].pci ==
+			      pci_of_nvme(dev_a, pci_name, sizeof(pci_name)),
 	      "port pci %x", s.port[0].pci);
 
 	s.n = 0;
@@ -246,8 +246,7 @@ static void test_flow_life(struct fsw_nl *nl, struct fsw_nl *ev_nl)
 
 	/* Stopped by someone else: its owner hears of it as if it had. */
 	ret = fsw_nl_flow_stop(nl, s.owner, id);
-	CHECK(!ret, "netlink stop: %s (%s)", strerror(-ret),
-	      fsw_nl_error(nl));
+	CHECK(!ret, "netlink stop: %s (%s)", strerror(-ret), fsw_nl_error(nl));
 	w.state = FLOWSWITCH_FLOW_STOPPED;
 	CHECK(wait_event(ev_nl, &w, 5000), "no STOPPED event");
 	CHECK(!fsw_flow_query(fsw, id, &q) &&
@@ -284,8 +283,8 @@ static void test_flow_life(struct fsw_nl *nl, struct fsw_nl *ev_nl)
 /* An I/O error arrives with the device's errno, the stage and offset. */
 static void test_io_error_event(struct fsw_nl *ev_nl)
 {
-	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_FLOW_STATE,
-				.state = FLOWSWITCH_FLOW_FAILED };
+	struct want_event w = {.type = FLOWSWITCH_NL_EVENT_FLOW_STATE,
+			       .state = FLOWSWITCH_FLOW_FAILED};
 	const char *dev_c = nvme_by_serial("fswC");
 	struct flowswitch_flow_query q;
 	struct flowswitch_flow_create fc;
@@ -313,7 +312,8 @@ static void test_io_error_event(struct fsw_nl *ev_nl)
 		      w.ev.stage == FLOWSWITCH_STAGE_READ &&
 		      w.ev.offset == READ_ERR_AT &&
 		      w.ev.bytes_done == q.bytes_done,
-	      "event: error %u stage %u offset %llu bytes %llu; query: error %u offset %llu bytes %llu",
+	      "event: error %u stage %u offset %llu bytes %llu; query: error "
+	      "%u offset %llu bytes %llu",
 	      w.ev.error, w.ev.stage, (unsigned long long)w.ev.offset,
 	      (unsigned long long)w.ev.bytes_done, q.error,
 	      (unsigned long long)q.fail_offset,
@@ -324,7 +324,7 @@ static void test_io_error_event(struct fsw_nl *ev_nl)
 /* A pool over the per-fd cap: refused, and said so on the group. */
 static void test_pool_event(struct fsw_nl *ev_nl)
 {
-	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED };
+	struct want_event w = {.type = FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED};
 	struct flowswitch_flow_create fc;
 	struct flowswitch_sink sink;
 	int fsw, id;
@@ -350,7 +350,7 @@ static void test_big_dump(struct fsw_nl *nl)
 	enum { PER_FD = 150 };
 	struct flowswitch_sink sink;
 	struct flowswitch_flow_create fc;
-	struct seen s = { .pid = getpid() };
+	struct seen s = {.pid = getpid()};
 	int fsw[2], i, k, src, dst, id, made = 0;
 
 	for (k = 0; k < 2; k++) {
@@ -395,7 +395,7 @@ static void test_validation(struct fsw_nl *nl)
 		struct nlattr nla;
 		uint16_t v;
 		uint16_t pad;
-	} short_attr = { { 6, FLOWSWITCH_A_OWNER_ID }, 1, 0 };
+	} short_attr = {{6, FLOWSWITCH_A_OWNER_ID}, 1, 0};
 	struct {
 		struct nlattr o;
 		uint32_t ov;
@@ -407,12 +407,12 @@ static void test_validation(struct fsw_nl *nl)
 	ret = fsw_nl_raw(nl, FLOWSWITCH_NL_CMD_GET_STATS, 0, NULL, 0);
 	CHECK(!ret, "a bare GET_STATS: %s", strerror(-ret));
 
-	a.nla = (struct nlattr){ 8, 200 };
+	a.nla = (struct nlattr){8, 200};
 	a.v = 1;
 	ret = fsw_nl_raw(nl, FLOWSWITCH_NL_CMD_GET_STATS, 0, &a, sizeof(a));
 	CHECK(ret == -EINVAL, "unknown attribute: %s", strerror(-ret));
 
-	a.nla = (struct nlattr){ 8, FLOWSWITCH_A_FLOW };
+	a.nla = (struct nlattr){8, FLOWSWITCH_A_FLOW};
 	ret = fsw_nl_raw(nl, FLOWSWITCH_NL_CMD_GET_STATS, 0, &a, sizeof(a));
 	CHECK(ret == -EINVAL, "a reply's attribute in a request: %s",
 	      strerror(-ret));
@@ -426,18 +426,17 @@ static void test_validation(struct fsw_nl *nl)
 	      "stop without attributes: %s (%s)", strerror(-ret),
 	      fsw_nl_error(nl));
 
-	stop.o = (struct nlattr){ 8, FLOWSWITCH_A_OWNER_ID };
+	stop.o = (struct nlattr){8, FLOWSWITCH_A_OWNER_ID};
 	stop.ov = 1;
-	stop.f = (struct nlattr){ 8, FLOWSWITCH_A_FLOW_ID };
-	stop.fv = 0;		/* ids start at 1 */
+	stop.f = (struct nlattr){8, FLOWSWITCH_A_FLOW_ID};
+	stop.fv = 0; /* ids start at 1 */
 	ret = fsw_nl_raw(nl, FLOWSWITCH_NL_CMD_FLOW_STOP, 0, &stop,
 			 sizeof(stop));
 	CHECK(ret == -ERANGE && *fsw_nl_error(nl), "flow id 0: %s (%s)",
 	      strerror(-ret), fsw_nl_error(nl));
 
 	ret = fsw_nl_raw(nl, FLOWSWITCH_NL_CMD_EVENT, 0, NULL, 0);
-	CHECK(ret == -EOPNOTSUPP, "EVENT is not a request: %s",
-	      strerror(-ret));
+	CHECK(ret == -EOPNOTSUPP, "EVENT is not a request: %s", strerror(-ret));
 	ret = fsw_nl_raw(nl, 99, 0, NULL, 0);
 	CHECK(ret == -EOPNOTSUPP, "unknown command: %s", strerror(-ret));
 }
@@ -507,8 +506,8 @@ static void check_without(uint64_t caps, bool dump_ok, bool stop_ok,
 		fsw_nl_close(nl);
 		_exit(t_failures ? 1 : 0);
 	}
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
-		      WIFEXITED(status) && !WEXITSTATUS(status),
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status),
 	      "%s: child failed (%d)", what, status);
 }
 
@@ -517,7 +516,7 @@ static void test_permissions(void)
 	struct flowswitch_flow_create fc;
 	struct flowswitch_sink sink;
 	int fsw, id, owner_probe;
-	struct seen s = { .pid = getpid() };
+	struct seen s = {.pid = getpid()};
 	struct fsw_nl *nl;
 
 	fsw = fsw_open(NULL);
@@ -564,7 +563,7 @@ static int find_pair(const struct fsw_nl_verdict *v, void *arg)
 static void test_p2p(struct fsw_nl *nl)
 {
 	struct flowswitch_info info;
-	struct pairs p = { 0 };
+	struct pairs p = {0};
 	char name[64];
 	int ret;
 
@@ -597,7 +596,7 @@ static void test_p2p(struct fsw_nl *nl)
 
 static void test_unbind_event(struct fsw_nl *ev_nl)
 {
-	struct want_event w = { .type = FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND };
+	struct want_event w = {.type = FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND};
 	char dev[64], path[300];
 
 	if (!find_ivshmem(dev, sizeof(dev))) {
@@ -607,7 +606,8 @@ static void test_unbind_event(struct fsw_nl *ev_nl)
 	}
 	if (bind_provider(dev)) {
 		/* Stock kernel: no P2PDMA, the provider cannot bind. */
-		fprintf(stderr, "provider did not bind: unbind event not tested\n");
+		fprintf(stderr,
+			"provider did not bind: unbind event not tested\n");
 		snprintf(path, sizeof(path),
 			 "/sys/bus/pci/devices/%s/driver_override", dev);
 		write_sysfs(path, "\n");
