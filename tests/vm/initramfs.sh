@@ -46,6 +46,11 @@ for t in "${tests[@]}"; do
 	copy_libs "$t"
 done
 
+# The shipped examples, where an installed tree has them (t-flowd-examples,
+# and the flows `make run` shows).
+mkdir -p "$root/usr/share/flowswitch/examples"
+cp "$here"/../../examples/*.flow "$root/usr/share/flowswitch/examples/"
+
 if [ -d "$kdir/root" ]; then
 	kver=$(cat "$kdir/kver")
 	modprobe -d "$kdir/root" -S "$kver" --show-depends nvme |
