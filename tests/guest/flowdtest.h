@@ -74,8 +74,7 @@ static inline struct json_object *flowd_call(const char *cmd)
 	ssize_t r;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
-		 fd_path("flowd.sock"));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fd_path("flowd.sock"));
 	if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa))) {
 		if (fd >= 0)
 			close(fd);

@@ -126,12 +126,12 @@ int main(void)
 	if (fd >= 0)
 		close(fd);
 
-	/* The site's values, one -D each, as a unit file's ExecStart has. */
-#define D(fmt, ...)                                                   \
-	do {                                                          \
+		/* The site's values, one -D each, as a unit file's ExecStart has. */
+#define D(fmt, ...)                                                    \
+	do {                                                           \
 		snprintf(arg[na], sizeof(arg[0]), fmt, ##__VA_ARGS__); \
-		extra[n++] = "-D";                                    \
-		extra[n++] = arg[na++];                               \
+		extra[n++] = "-D";                                     \
+		extra[n++] = arg[na++];                                \
 	} while (0)
 	D("source=\"%s\"", dev_a);
 	D("target=\"%s\"", dev_b);
@@ -189,8 +189,7 @@ int main(void)
 
 	/* file-to-nvme: the image onto B at 200 MiB. */
 	drop_example("file-to-nvme.flow");
-	CHECK(WAIT_FOR("load", f, !strcmp(f.state, "done") || f.outcome[0],
-		       30),
+	CHECK(WAIT_FOR("load", f, !strcmp(f.state, "done") || f.outcome[0], 30),
 	      "load done (state %s, %s)", f.state, f.outcome);
 	CHECK(f.bytes == 8 * MiB, "load moved %llu",
 	      (unsigned long long)f.bytes);
