@@ -55,9 +55,10 @@ if [ -d "$kdir/root" ]; then
 	kver=$(cat "$kdir/kver")
 	# nvme for the disks; the crypto API's templates and AF_ALG for the
 	# transform tests (a user's modprobe would load them on demand; the
-	# guest has none); aesni_intel is optional (the CPU model decides).
+	# guest has none); aesni_intel is optional (the CPU model decides);
+	# virtio_crypto drives the transform device QEMU provides.
 	for m in nvme ctr xts cbc crc32c_generic aesni_intel algif_skcipher \
-		 algif_hash; do
+		 algif_hash virtio_pci virtio_crypto; do
 		modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null
 	done |
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
