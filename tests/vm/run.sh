@@ -12,8 +12,8 @@
 # port.  Any sanitizer or warning line in the guest's kernel log fails the
 # run.  Logs stay in $BUILD/vm/FLAVOR/ (console.log, verdict.log, dmesg.txt).
 #
-# FSW_TESTS=GLOB limits the guest tests to those matching (while
-# developing; make check runs them all).
+# FSW_TESTS='GLOB...' limits the guest tests to those matching any of the
+# space-separated globs (while developing; make check runs them all).
 #
 # --show boots the guest quietly and prints what the module reports; it is
 # `make run`.  --bench runs tests/bench/bench.sh in the guest instead of
@@ -100,8 +100,10 @@ run_flavor() {
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
 		"$B/default/flowctl" "$B/default/flowd" "$here/demo.sh" \
 		"$B/default/examples/flowswitch-copy" \
-		"${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
-		-type f -name "$tests_glob" ! -name '*.[od]' | sort)
+		"${extra[@]}" -- $(set -f; for g in $tests_glob; do
+			find "$B/default/tests/guest" -maxdepth 1 -type f \
+				-name "$g" ! -name '*.[od]'
+		done | sort -u)
 
 	truncate -s $disk "$out/A.img" "$out/B.img"
 	truncate -s 64M "$out/C.img"
