@@ -210,6 +210,26 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 		J_U64(j, "p2p_bytes", f->p2p_bytes);
 		J_U64(j, "host_bytes", f->host_bytes);
 		J_U64(j, "elapsed_ns", f->elapsed_ns);
+		if (f->nr_stages) {
+			json_object *stages = json_object_new_array();
+
+			for (i = 0; i < f->nr_stages; i++) {
+				json_object *s = json_object_new_object();
+				char hex[2 * FLOWSWITCH_MAX_DIGEST + 1];
+
+				J_STR(s, "kind", fsw_xform_name(f->stages[i].kind));
+				J_STR(s, "alg", f->stages[i].alg);
+				J_STR(s, "driver", f->stages[i].driver);
+				if (f->stages[i].digest_len) {
+					fsw_hex(f->stages[i].digest,
+						f->stages[i].digest_len, hex);
+					J_STR(s, "digest", hex);
+				}
+				json_object_array_add(stages, s);
+			}
+			json_object_object_add(j, "stages", stages);
+			J_U64(j, "transform_ns", f->transform_ns);
+		}
 		if (f->state == FLOWSWITCH_FLOW_FAILED) {
 			J_U64(j, "error", f->error);
 			J_STR(j, "fail_stage", fsw_stage_name(f->fail_stage));
@@ -235,6 +255,16 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 		       fsw_stage_name(f->fail_stage), f->fail_offset,
 		       strerror((int)f->error));
 	printf("\n");
+	for (i = 0; i < f->nr_stages; i++) {
+		char hex[2 * FLOWSWITCH_MAX_DIGEST + 1] = "";
+
+		if (f->stages[i].digest_len)
+			fsw_hex(f->stages[i].digest, f->stages[i].digest_len,
+				hex);
+		printf("       stage %u: %s %s on %s%s%s\n", i + 1,
+		       fsw_xform_name(f->stages[i].kind), f->stages[i].alg,
+		       f->stages[i].driver, hex[0] ? " = " : "", hex);
+	}
 	return 0;
 }
 

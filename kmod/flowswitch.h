@@ -333,6 +333,7 @@ void fsw_provider_gone(struct pci_dev *pdev);
 int fsw_verify_sinks(struct fsw_flow *flow, u32 *sink);
 
 /* xform.c */
+struct sk_buff;
 int fsw_xform_create(struct fsw_flow *flow,
 		     struct flowswitch_flow_create *cmd);
 void fsw_xform_free(struct fsw_flow *flow);
@@ -341,6 +342,7 @@ void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot);
 bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		    bool abandoned, int *res);
 u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out);
+int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr);
 
 /* provider.c */
 int fsw_provider_init(void);

@@ -349,7 +349,11 @@ static int fsw_nl_put_flow(struct sk_buff *skb, struct fsw_flow *flow)
 	    nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_HOST_BYTES, q.host_bytes,
 			      FLOWSWITCH_FLOW_A_PAD) ||
 	    nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_ELAPSED_NS, q.elapsed_ns,
-			      FLOWSWITCH_FLOW_A_PAD))
+			      FLOWSWITCH_FLOW_A_PAD) ||
+	    fsw_xform_nl_put(skb, flow, FLOWSWITCH_FLOW_A_STAGE) ||
+	    (flow->nr_stages &&
+	     nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_TRANSFORM_NS,
+			       q.transform_ns, FLOWSWITCH_FLOW_A_PAD)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

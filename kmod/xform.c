@@ -30,6 +30,7 @@
 #include <linux/key.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <net/netlink.h>
 
 #include "flowswitch.h"
 
@@ -518,6 +519,40 @@ u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out)
 			return 0;
 		memcpy(out, st->value, crypto_shash_digestsize(st->shash));
 		return crypto_shash_digestsize(st->shash);
+	}
+	return 0;
+}
+
+/* Each stage as a nest of type @attr: what runs, where; never the key. */
+int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr)
+{
+	u8 value[FLOWSWITCH_MAX_DIGEST];
+	u32 i;
+
+	for (i = 0; i < flow->nr_stages; i++) {
+		struct fsw_stage *st = &flow->stages[i];
+		struct crypto_tfm *tfm = st->skc ?
+			crypto_skcipher_tfm(st->skc) :
+			crypto_shash_tfm(st->shash);
+		struct nlattr *nest = nla_nest_start(skb, attr);
+		bool final;
+
+		spin_lock_irq(&flow->lock);
+		final = st->final;
+		if (final)
+			memcpy(value, st->value, sizeof(value));
+		spin_unlock_irq(&flow->lock);
+		if (!nest ||
+		    nla_put_u32(skb, FLOWSWITCH_STAGE_A_KIND, st->kind) ||
+		    nla_put_string(skb, FLOWSWITCH_STAGE_A_ALG,
+				   crypto_tfm_alg_name(tfm)) ||
+		    nla_put_string(skb, FLOWSWITCH_STAGE_A_DRIVER,
+				   crypto_tfm_alg_driver_name(tfm)) ||
+		    (st->shash && final &&
+		     nla_put(skb, FLOWSWITCH_STAGE_A_DIGEST,
+			     crypto_shash_digestsize(st->shash), value)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
 	}
 	return 0;
 }

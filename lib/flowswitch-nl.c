@@ -380,6 +380,29 @@ static int parse_flow(struct fsw_nl *nl, struct nlattr **top, void *user)
 	f.p2p_bytes = get_u64(tb, FLOWSWITCH_FLOW_A_P2P_BYTES);
 	f.host_bytes = get_u64(tb, FLOWSWITCH_FLOW_A_HOST_BYTES);
 	f.elapsed_ns = get_u64(tb, FLOWSWITCH_FLOW_A_ELAPSED_NS);
+	f.transform_ns = get_u64(tb, FLOWSWITCH_FLOW_A_TRANSFORM_NS);
+	nla_for_each_nested (a, top[FLOWSWITCH_A_FLOW], rem) {
+		struct nlattr *xtb[FLOWSWITCH_STAGE_A_MAX + 1];
+		struct nlattr *dg;
+
+		if (nla_type(a) != FLOWSWITCH_FLOW_A_STAGE ||
+		    f.nr_stages == FLOWSWITCH_MAX_STAGES ||
+		    nla_parse_nested(xtb, FLOWSWITCH_STAGE_A_MAX, a, NULL))
+			continue;
+		f.stages[f.nr_stages].kind = get_u32(xtb, FLOWSWITCH_STAGE_A_KIND);
+		get_str(xtb, FLOWSWITCH_STAGE_A_ALG, f.stages[f.nr_stages].alg,
+			sizeof(f.stages[0].alg));
+		get_str(xtb, FLOWSWITCH_STAGE_A_DRIVER,
+			f.stages[f.nr_stages].driver,
+			sizeof(f.stages[0].driver));
+		dg = xtb[FLOWSWITCH_STAGE_A_DIGEST];
+		if (dg && nla_len(dg) <= FLOWSWITCH_MAX_DIGEST) {
+			f.stages[f.nr_stages].digest_len = (uint32_t)nla_len(dg);
+			memcpy(f.stages[f.nr_stages].digest, nla_data(dg),
+			       (size_t)nla_len(dg));
+		}
+		f.nr_stages++;
+	}
 	return ((fsw_nl_flow_cb)d->cb)(&f, d->arg);
 }
 

@@ -64,6 +64,15 @@ struct fsw_nl_flow {
 	uint64_t fail_offset;
 	uint32_t pool, p2p_reason, provider, canary;
 	uint64_t p2p_bytes, host_bytes, elapsed_ns;
+	/* transform stages (ABI 1.5): what runs where, never a key */
+	uint32_t nr_stages;
+	struct {
+		uint32_t kind; /* enum flowswitch_xform */
+		char alg[FLOWSWITCH_ALG_LEN], driver[FLOWSWITCH_ALG_LEN];
+		uint32_t digest_len; /* 0 until the flow is done */
+		uint8_t digest[FLOWSWITCH_MAX_DIGEST];
+	} stages[FLOWSWITCH_MAX_STAGES];
+	uint64_t transform_ns;
 };
 
 struct fsw_nl_pool {

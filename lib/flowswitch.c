@@ -363,3 +363,28 @@ const char *fsw_map_name(unsigned int map)
 	}
 	return "?";
 }
+
+const char *fsw_xform_name(unsigned int kind)
+{
+	switch (kind) {
+	case FLOWSWITCH_XFORM_ENCRYPT:
+		return "encrypt";
+	case FLOWSWITCH_XFORM_DECRYPT:
+		return "decrypt";
+	case FLOWSWITCH_XFORM_DIGEST:
+		return "digest";
+	}
+	return "?";
+}
+
+void fsw_hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <linux/flowswitch.h>
@@ -73,6 +74,10 @@ const char *fsw_feature_name(unsigned long long bit);
  * this library does not know as one hexadecimal "0x..." item).  Returns the
  * length it needed, like snprintf().
  */
+/* "encrypt", "decrypt", "digest" (enum flowswitch_xform), or "?". */
+const char *fsw_xform_name(unsigned int kind);
+/* @n bytes of @d as lowercase hex into @out (2n + 1 bytes). */
+void fsw_hex(const uint8_t *d, size_t n, char *out);
 int fsw_features_str(unsigned long long features, char *buf, size_t len);
 
 /* Print @info for people, or as one JSON object when @json. */

@@ -291,6 +291,31 @@ static void stage(struct flowswitch_transform *t, unsigned int kind,
 	t->key_fd = -1;
 }
 
+/*
+ * The module's netlink dump (flowctl dump flows --json) names each stage's
+ * algorithm and engine and the digest, and never the key.
+ */
+static void check_dump(const char *driver, const char *digest)
+{
+	static char out[1 << 16];
+	char keyhex[2 * sizeof(key_ctr) + 1];
+	size_t n = 0;
+	FILE *p = popen("/bin/flowctl dump flows --json", "r");
+
+	if (p) {
+		n = fread(out, 1, sizeof(out) - 1, p);
+		pclose(p);
+	}
+	out[n] = 0;
+	for (n = 0; n < sizeof(key_ctr); n++)
+		sprintf(keyhex + 2 * n, "%02x", key_ctr[n]);
+	CHECK(strstr(out, "\"ctr(aes)\"") && strstr(out, driver) &&
+		      strstr(out, digest),
+	      "the dump shows the stages, engine and digest:\n%s", out);
+	CHECK(!strstr(out, keyhex) && !memmem(out, sizeof(out), key_ctr, 8),
+	      "the dump holds no key");
+}
+
 static void test_ctr(int fsw)
 {
 	struct flowswitch_flow_create fc;
@@ -336,6 +361,7 @@ static void test_ctr(int fsw)
 	      "the ciphertext is AF_ALG's ctr(aes)");
 	printf("ctr(aes) by %s, sha256 by %s: %.1f ms of transforms\n",
 	       r.st[1].out_driver, r.st[0].out_driver, q.transform_ns / 1e6);
+	check_dump(r.st[1].out_driver, want);
 	fsw_destroy(fsw, id);
 
 	/* 2. [ctr(aes) decrypt, sha256], the key from the keyring. */

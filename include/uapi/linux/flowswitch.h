@@ -1060,6 +1060,14 @@ enum flowswitch_event_type {
  *		FLOWSWITCH_FLOW_A_P2P_BYTES: u64
  *		FLOWSWITCH_FLOW_A_HOST_BYTES: u64
  *		FLOWSWITCH_FLOW_A_ELAPSED_NS: u64
+ *		FLOWSWITCH_FLOW_A_STAGE: nest (ABI 1.5), once per transform
+ *		stage, in order; never a key or where it came from
+ *			FLOWSWITCH_STAGE_A_KIND: u32, enum flowswitch_xform
+ *			FLOWSWITCH_STAGE_A_ALG: string, the algorithm
+ *			FLOWSWITCH_STAGE_A_DRIVER: string, the engine serving it
+ *			FLOWSWITCH_STAGE_A_DIGEST: binary, a digest's final
+ *			value (absent until the flow is done)
+ *		FLOWSWITCH_FLOW_A_TRANSFORM_NS: u64 (ABI 1.5)
  *	GET_POOL: FLOWSWITCH_A_POOL: nest (a pool belongs to one flow)
  *		FLOWSWITCH_POOL_A_FLOW: u32, the flow's id
  *		FLOWSWITCH_POOL_A_KIND: u32, enum flowswitch_pool_kind
@@ -1229,6 +1237,8 @@ enum flowswitch_flow_attr {
 	FLOWSWITCH_FLOW_A_P2P_BYTES,
 	FLOWSWITCH_FLOW_A_HOST_BYTES,
 	FLOWSWITCH_FLOW_A_ELAPSED_NS,
+	FLOWSWITCH_FLOW_A_STAGE,
+	FLOWSWITCH_FLOW_A_TRANSFORM_NS,
 	__FLOWSWITCH_FLOW_A_MAX
 };
 
@@ -1243,6 +1253,17 @@ enum flowswitch_sink_attr {
 };
 
 #define FLOWSWITCH_SINK_A_MAX (__FLOWSWITCH_SINK_A_MAX - 1)
+
+enum flowswitch_stage_attr {
+	FLOWSWITCH_STAGE_A_UNSPEC,
+	FLOWSWITCH_STAGE_A_KIND,
+	FLOWSWITCH_STAGE_A_ALG,
+	FLOWSWITCH_STAGE_A_DRIVER,
+	FLOWSWITCH_STAGE_A_DIGEST,
+	__FLOWSWITCH_STAGE_A_MAX
+};
+
+#define FLOWSWITCH_STAGE_A_MAX (__FLOWSWITCH_STAGE_A_MAX - 1)
 
 enum flowswitch_pool_attr {
 	FLOWSWITCH_POOL_A_UNSPEC,
