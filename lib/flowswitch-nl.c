@@ -389,7 +389,8 @@ static int parse_flow(struct fsw_nl *nl, struct nlattr **top, void *user)
 		    f.nr_stages == FLOWSWITCH_MAX_STAGES ||
 		    nla_parse_nested(xtb, FLOWSWITCH_STAGE_A_MAX, a, NULL))
 			continue;
-		f.stages[f.nr_stages].kind = get_u32(xtb, FLOWSWITCH_STAGE_A_KIND);
+		f.stages[f.nr_stages].kind =
+			get_u32(xtb, FLOWSWITCH_STAGE_A_KIND);
 		get_str(xtb, FLOWSWITCH_STAGE_A_ALG, f.stages[f.nr_stages].alg,
 			sizeof(f.stages[0].alg));
 		get_str(xtb, FLOWSWITCH_STAGE_A_DRIVER,
@@ -397,7 +398,8 @@ static int parse_flow(struct fsw_nl *nl, struct nlattr **top, void *user)
 			sizeof(f.stages[0].driver));
 		dg = xtb[FLOWSWITCH_STAGE_A_DIGEST];
 		if (dg && nla_len(dg) <= FLOWSWITCH_MAX_DIGEST) {
-			f.stages[f.nr_stages].digest_len = (uint32_t)nla_len(dg);
+			f.stages[f.nr_stages].digest_len =
+				(uint32_t)nla_len(dg);
 			memcpy(f.stages[f.nr_stages].digest, nla_data(dg),
 			       (size_t)nla_len(dg));
 		}
