@@ -134,21 +134,32 @@ void sb_puts(struct strbuf *sb, const char *s)
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	if (sb->failed)
+		return;
+	/*
+	 * Format straight into the free space; only a line that does not
+	 * fit is formatted again after growing (one vsnprintf, not two, in
+	 * the common case).
+	 */
+	room = sb->cap - sb->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		sb->failed = true;
 		return;
 	}
-	sb_grow(sb, (size_t)n);
-	if (sb->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		sb_grow(sb, (size_t)n);
+		if (sb->failed)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += (size_t)n;
 }
 
