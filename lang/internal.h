@@ -395,6 +395,8 @@ struct expr *parse_standalone_expr(struct flang_ctx *ctx,
 				   const struct source *src);
 
 /* eval.c */
+/* MIN..MAX with MIN == MAX allowed (a backoff); else as eval_expr() */
+struct value eval_closed_range(struct flang_ctx *ctx, const struct expr *e);
 struct value eval_expr(struct flang_ctx *ctx, const struct expr *e,
 		       bool in_range);
 struct param_decl *find_param(struct flang_ctx *ctx, const char *name);
