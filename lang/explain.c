@@ -88,12 +88,21 @@ static void explain_pool(struct strbuf *sb, const struct flang_plan *plan,
 }
 
 static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
-			  const struct flang_plan_stage *s)
+			  const struct flang_plan_stage *s,
+			  const struct flang_plan_stage *prev)
 {
 	char a[48], b[48], c[48];
 	uint64_t inflight;
 
-	if (s->kind != FLANG_STAGE_SOURCE) {
+	/*
+	 * The sinks of a fan-out all read the one buffer before the first
+	 * of them; repeating its line made 'x, y' look like twice the
+	 * memory in flight.
+	 */
+	if (s->kind == FLANG_STAGE_SINK && prev &&
+	    prev->kind == FLANG_STAGE_SINK && prev->chain == s->chain)
+		sb_puts(sb, "      -> the same buffer\n");
+	else if (s->kind != FLANG_STAGE_SOURCE) {
 		const struct flang_plan_pool *p = &plan->pools[s->in_pool];
 
 		inflight = s->chunk * s->depth;
@@ -218,7 +227,7 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 			chain = s->chain;
 			sb_printf(sb, "  chain %u:\n", chain + 1);
 		}
-		explain_stage(sb, plan, s);
+		explain_stage(sb, plan, s, i ? &f->stages[i - 1] : NULL);
 		if (s->in_pool != FLANG_NO_INDEX &&
 		    plan->pools[s->in_pool].kind != FLANG_POOL_HOST)
 			any_p2p = true;
