@@ -42,6 +42,30 @@ static const char *fmt(char *buf, size_t len, enum vtype t, uint64_t u)
 	return buf;
 }
 
+/*
+ * A string from the file, in double quotes, escaped the way the file
+ * writes it, so a path with a '"' in it cannot be misread where it ends.
+ */
+static void put_quoted(struct strbuf *sb, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	sb_putc(sb, '"');
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_printf(sb, "\\%c", *p);
+		else if (*p == '\n')
+			sb_puts(sb, "\\n");
+		else if (*p == '\t')
+			sb_puts(sb, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			sb_printf(sb, "\\x%02x", *p);
+		else
+			sb_putc(sb, (char)*p);
+	}
+	sb_putc(sb, '"');
+}
+
 static void put_where(struct strbuf *sb, const struct flang_span *s)
 {
 	if (s->file)
@@ -129,8 +153,10 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 		break;
 	case FLANG_STAGE_TRANSFORM:
 		sb_printf(sb, "    transform %s", xf_name(s->xf));
-		if (s->alg)
-			sb_printf(sb, " \"%s\"", s->alg);
+		if (s->alg) {
+			sb_putc(sb, ' ');
+			put_quoted(sb, s->alg);
+		}
 		if (s->key.kind != FLANG_SECRET_NONE)
 			sb_puts(sb, s->key.kind == FLANG_SECRET_KEYRING ?
 				" key from the keyring" : " key from an fd");
@@ -184,8 +210,10 @@ static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, "notify %s", levels[a->level]);
 		break;
 	}
-	if (a->msg)
-		sb_printf(sb, " \"%s\"", a->msg);
+	if (a->msg) {
+		sb_putc(sb, ' ');
+		put_quoted(sb, a->msg);
+	}
 }
 
 static void explain_fallback(struct strbuf *sb,
@@ -306,9 +334,12 @@ char *flang_plan_explain(const struct flang_ctx *ctx, const char *flow,
 
 		sb_printf(&sb, "  [%u] %s: %s", i, p->name,
 			  flang_port_kind_name(p->kind));
-		if (p->path)
-			sb_printf(&sb, " \"%s\"%s", p->path,
-				  p->direct ? " O_DIRECT" : "");
+		if (p->path) {
+			sb_putc(&sb, ' ');
+			put_quoted(&sb, p->path);
+			if (p->direct)
+				sb_puts(&sb, " O_DIRECT");
+		}
 		if (p->pci)
 			sb_printf(&sb, " %s BAR %u", p->pci, p->bar);
 		if (p->fd >= 0)
