@@ -92,6 +92,78 @@ void arena_free(struct arena *a)
 	a->failed = false;
 }
 
+/* FNV-1a: names are short identifiers, this spreads them well enough. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static uint32_t name_slot(const struct name_index *ix, const char *name)
+{
+	uint32_t i = name_hash(name) & (ix->cap - 1);
+
+	while (ix->keys[i] && strcmp(ix->keys[i], name))
+		i = (i + 1) & (ix->cap - 1);
+	return i;
+}
+
+void *name_index_get(const struct name_index *ix, const char *name)
+{
+	uint32_t i;
+
+	if (!ix->cap)
+		return NULL;
+	i = name_slot(ix, name);
+	return ix->keys[i] ? ix->vals[i] : NULL;
+}
+
+/* Double the table (at least 64 slots); the old arrays stay in the arena. */
+static bool name_index_grow(struct arena *a, struct name_index *ix)
+{
+	struct name_index big = {.cap = ix->cap ? ix->cap * 2 : 64};
+	uint32_t i, j;
+
+	big.keys = arena_alloc(a, big.cap * sizeof(*big.keys));
+	big.vals = arena_alloc(a, big.cap * sizeof(*big.vals));
+	if (!big.keys || !big.vals)
+		return false;
+	for (i = 0; i < ix->cap; i++) {
+		if (!ix->keys[i])
+			continue;
+		j = name_slot(&big, ix->keys[i]);
+		big.keys[j] = ix->keys[i];
+		big.vals[j] = ix->vals[i];
+	}
+	big.n = ix->n;
+	*ix = big;
+	return true;
+}
+
+void *name_index_put(struct arena *a, struct name_index *ix, const char *name,
+		     void *val)
+{
+	uint32_t i;
+
+	if (ix->failed)
+		return NULL;
+	/* at most half full, so probes stay short */
+	if ((ix->n + 1) * 2 > ix->cap && !name_index_grow(a, ix)) {
+		ix->failed = true;
+		return NULL;
+	}
+	i = name_slot(ix, name);
+	if (ix->keys[i])
+		return ix->vals[i];
+	ix->keys[i] = name;
+	ix->vals[i] = val;
+	ix->n++;
+	return NULL;
+}
+
 static void sb_grow(struct strbuf *sb, size_t more)
 {
 	size_t cap;

@@ -30,6 +30,8 @@ struct param_decl *find_param(struct flang_ctx *ctx, const char *name)
 {
 	struct param_decl *p;
 
+	if (ctx->prog.indexed && !ctx->prog.param_ix.failed)
+		return name_index_get(&ctx->prog.param_ix, name);
 	for (p = ctx->prog.params; p; p = p->next)
 		if (!strcmp(p->name, name))
 			return p;

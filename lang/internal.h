@@ -350,6 +350,27 @@ struct flow_decl {
 	struct flow_decl *next;
 };
 
+/*
+ * Names to declarations, for the checker's duplicate checks and lookups:
+ * 10000 flows made the pairwise scans quadratic (seconds of strcmp).
+ * Open addressing, arena memory, the first declaration of a name wins.
+ */
+struct name_index {
+	const char **keys;
+	void **vals;
+	uint32_t cap, n; /* cap is 0 or a power of two */
+	bool failed; /* out of memory: lookups fall back */
+};
+
+/* The value stored for @name, or NULL. */
+void *name_index_get(const struct name_index *ix, const char *name);
+/*
+ * Store @val under @name unless the name is there already; returns the
+ * value stored first, or NULL when this put stored @val.
+ */
+void *name_index_put(struct arena *a, struct name_index *ix, const char *name,
+		     void *val);
+
 struct program {
 	struct param_decl *params, **params_tail;
 	struct device_decl *devices, **devices_tail;
@@ -357,6 +378,9 @@ struct program {
 	struct flow_decl *flows, **flows_tail;
 	struct assert_stmt *asserts, **asserts_tail;
 	unsigned int nflows, ndevices, npools;
+	/* built by check_names(); before that, lookups scan the lists */
+	bool indexed;
+	struct name_index param_ix, device_ix, pool_ix, flow_ix;
 };
 
 /* ---- the context ---- */
