@@ -193,6 +193,17 @@ void sb_putn(struct strbuf *sb, const char *s, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
+void sb_put_copy(struct strbuf *sb, size_t off, size_t n)
+{
+	/* grow first: the bytes to copy move with the buffer */
+	sb_grow(sb, n);
+	if (sb->failed)
+		return;
+	memcpy(sb->buf + sb->len, sb->buf + off, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
 void sb_putc(struct strbuf *sb, char c)
 {
 	sb_putn(sb, &c, 1);

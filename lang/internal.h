@@ -46,6 +46,8 @@ struct strbuf {
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putn(struct strbuf *sb, const char *s, size_t n);
+/* append @n bytes already in @sb, from offset @off */
+void sb_put_copy(struct strbuf *sb, size_t off, size_t n);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_json_str(struct strbuf *sb, const char *s);
