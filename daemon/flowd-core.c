@@ -57,6 +57,20 @@ static void flow_halt(struct flowd *d, struct dflow *f)
 	f->id = 0;
 }
 
+/*
+ * A finished flow gives its engine flow, pool and (with the last flow of
+ * its application) ports back at once; flowd keeps the record -- bytes,
+ * outcome, "done, never re-run" -- until its file goes.
+ */
+static void flow_release(struct flowd *d, struct dflow *f)
+{
+	if (f->id)
+		d->eng->ops->destroy(d->eng, f->id);
+	f->id = 0;
+	gen_put(d, f->gen);
+	f->gen = NULL;
+}
+
 static void flow_free(struct flowd *d, struct dflow *f)
 {
 	unsigned int i;
@@ -257,6 +271,12 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	if (!ctx || !t) {
 		*why = strdup("out of memory");
 		goto out;
+	}
+	for (i = 0; i < d->nsite_params; i++) {
+		if (flang_ctx_set_site_param(ctx, d->site_params[i])) {
+			*why = strdup("out of memory");
+			goto out;
+		}
 	}
 	ret = fsw_apply_load(ctx, path, t);
 	if (ret) {
@@ -775,6 +795,7 @@ void flowd_events(struct flowd *d)
 				       "%s: flow %s done: %" PRIu64 " bytes",
 				       f->df->path, f->name,
 				       f->base + f->bytes);
+				flow_release(d, f);
 			} else if (ev[i].state == FLOWSWITCH_FLOW_FAILED) {
 				flow_failed(d, f);
 				save = true;
@@ -786,7 +807,7 @@ void flowd_events(struct flowd *d)
 }
 
 /* Refresh the running flows' bytes (for list and the state file). */
-void flowd_tick(struct flowd *d)
+void flowd_refresh(struct flowd *d)
 {
 	unsigned int i, j;
 
@@ -801,9 +822,16 @@ void flowd_tick(struct flowd *d)
 			f->bytes = q.bytes_done;
 			if (q.state != FLOWSWITCH_FLOW_FAILED)
 				f->state = q.state;
-			if (q.state == FLOWSWITCH_FLOW_DONE)
+			if (q.state == FLOWSWITCH_FLOW_DONE) {
 				f->done = true;
+				flow_release(d, f);
+			}
 		}
+}
+
+void flowd_tick(struct flowd *d)
+{
+	flowd_refresh(d);
 	flowd_state_save(d);
 }
 

@@ -97,6 +97,7 @@ static struct json_object *handle(struct flowd *d, struct json_object *req,
 	if (json_object_object_get_ex(req, "cmd", &v))
 		cmd = json_object_get_string(v);
 	if (!strcmp(cmd, "list")) {
+		flowd_refresh(d);
 		json_object_object_add(reply, "flows", list_flows(d));
 	} else if (!strcmp(cmd, "stats")) {
 		json_object_object_add(reply, "stats", stats(d));

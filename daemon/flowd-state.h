@@ -14,6 +14,8 @@ struct dgen {
 
 struct dfile;
 
+#define FLOWD_MAX_SITE_PARAMS 64
+
 struct dflow {
 	char name[FLOWSWITCH_NAME_LEN];
 	char *sig;
@@ -53,6 +55,9 @@ struct flowd {
 	struct fsw_engine *eng;
 	const char *engine_reason; /* why the embedded engine, or NULL */
 	const char *dir, *sock_path, *state_path, *admit_path;
+	/* -D NAME=VALUE: site values for the params the files declare */
+	const char *site_params[FLOWD_MAX_SITE_PARAMS];
+	unsigned int nsite_params;
 	struct flowd_admit admit;
 	unsigned int nfiles;
 	struct dfile **files;
@@ -84,6 +89,8 @@ void flowd_serve(struct flowd *d, int fd);
 void flowd_events(struct flowd *d);
 int flowd_retries_run(struct flowd *d);
 void flowd_tick(struct flowd *d);
+/* The bytes of running flows, fresh from the engine (no state save). */
+void flowd_refresh(struct flowd *d);
 void flowd_free_all(struct flowd *d);
 
 #endif /* FLOWD_STATE_H */

@@ -39,7 +39,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: flowd [-c DIR] [-a FILE] [-s SOCKET] [-S STATEFILE] "
 		"[-d DEVICE]\n"
-		"             [-E auto|kernel|uring] [-f]\n"
+		"             [-E auto|kernel|uring] [-D NAME=VALUE]... [-f]\n"
 		"  -c DIR     the .flow files to run (default "
 		"/etc/flowswitch)\n"
 		"  -a FILE    admission control (default "
@@ -51,7 +51,27 @@ static void usage(FILE *out)
 		"  -d DEVICE  the module's device (default /dev/flowswitch)\n"
 		"  -E ENGINE  auto: the module, or the embedded engine if it "
 		"is absent\n"
+		"  -D N=V     site value of param N for every file that "
+		"declares it\n"
 		"  -f         also log to stderr\n");
+}
+
+/* -D NAME=VALUE: the name is checked now, the value per file. */
+static int add_site_param(struct flowd *d, const char *assignment)
+{
+	struct flang_ctx *ctx = flang_ctx_new();
+	int ret = ctx ? flang_ctx_set_site_param(ctx, assignment) : -ENOMEM;
+
+	flang_ctx_free(ctx);
+	if (!ret && d->nsite_params == FLOWD_MAX_SITE_PARAMS)
+		ret = -E2BIG;
+	if (ret) {
+		fprintf(stderr, "flowd: -D %s: %s\n", assignment,
+			ret == -EINVAL ? "expected NAME=VALUE" : strerror(-ret));
+		return -1;
+	}
+	d->site_params[d->nsite_params++] = assignment;
+	return 0;
 }
 
 static bool is_flow_file(const char *name)
@@ -298,7 +318,7 @@ int main(int argc, char **argv)
 	uint64_t last_tick = 0;
 	char sdir[PATH_MAX], *sl;
 
-	while ((c = getopt(argc, argv, "c:a:s:S:d:E:fh")) != -1) {
+	while ((c = getopt(argc, argv, "c:a:s:S:d:E:D:fh")) != -1) {
 		switch (c) {
 		case 'c':
 			d.dir = optarg;
@@ -317,6 +337,10 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			engine = optarg;
+			break;
+		case 'D':
+			if (add_site_param(&d, optarg))
+				return 2;
 			break;
 		case 'f':
 			logopt |= LOG_PERROR;

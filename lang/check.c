@@ -573,7 +573,7 @@ static void check_overrides(struct flang_ctx *ctx)
 		struct span sp = { 0 };
 		char *name;
 
-		if (find_param(ctx, o->name))
+		if (o->site || find_param(ctx, o->name))
 			continue;
 		name = arena_printf(&ctx->arena, "<-D %s>", o->name);
 		sp.src = name ? ctx_add_source(ctx, name, NULL, o->text,

@@ -308,7 +308,7 @@ int flang_ctx_add_include_path(struct flang_ctx *ctx, const char *dir)
 	return 0;
 }
 
-int flang_ctx_set_param(struct flang_ctx *ctx, const char *assignment)
+static int set_param(struct flang_ctx *ctx, const char *assignment, bool site)
 {
 	const char *eq = strchr(assignment, '=');
 	struct param_override *o, **pp;
@@ -329,6 +329,7 @@ int flang_ctx_set_param(struct flang_ctx *ctx, const char *assignment)
 		return -ENOMEM;
 	o->name = strndup(assignment, n);
 	o->text = strdup(eq + 1);
+	o->site = site;
 	if (!o->name || !o->text) {
 		free(o->name);
 		free(o->text);
@@ -350,6 +351,16 @@ int flang_ctx_set_param(struct flang_ctx *ctx, const char *assignment)
 	}
 	*pp = o;
 	return 0;
+}
+
+int flang_ctx_set_param(struct flang_ctx *ctx, const char *assignment)
+{
+	return set_param(ctx, assignment, false);
+}
+
+int flang_ctx_set_site_param(struct flang_ctx *ctx, const char *assignment)
+{
+	return set_param(ctx, assignment, true);
 }
 
 struct source *ctx_add_source(struct flang_ctx *ctx, const char *name,

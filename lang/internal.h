@@ -389,6 +389,7 @@ struct program {
 struct param_override {
 	char *name;
 	char *text;		/* the value, compiled as a source */
+	bool site;		/* flang_ctx_set_site_param: no E0205 */
 	struct param_override *next;
 };
 

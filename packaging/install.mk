@@ -70,6 +70,9 @@ install: $(BINS) $(LIBFSW) $(LIBFSW_NL) $(LIBFSW_SO) $(LIBFSW_NL_SO)
 		    -e 's|@VERSION@|$(FSW_VERSION)|' \
 		    packaging/$$pc.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc || exit 1; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/flowswitch/examples
+	install -m 644 examples/*.flow examples/README.md \
+		$(DESTDIR)$(PREFIX)/share/flowswitch/examples/
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \

@@ -80,6 +80,13 @@ int flang_ctx_add_include_path(struct flang_ctx *ctx, const char *dir);
 int flang_ctx_set_param(struct flang_ctx *ctx, const char *assignment);
 
 /*
+ * The same for a site-wide value (flowd -D): it overrides the default of
+ * a program that declares the param and is ignored by one that does not,
+ * so one set of site values can serve a whole directory of files.
+ */
+int flang_ctx_set_site_param(struct flang_ctx *ctx, const char *assignment);
+
+/*
  * Compile.  Return 0 when the program has no errors (warnings allowed),
  * 1 when diagnostics with errors were produced, -errno when the file
  * named could not be read or memory ran out.

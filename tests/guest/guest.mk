@@ -2,7 +2,7 @@
 GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
 	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity t-engine t-topo t-top t-example \
-	t-flowd
+	t-flowd t-flowd-examples t-xform
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
 
 # Tests of the netlink family link its client library and libnl.
@@ -21,7 +21,9 @@ $(OUT)/tests/guest/t-engine: $(OUT)/tests/guest/t-engine.o $(ENGINE_LIB) \
 CFLAGS_t-topo := $(call pc_cflags,json-c)
 CFLAGS_t-top := $(call pc_cflags,json-c)
 CFLAGS_t-flowd := $(call pc_cflags,json-c)
-$(OUT)/tests/guest/t-topo $(OUT)/tests/guest/t-top $(OUT)/tests/guest/t-flowd: \
+CFLAGS_t-flowd-examples := $(call pc_cflags,json-c)
+$(OUT)/tests/guest/t-topo $(OUT)/tests/guest/t-top $(OUT)/tests/guest/t-flowd \
+$(OUT)/tests/guest/t-flowd-examples: \
 		$(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c)

@@ -12,135 +12,13 @@
  * (from C), 250-252 MiB -- never in 255-511 MiB, where t-flow-copy's big
  * copy leaves A and B for the host to compare after the run.
  */
-#include <json-c/json.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-
-#include "flowtest.h"
+#include "flowdtest.h"
 
 #define DIR "/tmp/flowd"
 #define ETC DIR "/etc"
 #define SOCK DIR "/flowd.sock"
 
 static const char *dev_a, *dev_b, *dev_c;
-
-static pid_t start_flowd(void)
-{
-	pid_t pid = fork();
-
-	if (!pid) {
-		int fd = open(DIR "/flowd.log", O_WRONLY | O_CREAT | O_APPEND,
-			      0644);
-
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		execl("/bin/flowd", "flowd", "-f", "-c", ETC, "-a",
-		      DIR "/flowd.conf", "-s", SOCK, "-S", DIR "/state.json",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static struct json_object *call(const char *cmd)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	static char buf[1 << 16];
-	size_t n = 0;
-	ssize_t r;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	strcpy(sa.sun_path, SOCK);
-	if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa))) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}\n", cmd);
-	if (write(fd, buf, strlen(buf)) < 0) {
-		close(fd);
-		return NULL;
-	}
-	while (n < sizeof(buf) - 1 &&
-	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(fd);
-	return json_tokener_parse(buf);
-}
-
-struct fl {
-	int count;
-	uint64_t id, bytes, retries;
-	char state[32], outcome[128], engine[32];
-};
-
-/* Flow @name in flowd's list (count: how many of that name). */
-static int get_flow(const char *name, struct fl *out)
-{
-	struct json_object *rep = call("list"), *flows, *v;
-	size_t i;
-
-	memset(out, 0, sizeof(*out));
-	if (!rep || !json_object_object_get_ex(rep, "flows", &flows)) {
-		json_object_put(rep);
-		return -1;
-	}
-	for (i = 0; i < json_object_array_length(flows); i++) {
-		struct json_object *f = json_object_array_get_idx(flows, i);
-
-		json_object_object_get_ex(f, "name", &v);
-		if (strcmp(json_object_get_string(v), name))
-			continue;
-		out->count++;
-		json_object_object_get_ex(f, "id", &v);
-		out->id = (uint64_t)json_object_get_int64(v);
-		json_object_object_get_ex(f, "bytes_done", &v);
-		out->bytes = (uint64_t)json_object_get_int64(v);
-		json_object_object_get_ex(f, "retries", &v);
-		out->retries = (uint64_t)json_object_get_int64(v);
-		json_object_object_get_ex(f, "state", &v);
-		snprintf(out->state, sizeof(out->state), "%s",
-			 json_object_get_string(v));
-		json_object_object_get_ex(f, "engine", &v);
-		snprintf(out->engine, sizeof(out->engine), "%s",
-			 json_object_get_string(v));
-		if (json_object_object_get_ex(f, "outcome", &v))
-			snprintf(out->outcome, sizeof(out->outcome), "%s",
-				 json_object_get_string(v));
-	}
-	json_object_put(rep);
-	return 0;
-}
-
-static uint64_t stat_of(const char *key)
-{
-	struct json_object *rep = call("stats"), *st, *v;
-	uint64_t r = 0;
-
-	if (rep && json_object_object_get_ex(rep, "stats", &st) &&
-	    json_object_object_get_ex(st, key, &v))
-		r = (uint64_t)json_object_get_int64(v);
-	json_object_put(rep);
-	return r;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	char tmp[256];
-	FILE *f;
-
-	/* Whole, then renamed in: flowd never sees half a file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
-		fprintf(stderr, "writing %s: %s\n", path, strerror(errno));
-}
 
 static void write_main(int change_rate)
 {
@@ -163,18 +41,6 @@ static void write_main(int change_rate)
 	write_file(ETC "/main.flow", text);
 }
 
-/* Wait up to @secs for flow @name to satisfy @cond. */
-#define WAIT_FOR(name, f, cond, secs)                        \
-	({                                                   \
-		int _i;                                      \
-		for (_i = 0; _i < (secs)*10; _i++) {         \
-			if (!get_flow(name, &(f)) && (cond)) \
-				break;                       \
-			usleep(100000);                      \
-		}                                            \
-		_i < (secs)*10;                              \
-	})
-
 int main(void)
 {
 	struct fl steady, steady2, change, change2, small, broken;
@@ -191,6 +57,7 @@ int main(void)
 		fprintf(stderr, "need fswA, fswB, fswC and /bin/flowd\n");
 		return T_SKIP;
 	}
+	fd_dir = DIR;
 	mkdir(DIR, 0755);
 	mkdir(ETC, 0755);
 	unlink(DIR "/state.json");
@@ -209,7 +76,7 @@ int main(void)
 		 dev_c, dev_b);
 	write_file(ETC "/broken.flow", text);
 
-	pid = start_flowd();
+	pid = start_flowd(NULL);
 	CHECK(WAIT_FOR("steady", steady, steady.id && steady.bytes > 0, 20),
 	      "flowd runs steady (state %s)", steady.state);
 	CHECK(!strcmp(steady.engine, "kernel"), "engine %s", steady.engine);
@@ -276,7 +143,7 @@ int main(void)
 	waitpid(pid, &st, 0);
 	get_flow("steady", &steady); /* flowd is gone: nothing */
 	CHECK(steady.count == 0, "flowd is gone");
-	pid = start_flowd();
+	pid = start_flowd(NULL);
 	CHECK(WAIT_FOR("steady", steady2, steady2.id && steady2.bytes > 0, 20),
 	      "steady runs again");
 	CHECK(steady2.count == 1, "one steady, not %d", steady2.count);
@@ -295,14 +162,7 @@ int main(void)
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "flowd exits 0 on SIGTERM");
-	if (t_failures) {
-		FILE *f = fopen(DIR "/flowd.log", "r");
-		char line[512];
-
-		while (f && fgets(line, sizeof(line), f))
-			fputs(line, stderr);
-		if (f)
-			fclose(f);
-	}
+	if (t_failures)
+		show_flowd_log();
 	return t_result();
 }

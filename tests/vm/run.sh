@@ -98,7 +98,7 @@ run_flavor() {
 		disk=256M
 	fi
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
-		"$B/default/flowctl" "$B/default/flowd" \
+		"$B/default/flowctl" "$B/default/flowd" "$here/demo.sh" \
 		"$B/default/examples/flowswitch-copy" \
 		"${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
 		-type f -name "$tests_glob" ! -name '*.[od]' | sort)
