@@ -42,6 +42,14 @@ static const char *fmt(char *buf, size_t len, enum vtype t, uint64_t u)
 	return buf;
 }
 
+static const char *const props[] = {
+	[FLANG_PROP_POOL] = "pool",
+	[FLANG_PROP_CHUNK] = "chunk",
+	[FLANG_PROP_DEPTH] = "depth",
+	[FLANG_PROP_RATE] = "rate",
+	[FLANG_PROP_PRIORITY] = "priority",
+};
+
 /*
  * A string from the file, in double quotes, escaped the way the file
  * writes it, so a path with a '"' in it cannot be misread where it ends.
@@ -169,9 +177,7 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 			   const struct flang_plan_action *a)
 {
-	static const char *const levels[] = { "info", "warn", "error" };
-	static const char *const props[] = { "pool", "chunk", "depth", "rate",
-					     "priority" };
+	static const char *const levels[] = {"info", "warn", "error"};
 	char x[48], y[48];
 
 	switch (a->kind) {
@@ -248,6 +254,24 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		  f->range_end == FLANG_RANGE_END ? "end" :
 		  fmt(b, sizeof(b), VT_SIZE, f->range_end));
 	put_where(sb, &f->span);
+	if (f->preferred_props) {
+		const char *sep = "";
+
+		sb_puts(sb, "  preferred (handlers may change):");
+		for (k = 0; k <= FLANG_PROP_PRIORITY; k++) {
+			if (!(f->preferred_props & (1u << k)))
+				continue;
+			sb_printf(sb, "%s %s", sep, props[k]);
+			sep = ",";
+		}
+		sb_putc(sb, '\n');
+	}
+	if (f->nforbidden) {
+		sb_puts(sb, "  forbidden pools:");
+		for (k = 0; k < f->nforbidden; k++)
+			sb_printf(sb, "%s %s", k ? "," : "", f->forbidden[k]);
+		sb_putc(sb, '\n');
+	}
 	for (i = 0; i < f->nstages; i++) {
 		const struct flang_plan_stage *s = &f->stages[i];
 
