@@ -43,10 +43,8 @@ static const char *fmt(char *buf, size_t len, enum vtype t, uint64_t u)
 }
 
 static const char *const props[] = {
-	[FLANG_PROP_POOL] = "pool",
-	[FLANG_PROP_CHUNK] = "chunk",
-	[FLANG_PROP_DEPTH] = "depth",
-	[FLANG_PROP_RATE] = "rate",
+	[FLANG_PROP_POOL] = "pool",	    [FLANG_PROP_CHUNK] = "chunk",
+	[FLANG_PROP_DEPTH] = "depth",	    [FLANG_PROP_RATE] = "rate",
 	[FLANG_PROP_PRIORITY] = "priority",
 };
 
