@@ -20,7 +20,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 BUILD=${BUILD:-build}
 runs=${FUZZ_RUNS:-1000000}
 workers=${FUZZ_WORKERS:-$(nproc)}
