@@ -56,10 +56,18 @@ const char *closest_word(const char *word, const char *const *words,
 	return pick;
 }
 
+/* true when @ix answers for the program; else scan the list */
+static bool indexed(const struct flang_ctx *ctx, const struct name_index *ix)
+{
+	return ctx->prog.indexed && !ix->failed;
+}
+
 struct device_decl *find_device(struct flang_ctx *ctx, const char *name)
 {
 	struct device_decl *d;
 
+	if (indexed(ctx, &ctx->prog.device_ix))
+		return name_index_get(&ctx->prog.device_ix, name);
 	for (d = ctx->prog.devices; d; d = d->next)
 		if (!strcmp(d->name, name))
 			return d;
@@ -70,6 +78,8 @@ struct pool_decl *find_pool(struct flang_ctx *ctx, const char *name)
 {
 	struct pool_decl *p;
 
+	if (indexed(ctx, &ctx->prog.pool_ix))
+		return name_index_get(&ctx->prog.pool_ix, name);
 	for (p = ctx->prog.pools; p; p = p->next)
 		if (!strcmp(p->name, name))
 			return p;
@@ -80,6 +90,8 @@ struct flow_decl *find_flow(struct flang_ctx *ctx, const char *name)
 {
 	struct flow_decl *f;
 
+	if (indexed(ctx, &ctx->prog.flow_ix))
+		return name_index_get(&ctx->prog.flow_ix, name);
 	for (f = ctx->prog.flows; f; f = f->next)
 		if (!strcmp(f->name, name))
 			return f;
@@ -126,47 +138,50 @@ static void check_reserved(struct flang_ctx *ctx, const char *name,
  */
 static void check_names(struct flang_ctx *ctx)
 {
+	struct program *prog = &ctx->prog;
+	struct arena *a = &ctx->arena;
 	struct param_decl *p, *q;
 	struct device_decl *d, *e;
 	struct pool_decl *o, *r;
 	struct flow_decl *f, *g;
 
-	for (p = ctx->prog.params; p; p = p->next)
-		for (q = ctx->prog.params; q != p; q = q->next)
-			if (!strcmp(p->name, q->name)) {
-				duplicate(ctx, "param", p->name, p->name_span,
-					  q->name_span);
-				break;
-			}
-	for (d = ctx->prog.devices; d; d = d->next) {
-		check_reserved(ctx, d->name, d->name_span);
-		for (e = ctx->prog.devices; e != d; e = e->next)
-			if (!strcmp(d->name, e->name)) {
-				duplicate(ctx, "device", d->name, d->name_span,
-					  e->name_span);
-				break;
-			}
+	/*
+	 * One pass per kind through a hash index; the first declaration of
+	 * a name is the one kept, so "previously declared here" is it.  If
+	 * the index cannot grow, the arena has failed and the compile
+	 * ends in -ENOMEM whatever is found here.
+	 */
+	for (p = prog->params; p; p = p->next) {
+		q = name_index_put(a, &prog->param_ix, p->name, p);
+		if (q)
+			duplicate(ctx, "param", p->name, p->name_span,
+				  q->name_span);
 	}
-	for (o = ctx->prog.pools; o; o = o->next) {
+	for (d = prog->devices; d; d = d->next) {
+		check_reserved(ctx, d->name, d->name_span);
+		e = name_index_put(a, &prog->device_ix, d->name, d);
+		if (e)
+			duplicate(ctx, "device", d->name, d->name_span,
+				  e->name_span);
+	}
+	for (o = prog->pools; o; o = o->next) {
 		check_reserved(ctx, o->name, o->name_span);
-		d = find_device(ctx, o->name);
+		d = name_index_get(&prog->device_ix, o->name);
 		if (d)
 			duplicate(ctx, "name", o->name, o->name_span,
 				  d->name_span);
-		for (r = ctx->prog.pools; r != o; r = r->next)
-			if (!strcmp(o->name, r->name)) {
-				duplicate(ctx, "pool", o->name, o->name_span,
-					  r->name_span);
-				break;
-			}
+		r = name_index_put(a, &prog->pool_ix, o->name, o);
+		if (r)
+			duplicate(ctx, "pool", o->name, o->name_span,
+				  r->name_span);
 	}
-	for (f = ctx->prog.flows; f; f = f->next)
-		for (g = ctx->prog.flows; g != f; g = g->next)
-			if (!strcmp(f->name, g->name)) {
-				duplicate(ctx, "flow", f->name, f->name_span,
-					  g->name_span);
-				break;
-			}
+	for (f = prog->flows; f; f = f->next) {
+		g = name_index_put(a, &prog->flow_ix, f->name, f);
+		if (g)
+			duplicate(ctx, "flow", f->name, f->name_span,
+				  g->name_span);
+	}
+	prog->indexed = true;
 }
 
 /*

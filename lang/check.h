@@ -28,9 +28,7 @@ struct device_decl *resolve_device(struct flang_ctx *ctx,
 struct flow_state {
 	struct flow_decl *f;
 	struct prop *pool_prop;		/* the required/preferred pool */
-	struct pool_decl *pool;		/* its target; NULL = host */
-	struct prop *forbidden[8];
-	unsigned int nforbidden;
+	struct pool_decl *pool; /* its target; NULL = host */
 	struct prop *by_prop[FLANG_PROP_PRIORITY + 1];
 	uint64_t chunk;
 	uint32_t depth;

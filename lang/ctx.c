@@ -92,6 +92,78 @@ void arena_free(struct arena *a)
 	a->failed = false;
 }
 
+/* FNV-1a: names are short identifiers, this spreads them well enough. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static uint32_t name_slot(const struct name_index *ix, const char *name)
+{
+	uint32_t i = name_hash(name) & (ix->cap - 1);
+
+	while (ix->keys[i] && strcmp(ix->keys[i], name))
+		i = (i + 1) & (ix->cap - 1);
+	return i;
+}
+
+void *name_index_get(const struct name_index *ix, const char *name)
+{
+	uint32_t i;
+
+	if (!ix->cap)
+		return NULL;
+	i = name_slot(ix, name);
+	return ix->keys[i] ? ix->vals[i] : NULL;
+}
+
+/* Double the table (at least 64 slots); the old arrays stay in the arena. */
+static bool name_index_grow(struct arena *a, struct name_index *ix)
+{
+	struct name_index big = {.cap = ix->cap ? ix->cap * 2 : 64};
+	uint32_t i, j;
+
+	big.keys = arena_alloc(a, big.cap * sizeof(*big.keys));
+	big.vals = arena_alloc(a, big.cap * sizeof(*big.vals));
+	if (!big.keys || !big.vals)
+		return false;
+	for (i = 0; i < ix->cap; i++) {
+		if (!ix->keys[i])
+			continue;
+		j = name_slot(&big, ix->keys[i]);
+		big.keys[j] = ix->keys[i];
+		big.vals[j] = ix->vals[i];
+	}
+	big.n = ix->n;
+	*ix = big;
+	return true;
+}
+
+void *name_index_put(struct arena *a, struct name_index *ix, const char *name,
+		     void *val)
+{
+	uint32_t i;
+
+	if (ix->failed)
+		return NULL;
+	/* at most half full, so probes stay short */
+	if ((ix->n + 1) * 2 > ix->cap && !name_index_grow(a, ix)) {
+		ix->failed = true;
+		return NULL;
+	}
+	i = name_slot(ix, name);
+	if (ix->keys[i])
+		return ix->vals[i];
+	ix->keys[i] = name;
+	ix->vals[i] = val;
+	ix->n++;
+	return NULL;
+}
+
 static void sb_grow(struct strbuf *sb, size_t more)
 {
 	size_t cap;
@@ -121,6 +193,17 @@ void sb_putn(struct strbuf *sb, const char *s, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
+void sb_put_copy(struct strbuf *sb, size_t off, size_t n)
+{
+	/* grow first: the bytes to copy move with the buffer */
+	sb_grow(sb, n);
+	if (sb->failed)
+		return;
+	memcpy(sb->buf + sb->len, sb->buf + off, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
 void sb_putc(struct strbuf *sb, char c)
 {
 	sb_putn(sb, &c, 1);
@@ -134,21 +217,32 @@ void sb_puts(struct strbuf *sb, const char *s)
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	if (sb->failed)
+		return;
+	/*
+	 * Format straight into the free space; only a line that does not
+	 * fit is formatted again after growing (one vsnprintf, not two, in
+	 * the common case).
+	 */
+	room = sb->cap - sb->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		sb->failed = true;
 		return;
 	}
-	sb_grow(sb, (size_t)n);
-	if (sb->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		sb_grow(sb, (size_t)n);
+		if (sb->failed)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += (size_t)n;
 }
 

@@ -253,6 +253,19 @@ static bool source_line(const struct source *src, unsigned int line,
 	return true;
 }
 
+/* The last column @s underlines on @line (0: none), as mark() bounds it. */
+static size_t span_last(const struct flang_span *s, unsigned int line, size_t n)
+{
+	size_t last;
+
+	if (s->line != line)
+		return 0;
+	last = s->end_line == line ? s->end_col : n;
+	if (last < s->col)
+		last = s->col;
+	return last < n + 1 ? last : n + 1;
+}
+
 static void mark(char *under, size_t n, const struct flang_span *s,
 		 unsigned int line, char first, char rest)
 {
@@ -269,59 +282,93 @@ static void mark(char *under, size_t n, const struct flang_span *s,
 			under[c - 1] = c == s->col ? first : rest;
 }
 
+/*
+ * The last source line rendered, cleaned, as it sits in the output: the
+ * next diagnostic on the same line copies it instead of cleaning it
+ * again (a diagnostic with a secret in it never uses or fills it).
+ */
+struct snippet_cache {
+	const struct source *src;
+	unsigned int line;
+	size_t off, len;
+};
+
 /* The source line and the underline, tabs kept so columns line up. */
 static void render_snippet(struct strbuf *sb, const struct flang_ctx *ctx,
-			   const struct flang_diag *d)
+			   const struct flang_diag *d,
+			   struct snippet_cache *cache)
 {
 	const struct source *src = find_source(ctx, d->span.file);
 	const char *line;
-	size_t len, i, end;
+	size_t len, i, end, start, width;
 	unsigned int k;
 	char *under;
 
 	if (!src || !source_line(src, d->span.line, &line, &len))
 		return;
-	under = malloc(len + 2);
+	/*
+	 * Only the columns up to the last one underlined matter; past it
+	 * the underline is blanks that are trimmed anyway.  Bounding it
+	 * keeps 200 diagnostics on a long line from costing 200 lines.
+	 */
+	width = span_last(&d->span, d->span.line, len);
+	for (k = 0; k < d->nlabels; k++) {
+		size_t w = span_last(&d->labels[k], d->span.line, len);
+
+		if (w > width)
+			width = w;
+	}
+	under = malloc(width + 2);
 	if (!under) {
 		sb->failed = true;
 		return;
 	}
-	for (i = 0; i < len + 1; i++)
+	for (i = 0; i < width + 1; i++)
 		under[i] = i < len && line[i] == '\t' ? '\t' : ' ';
 	for (k = 0; k < d->nlabels; k++)
 		mark(under, len, &d->labels[k], d->span.line, '~', '~');
-	/* the primary span wins where it overlaps a label */
-	for (i = 0; i < len + 1; i++)
-		if (under[i] == '^')
-			under[i] = ' ';
 	{
 		struct flang_span p = d->span;
 		unsigned int c, last;
 
+		/* the primary span wins where it overlaps a label */
 		last = p.end_line == p.line ? p.end_col : (unsigned int)len;
 		if (last < p.col)
 			last = p.col;
-		for (c = p.col; c <= last && c <= len + 1; c++)
+		for (c = p.col ? p.col : 1; c <= last && c <= len + 1; c++)
 			if (under[c - 1] != '\t')
 				under[c - 1] = c == p.col ? '^' : '~';
 	}
-	end = len + 1;
+	end = width + 1;
 	while (end && (under[end - 1] == ' ' || under[end - 1] == '\t'))
 		end--;
 	sb_puts(sb, "    ");
-	for (i = 0; i < len; i++) {
-		/* a secret in the file is not repeated into logs */
-		bool secret = d->redact && i + 1 > d->span.col &&
-			      i + 1 < d->span.end_col;
+	start = sb->len;
+	if (!d->redact && cache->src == src && cache->line == d->span.line) {
+		sb_put_copy(sb, cache->off, cache->len);
+	} else {
+		/* one copy, cleaned in place, not a byte at a time */
+		sb_putn(sb, line, len);
+		if (!sb->failed) {
+			char *out = sb->buf + start;
 
-		unsigned char c = (unsigned char)line[i];
-
-		/* control bytes would garble the terminal or the golden */
-		if (secret)
-			c = '*';
-		else if (c < 0x20 && c != '\t')
-			c = '?';
-		sb_putc(sb, (char)c);
+			for (i = 0; i < len; i++) {
+				/* a secret in the file is not repeated into logs */
+				if (d->redact && i + 1 > d->span.col &&
+				    i + 1 < d->span.end_col)
+					out[i] = '*';
+				/* control bytes would garble the terminal */
+				else if ((unsigned char)out[i] < 0x20 &&
+					 out[i] != '\t')
+					out[i] = '?';
+			}
+		}
+		if (!d->redact) {
+			cache->src = src;
+			cache->line = d->span.line;
+			cache->off = start;
+			cache->len = len;
+		}
 	}
 	sb_puts(sb, "\n    ");
 	sb_putn(sb, under, end);
@@ -331,6 +378,7 @@ static void render_snippet(struct strbuf *sb, const struct flang_ctx *ctx,
 
 char *flang_diags_text(const struct flang_ctx *ctx)
 {
+	struct snippet_cache cache = {0};
 	struct strbuf sb = { 0 };
 	size_t i;
 	unsigned int k;
@@ -343,7 +391,7 @@ char *flang_diags_text(const struct flang_ctx *ctx)
 			  d->span.line, d->span.col,
 			  d->severity == FLANG_SEV_ERROR ? "error" : "warning",
 			  d->code, d->msg);
-		render_snippet(&sb, ctx, d);
+		render_snippet(&sb, ctx, d, &cache);
 		for (k = 0; k < d->nnotes; k++) {
 			const struct flang_note *n = &d->notes[k];
 

@@ -30,6 +30,8 @@ struct param_decl *find_param(struct flang_ctx *ctx, const char *name)
 {
 	struct param_decl *p;
 
+	if (ctx->prog.indexed && !ctx->prog.param_ix.failed)
+		return name_index_get(&ctx->prog.param_ix, name);
 	for (p = ctx->prog.params; p; p = p->next)
 		if (!strcmp(p->name, name))
 			return p;
@@ -346,7 +348,12 @@ static struct value eval_compare(struct flang_ctx *ctx, const struct expr *e,
 	return v;
 }
 
-static struct value eval_range(struct flang_ctx *ctx, const struct expr *e)
+/*
+ * A byte range A..B is half-open (B - A bytes), so A == B is empty.  A
+ * backoff MIN..MAX is closed: equal bounds are a fixed delay (@closed).
+ */
+static struct value eval_range(struct flang_ctx *ctx, const struct expr *e,
+			       bool closed)
 {
 	struct value l = eval_expr(ctx, e->l, true);
 	struct value r = eval_expr(ctx, e->r, true);
@@ -378,7 +385,13 @@ static struct value eval_range(struct flang_ctx *ctx, const struct expr *e)
 		diag_label(d, r.span);
 		return none_at(e->span);
 	}
-	if (l.u >= r.u) {
+	if (closed && l.u > r.u) {
+		d = diag_error(ctx, "E0306", e->span,
+			       "empty range: the start is above the end");
+		diag_help(d, "write MIN..MAX with MIN <= MAX");
+		return none_at(e->span);
+	}
+	if (!closed && l.u >= r.u) {
 		d = diag_error(ctx, "E0306", e->span, "empty range: the start is not below the end");
 		diag_help(d, "write LOW..HIGH with LOW < HIGH");
 		return none_at(e->span);
@@ -387,6 +400,13 @@ static struct value eval_range(struct flang_ctx *ctx, const struct expr *e)
 	v.u2 = r.u;
 	v.elem = l.type;
 	return v;
+}
+
+struct value eval_closed_range(struct flang_ctx *ctx, const struct expr *e)
+{
+	if (e->kind == EX_RANGE)
+		return eval_range(ctx, e, true);
+	return eval_expr(ctx, e, false);
 }
 
 struct value eval_expr(struct flang_ctx *ctx, const struct expr *e,
@@ -444,7 +464,7 @@ struct value eval_expr(struct flang_ctx *ctx, const struct expr *e,
 			diag_help(d, "quantities in .flow are never negative");
 		return v;
 	case EX_RANGE:
-		return eval_range(ctx, e);
+		return eval_range(ctx, e, false);
 	case EX_BINARY:
 		l = eval_expr(ctx, e->l, false);
 		r = eval_expr(ctx, e->r, false);

@@ -42,6 +42,36 @@ static const char *fmt(char *buf, size_t len, enum vtype t, uint64_t u)
 	return buf;
 }
 
+static const char *const props[] = {
+	[FLANG_PROP_POOL] = "pool",	    [FLANG_PROP_CHUNK] = "chunk",
+	[FLANG_PROP_DEPTH] = "depth",	    [FLANG_PROP_RATE] = "rate",
+	[FLANG_PROP_PRIORITY] = "priority",
+};
+
+/*
+ * A string from the file, in double quotes, escaped the way the file
+ * writes it, so a path with a '"' in it cannot be misread where it ends.
+ */
+static void put_quoted(struct strbuf *sb, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	sb_putc(sb, '"');
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_printf(sb, "\\%c", *p);
+		else if (*p == '\n')
+			sb_puts(sb, "\\n");
+		else if (*p == '\t')
+			sb_puts(sb, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			sb_printf(sb, "\\x%02x", *p);
+		else
+			sb_putc(sb, (char)*p);
+	}
+	sb_putc(sb, '"');
+}
+
 static void put_where(struct strbuf *sb, const struct flang_span *s)
 {
 	if (s->file)
@@ -88,12 +118,21 @@ static void explain_pool(struct strbuf *sb, const struct flang_plan *plan,
 }
 
 static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
-			  const struct flang_plan_stage *s)
+			  const struct flang_plan_stage *s,
+			  const struct flang_plan_stage *prev)
 {
 	char a[48], b[48], c[48];
 	uint64_t inflight;
 
-	if (s->kind != FLANG_STAGE_SOURCE) {
+	/*
+	 * The sinks of a fan-out all read the one buffer before the first
+	 * of them; repeating its line made 'x, y' look like twice the
+	 * memory in flight.
+	 */
+	if (s->kind == FLANG_STAGE_SINK && prev &&
+	    prev->kind == FLANG_STAGE_SINK && prev->chain == s->chain)
+		sb_puts(sb, "      -> the same buffer\n");
+	else if (s->kind != FLANG_STAGE_SOURCE) {
 		const struct flang_plan_pool *p = &plan->pools[s->in_pool];
 
 		inflight = s->chunk * s->depth;
@@ -120,8 +159,10 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 		break;
 	case FLANG_STAGE_TRANSFORM:
 		sb_printf(sb, "    transform %s", xf_name(s->xf));
-		if (s->alg)
-			sb_printf(sb, " \"%s\"", s->alg);
+		if (s->alg) {
+			sb_putc(sb, ' ');
+			put_quoted(sb, s->alg);
+		}
 		if (s->key.kind != FLANG_SECRET_NONE)
 			sb_puts(sb, s->key.kind == FLANG_SECRET_KEYRING ?
 				" key from the keyring" : " key from an fd");
@@ -134,9 +175,7 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 			   const struct flang_plan_action *a)
 {
-	static const char *const levels[] = { "info", "warn", "error" };
-	static const char *const props[] = { "pool", "chunk", "depth", "rate",
-					     "priority" };
+	static const char *const levels[] = {"info", "warn", "error"};
 	char x[48], y[48];
 
 	switch (a->kind) {
@@ -175,8 +214,10 @@ static void explain_action(struct strbuf *sb, const struct flang_plan *plan,
 		sb_printf(sb, "notify %s", levels[a->level]);
 		break;
 	}
-	if (a->msg)
-		sb_printf(sb, " \"%s\"", a->msg);
+	if (a->msg) {
+		sb_putc(sb, ' ');
+		put_quoted(sb, a->msg);
+	}
 }
 
 static void explain_fallback(struct strbuf *sb,
@@ -211,6 +252,24 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		  f->range_end == FLANG_RANGE_END ? "end" :
 		  fmt(b, sizeof(b), VT_SIZE, f->range_end));
 	put_where(sb, &f->span);
+	if (f->preferred_props) {
+		const char *sep = "";
+
+		sb_puts(sb, "  preferred (handlers may change):");
+		for (k = 0; k <= FLANG_PROP_PRIORITY; k++) {
+			if (!(f->preferred_props & (1u << k)))
+				continue;
+			sb_printf(sb, "%s %s", sep, props[k]);
+			sep = ",";
+		}
+		sb_putc(sb, '\n');
+	}
+	if (f->nforbidden) {
+		sb_puts(sb, "  forbidden pools:");
+		for (k = 0; k < f->nforbidden; k++)
+			sb_printf(sb, "%s %s", k ? "," : "", f->forbidden[k]);
+		sb_putc(sb, '\n');
+	}
 	for (i = 0; i < f->nstages; i++) {
 		const struct flang_plan_stage *s = &f->stages[i];
 
@@ -218,7 +277,7 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 			chain = s->chain;
 			sb_printf(sb, "  chain %u:\n", chain + 1);
 		}
-		explain_stage(sb, plan, s);
+		explain_stage(sb, plan, s, i ? &f->stages[i - 1] : NULL);
 		if (s->in_pool != FLANG_NO_INDEX &&
 		    plan->pools[s->in_pool].kind != FLANG_POOL_HOST)
 			any_p2p = true;
@@ -297,9 +356,12 @@ char *flang_plan_explain(const struct flang_ctx *ctx, const char *flow,
 
 		sb_printf(&sb, "  [%u] %s: %s", i, p->name,
 			  flang_port_kind_name(p->kind));
-		if (p->path)
-			sb_printf(&sb, " \"%s\"%s", p->path,
-				  p->direct ? " O_DIRECT" : "");
+		if (p->path) {
+			sb_putc(&sb, ' ');
+			put_quoted(&sb, p->path);
+			if (p->direct)
+				sb_puts(&sb, " O_DIRECT");
+		}
 		if (p->pci)
 			sb_printf(&sb, " %s BAR %u", p->pci, p->bar);
 		if (p->fd >= 0)

@@ -253,11 +253,9 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 		}
 		v = eval_expr(ctx, pr->val, false);
 		ok = value_ok_for(ctx, (enum flang_prop)idx, &v, &pool);
-		if (pr->strength == FLANG_FORBIDDEN) {
-			if (st->nforbidden < ARRAY_SIZE(st->forbidden))
-				st->forbidden[st->nforbidden++] = pr;
+		/* forbidden_by() finds it in the flow's list */
+		if (pr->strength == FLANG_FORBIDDEN)
 			continue;
-		}
 		if (st->by_prop[idx]) {
 			duplicate(ctx, "property", pr->name, pr->name_span,
 				  st->by_prop[idx]->name_span);
@@ -294,16 +292,22 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 	}
 }
 
-/* The forbidding property for @pool (NULL = host), if any. */
+/*
+ * The forbidding property for @pool (NULL = host), if any.  Walks the
+ * flow's properties: a fixed array of them once dropped the ninth
+ * forbidden pool without a word.
+ */
 struct prop *forbidden_by(const struct flow_state *st,
 			  const struct pool_decl *pool)
 {
-	unsigned int i;
+	struct prop *pr;
 
-	for (i = 0; i < st->nforbidden; i++) {
-		struct prop *pr = st->forbidden[i];
+	for (pr = st->f->props; pr; pr = pr->next) {
 		const char *name = pr->val->kind == EX_NAME ? pr->val->name : "";
 
+		if (pr->strength != FLANG_FORBIDDEN ||
+		    prop_index(pr->name) != FLANG_PROP_POOL)
+			continue;
 		if (pool ? !strcmp(name, pool->name) : !strcmp(name, "host"))
 			return pr;
 	}

@@ -57,7 +57,7 @@ static void check_retry(struct flang_ctx *ctx, struct action *a)
 	}
 	if (!a->backoff)
 		return;
-	v = eval_expr(ctx, a->backoff, false);
+	v = eval_closed_range(ctx, a->backoff);
 	if (v.type == VT_NONE)
 		return;
 	if (v.type != VT_RANGE || v.elem != VT_DURATION) {

@@ -46,6 +46,8 @@ struct strbuf {
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putn(struct strbuf *sb, const char *s, size_t n);
+/* append @n bytes already in @sb, from offset @off */
+void sb_put_copy(struct strbuf *sb, size_t off, size_t n);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_json_str(struct strbuf *sb, const char *s);
@@ -350,6 +352,27 @@ struct flow_decl {
 	struct flow_decl *next;
 };
 
+/*
+ * Names to declarations, for the checker's duplicate checks and lookups:
+ * 10000 flows made the pairwise scans quadratic (seconds of strcmp).
+ * Open addressing, arena memory, the first declaration of a name wins.
+ */
+struct name_index {
+	const char **keys;
+	void **vals;
+	uint32_t cap, n; /* cap is 0 or a power of two */
+	bool failed; /* out of memory: lookups fall back */
+};
+
+/* The value stored for @name, or NULL. */
+void *name_index_get(const struct name_index *ix, const char *name);
+/*
+ * Store @val under @name unless the name is there already; returns the
+ * value stored first, or NULL when this put stored @val.
+ */
+void *name_index_put(struct arena *a, struct name_index *ix, const char *name,
+		     void *val);
+
 struct program {
 	struct param_decl *params, **params_tail;
 	struct device_decl *devices, **devices_tail;
@@ -357,6 +380,9 @@ struct program {
 	struct flow_decl *flows, **flows_tail;
 	struct assert_stmt *asserts, **asserts_tail;
 	unsigned int nflows, ndevices, npools;
+	/* built by check_names(); before that, lookups scan the lists */
+	bool indexed;
+	struct name_index param_ix, device_ix, pool_ix, flow_ix;
 };
 
 /* ---- the context ---- */
@@ -396,6 +422,8 @@ struct expr *parse_standalone_expr(struct flang_ctx *ctx,
 				   const struct source *src);
 
 /* eval.c */
+/* MIN..MAX with MIN == MAX allowed (a backoff); else as eval_expr() */
+struct value eval_closed_range(struct flang_ctx *ctx, const struct expr *e);
 struct value eval_expr(struct flang_ctx *ctx, const struct expr *e,
 		       bool in_range);
 struct param_decl *find_param(struct flang_ctx *ctx, const char *name);

@@ -17,7 +17,16 @@ void sb_json_str(struct strbuf *sb, const char *s)
 		return;
 	}
 	sb_putc(sb, '"');
-	for (; *p; p++) {
+	while (*p) {
+		/* the bytes that need no escape go in as one run */
+		size_t run = 0;
+
+		while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+			run++;
+		sb_putn(sb, (const char *)p, run);
+		p += run;
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"':
 			sb_puts(sb, "\\\"");
@@ -32,11 +41,9 @@ void sb_json_str(struct strbuf *sb, const char *s)
 			sb_puts(sb, "\\t");
 			break;
 		default:
-			if (*p < 0x20)
-				sb_printf(sb, "\\u%04x", *p);
-			else
-				sb_putc(sb, (char)*p);
+			sb_printf(sb, "\\u%04x", *p);
 		}
+		p++;
 	}
 	sb_putc(sb, '"');
 }

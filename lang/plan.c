@@ -171,6 +171,7 @@ static int plan_flow(struct planner *pl, struct flow_decl *f,
 	struct arena *a = &pl->ctx->arena;
 	struct handler *hd;
 	struct action *act;
+	struct prop *pr;
 	struct chain *c;
 	struct hop *h;
 	struct elem *e;
@@ -194,6 +195,27 @@ static int plan_flow(struct planner *pl, struct flow_decl *f,
 				plan_stage(pl, &pf->stages[n++], h, e,
 					   h == c->hops, chain);
 	pf->nstages = n;
+	/* what a handler may change, and what nothing may use */
+	for (pr = f->props; pr; pr = pr->next) {
+		int idx = prop_index(pr->name);
+
+		if (idx < 0)
+			continue;
+		if (pr->strength == FLANG_PREFERRED)
+			pf->preferred_props |= 1u << idx;
+		if (pr->strength == FLANG_FORBIDDEN && pr->val->kind == EX_NAME)
+			pf->nforbidden++;
+	}
+	pf->forbidden =
+		arena_alloc(a, (pf->nforbidden + 1) * sizeof(*pf->forbidden));
+	if (!pf->forbidden)
+		return -ENOMEM;
+	for (pr = f->props, k = 0; pr; pr = pr->next)
+		if (pr->strength == FLANG_FORBIDDEN &&
+		    prop_index(pr->name) == FLANG_PROP_POOL &&
+		    pr->val->kind == EX_NAME)
+			pf->forbidden[k++] = pr->val->name;
+	pf->nforbidden = k;
 	for (hd = f->handlers, n = 0; hd; hd = hd->next, n++) {
 		struct flang_plan_handler *ph = &pf->handlers[n];
 

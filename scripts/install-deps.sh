@@ -17,6 +17,8 @@ PKGS=(
 	# flowctl top's BPF program (clang -target bpf, bpftool gen skeleton)
 	# and flowctl topo --svg (Graphviz's dot)
 	clang bpftool graphviz
+	# tests/bench/lang-nft.sh: the .flow checker against nft -c
+	nftables
 	# kernel and module builds
 	bc bison flex libelf-dev libssl-dev kmod cpio xz-utils zstd
 	linux-headers-amd64 linux-source-6.12

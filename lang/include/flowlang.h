@@ -300,6 +300,11 @@ struct flang_plan_flow {
 	unsigned int nhandlers;
 	struct flang_plan_handler *handlers;
 	struct flang_span span;
+	/* bit 1 << enum flang_prop per 'PROP = V preferred' */
+	unsigned int preferred_props;
+	/* 'pool = P forbidden': the pools' names, "host" for host memory */
+	unsigned int nforbidden;
+	const char **forbidden;
 };
 
 struct flang_plan {

@@ -161,6 +161,51 @@ static void test_note_points_at_first(void **state)
 	flang_ctx_free(ctx);
 }
 
+/*
+ * Thousands of names go through the checker's hash index (and its
+ * growth): every duplicate is still found, the note names the first
+ * declaration, and params, pools and flows declared late resolve.
+ */
+static void test_many_names(void **state)
+{
+	enum { N = 3000 };
+	struct flang_ctx *ctx = flang_ctx_new();
+	const struct flang_diag *d;
+	size_t cap = 200 * N, len;
+	char *text = malloc(cap);
+	int i;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, HEAD);
+	for (i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"param p%d : int = %d;\n"
+					"pool q%d = host(size=%dMiB);\n",
+					i, i % 16 + 1, i, i % 16 + 1);
+	for (i = 0; i < N; i++)
+		len += (size_t)snprintf(
+			text + len, cap - len,
+			"flow f%d { a -> [depth=$p%d, pool=q%d] b; }\n", i, i,
+			i);
+	assert_int_equal(flang_compile_buffer(ctx, "t", text, len), 0);
+	assert_int_equal(flang_plan_get(ctx)->nflows, N);
+	assert_int_equal(flang_plan_get(ctx)->flows[N - 1].stages[1].depth,
+			 (N - 1) % 16 + 1);
+
+	/* line 4 + 2N + K is flow fK; the duplicate goes last */
+	len += (size_t)snprintf(text + len, cap - len, "flow f%d { b -> a; }\n",
+				N - 7);
+	assert_int_equal(flang_compile_buffer(ctx, "t", text, len), 1);
+	assert_int_equal(flang_diag_count(ctx), 1);
+	d = flang_diag_get(ctx, 0);
+	assert_string_equal(d->code, "E0201");
+	assert_int_equal(d->span.line, 4 + 3 * N);
+	assert_int_equal(d->notes[0].span.line, 4 + 2 * N + N - 7);
+	free(text);
+	flang_ctx_free(ctx);
+}
+
 static void test_define_overrides(void **state)
 {
 	static const char text[] = HEAD
@@ -334,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_note_points_at_first),
+		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_define_overrides),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_render),
