@@ -53,11 +53,24 @@ static int fsw_stage_key(const struct flowswitch_transform *us, u8 *key)
 			fput(file);
 			return -EBADF;
 		}
-		n = kernel_read(file, key, us->key_len, &pos);
+		if (us->key_len) {
+			n = kernel_read(file, key, us->key_len, &pos);
+			fput(file);
+			if (n < 0)
+				return n;
+			return n == us->key_len ? n : -EKEYREJECTED;
+		}
+		/* All of it: one byte more than a key may be says too long. */
+		n = kernel_read(file, key, FLOWSWITCH_MAX_KEY, &pos);
+		if (n == FLOWSWITCH_MAX_KEY) {
+			u8 more;
+
+			if (kernel_read(file, &more, 1, &pos) > 0)
+				n = -EKEYREJECTED;
+			memzero_explicit(&more, sizeof(more));
+		}
 		fput(file);
-		if (n < 0)
-			return n;
-		return n == us->key_len ? n : -EKEYREJECTED;
+		return n ? n : -EKEYREJECTED;
 	}
 #if IS_ENABLED(CONFIG_KEYS)
 	if (src == FLOWSWITCH_XFORM_KEY_USER ||
@@ -111,7 +124,7 @@ static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 	if (hweight32(us->flags) != 1)
 		return -EINVAL;
 	if ((us->flags & FLOWSWITCH_XFORM_KEY_FD) &&
-	    (!us->key_len || us->key_len > FLOWSWITCH_MAX_KEY))
+	    us->key_len > FLOWSWITCH_MAX_KEY)
 		return -EINVAL;
 	if (us->data_unit &&
 	    (!is_power_of_2(us->data_unit) || us->data_unit < 512 ||
@@ -199,10 +212,10 @@ static int fsw_stage_setup(struct fsw_stage *st,
 	    crypto_skcipher_ivsize(st->skc) > sizeof(st->iv))
 		return -EINVAL;
 	len = fsw_stage_key(us, key);
+	ret = len < 0 ? len : crypto_skcipher_setkey(st->skc, key, len);
+	memzero_explicit(key, sizeof(key));
 	if (len < 0)
 		return len;
-	ret = crypto_skcipher_setkey(st->skc, key, len);
-	memzero_explicit(key, sizeof(key));
 	if (ret)
 		return -EKEYREJECTED;
 	strscpy(us->out_driver, crypto_skcipher_driver_name(st->skc),

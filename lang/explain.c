@@ -17,7 +17,8 @@ static const char *xf_name(enum flang_transform xf)
 		[FLANG_XF_NONE] = "?", [FLANG_XF_COPY] = "copy",
 		[FLANG_XF_TEE] = "tee", [FLANG_XF_AEAD] = "aead",
 		[FLANG_XF_SKCIPHER] = "skcipher", [FLANG_XF_DIGEST] = "digest",
-		[FLANG_XF_COMPRESS] = "compress",
+		[FLANG_XF_COMPRESS] = "compress", [FLANG_XF_ENCRYPT] = "encrypt",
+		[FLANG_XF_DECRYPT] = "decrypt",
 	};
 
 	return (size_t)xf < ARRAY_SIZE(names) ? names[xf] : "?";
@@ -166,6 +167,13 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 		if (s->key.kind != FLANG_SECRET_NONE)
 			sb_puts(sb, s->key.kind == FLANG_SECRET_KEYRING ?
 				" key from the keyring" : " key from an fd");
+		if (s->unit)
+			sb_printf(sb, " unit %s",
+				  fmt(c, sizeof(c), VT_SIZE, s->unit));
+		if (s->engine) {
+			sb_puts(sb, " on engine ");
+			put_quoted(sb, s->engine);
+		}
 		sb_puts(sb, s->cpu ? " [CPU]" : " [no CPU]");
 		break;
 	}

@@ -31,6 +31,19 @@ static const struct arg_spec digest_spec[] = {
 	{ "alg", VT_STRING, false, false, "\"crc32c\"", false },
 };
 
+/* The kernel's transform stages: an engine may be named by driver. */
+static const struct arg_spec crypt_spec[] = {
+	{ "alg", VT_STRING, true, false, "\"xts(aes)\"", false },
+	{ "key", VT_SECRET, true, false, "keyring(\"%user:flow/k1\")", false },
+	{ "unit", VT_SIZE, false, false, "512B", false },
+	{ "engine", VT_STRING, false, false, "\"virtio_crypto_aes_cbc\"", false },
+};
+
+static const struct arg_spec hash_spec[] = {
+	{ "alg", VT_STRING, false, false, "\"sha256\"", false },
+	{ "engine", VT_STRING, false, false, "\"sha256-generic\"", false },
+};
+
 static const struct {
 	const char *name;
 	enum flang_transform xf;
@@ -42,14 +55,17 @@ static const struct {
 	{ "tee", FLANG_XF_TEE, NULL, 0, NULL },
 	{ "aead", FLANG_XF_AEAD, cipher_spec, 2, NULL },
 	{ "skcipher", FLANG_XF_SKCIPHER, cipher_spec, 2, NULL },
-	{ "digest", FLANG_XF_DIGEST, digest_spec, 1, "crc32c" },
+	{ "digest", FLANG_XF_DIGEST, hash_spec, 2, "crc32c" },
 	{ "compress", FLANG_XF_COMPRESS, digest_spec, 1, "lz4" },
+	{ "encrypt", FLANG_XF_ENCRYPT, crypt_spec, 4, NULL },
+	{ "decrypt", FLANG_XF_DECRYPT, crypt_spec, 4, NULL },
 };
 
 bool xf_uses_cpu(enum flang_transform xf)
 {
 	return xf == FLANG_XF_AEAD || xf == FLANG_XF_SKCIPHER ||
-	       xf == FLANG_XF_DIGEST || xf == FLANG_XF_COMPRESS;
+	       xf == FLANG_XF_DIGEST || xf == FLANG_XF_COMPRESS ||
+	       xf == FLANG_XF_ENCRYPT || xf == FLANG_XF_DECRYPT;
 }
 
 bool pool_is_p2p(const struct pool_decl *p)
@@ -400,6 +416,15 @@ static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 	if (transforms[ti].nspec > 1 && v[1].type == VT_SECRET) {
 		e->key = v[1].secret;
 		e->key_span = v[1].span;
+	}
+	if (transforms[ti].spec == crypt_spec) {
+		if (v[2].type == VT_SIZE)
+			e->unit = v[2].u;
+		if (v[3].type == VT_STRING)
+			e->engine = v[3].s;
+	} else if (transforms[ti].spec == hash_spec &&
+		   v[1].type == VT_STRING) {
+		e->engine = v[1].s;
 	}
 }
 

@@ -268,6 +268,8 @@ struct elem {
 	const char *alg;
 	struct flang_secret key;
 	struct span key_span;
+	uint64_t unit;		/* encrypt/decrypt data unit, 0 none */
+	const char *engine;	/* a crypto driver name, or NULL */
 };
 
 struct hop {

@@ -147,6 +147,8 @@ static void plan_stage(struct planner *pl, struct flang_plan_stage *s,
 		s->cpu = xf_uses_cpu(e->xf);
 		s->alg = e->alg;
 		s->key = e->key;
+		s->unit = e->unit;
+		s->engine = e->engine;
 	}
 	if (source)
 		return;

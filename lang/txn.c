@@ -109,6 +109,7 @@ static const char *const xf_names[] = {
 	[FLANG_XF_NONE] = "?", [FLANG_XF_COPY] = "copy", [FLANG_XF_TEE] = "tee",
 	[FLANG_XF_AEAD] = "aead", [FLANG_XF_SKCIPHER] = "skcipher",
 	[FLANG_XF_DIGEST] = "digest", [FLANG_XF_COMPRESS] = "compress",
+	[FLANG_XF_ENCRYPT] = "encrypt", [FLANG_XF_DECRYPT] = "decrypt",
 };
 
 static const char *xf_name(enum flang_transform xf)
@@ -147,12 +148,112 @@ static unsigned int chain_count(const struct flang_plan_flow *f)
 	return n;
 }
 
+/*
+ * The chain's transforms as kernel stages.  A keyring secret written
+ * keyctl's way ("%user:desc", "%logon:desc") names the key type; an fd
+ * secret is read to its end (key_len 0).  A cipher's IV is the number of
+ * its first data unit where the ciphertext lives: the sink's offset when
+ * enciphering, the source's when deciphering (dm-crypt's plain64).
+ */
+static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
+			unsigned int end, const struct flang_plan_stage *sink,
+			struct flowswitch_transform *st,
+			struct flowswitch_flow_create *fc)
+{
+	unsigned int i;
+
+	for (i = first + 1; i < end; i++) {
+		const struct flang_plan_stage *s = &f->stages[i];
+		struct flowswitch_transform *x;
+		uint64_t at;
+		int k;
+
+		if (s->kind != FLANG_STAGE_TRANSFORM ||
+		    fc->nr_stages == FLOWSWITCH_MAX_STAGES)
+			continue;
+		x = &st[fc->nr_stages++];
+		memset(x, 0, sizeof(*x));
+		x->key_fd = -1;
+		x->kind = s->xf == FLANG_XF_DIGEST ? FLOWSWITCH_XFORM_DIGEST :
+			  s->xf == FLANG_XF_ENCRYPT ? FLOWSWITCH_XFORM_ENCRYPT :
+						      FLOWSWITCH_XFORM_DECRYPT;
+		snprintf(x->alg, sizeof(x->alg), "%s", s->alg ? s->alg : "");
+		if (s->engine)
+			snprintf(x->driver, sizeof(x->driver), "%s", s->engine);
+		if (s->key.kind == FLANG_SECRET_KEYRING) {
+			const char *ref = s->key.ref;
+
+			x->flags = FLOWSWITCH_XFORM_KEY_USER;
+			if (!strncmp(ref, "%logon:", 7)) {
+				x->flags = FLOWSWITCH_XFORM_KEY_LOGON;
+				ref += 7;
+			} else if (!strncmp(ref, "%user:", 6)) {
+				ref += 6;
+			}
+			snprintf(x->key_desc, sizeof(x->key_desc), "%s", ref);
+		} else if (s->key.kind == FLANG_SECRET_FD) {
+			x->flags = FLOWSWITCH_XFORM_KEY_FD;
+			x->key_fd = s->key.fd;
+		}
+		if (!s->unit)
+			continue;
+		x->data_unit = (uint32_t)s->unit;
+		at = (s->xf == FLANG_XF_ENCRYPT ? sink->offset :
+						  f->range_start) / s->unit;
+		for (k = 0; k < 8; k++)
+			x->iv[k] = (uint8_t)(at >> (8 * k));
+	}
+	fc->stages_uptr = (uintptr_t)st;
+}
+
+/*
+ * Can the kernel run transform @s (the @n-th of its chain)?  Its stages
+ * are digest, encrypt and decrypt (ABI 1.5); a cipher needs a data unit
+ * (its IV per unit is the planner's to give, see flow_stages()), so a
+ * counter mode, whose IV the language cannot write yet, is refused.
+ */
+static bool stage_ok(struct txn_builder *b, const struct flang_plan_flow *f,
+		     const struct flang_plan_stage *s, unsigned int n)
+{
+	if (s->xf != FLANG_XF_DIGEST && s->xf != FLANG_XF_ENCRYPT &&
+	    s->xf != FLANG_XF_DECRYPT) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
+		     "the kernel's stages are digest(), encrypt() and decrypt(); run this flow under flowd, or split it at the transform",
+		     "transform '%s' in flow '%s' cannot be applied: the kernel has no such stage yet",
+		     xf_name(s->xf), f->name);
+		return false;
+	}
+	if (n > FLOWSWITCH_MAX_STAGES) {
+		diag(b, FLANG_SEV_ERROR, A_LIMIT, &s->span, NULL,
+		     "flow '%s' has more than %d transforms in a chain, the most one kernel flow runs",
+		     f->name, FLOWSWITCH_MAX_STAGES);
+		return false;
+	}
+	if (s->xf != FLANG_XF_DIGEST && !s->unit) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
+		     "give a data unit, e.g. encrypt(alg=\"xts(aes)\", key=$key, unit=512B): each unit's IV is its sector number",
+		     "%s() in flow '%s' has no unit=: a counter mode needs an IV the language cannot give yet",
+		     xf_name(s->xf), f->name);
+		return false;
+	}
+	if ((s->alg && strlen(s->alg) >= FLOWSWITCH_ALG_LEN) ||
+	    (s->engine && strlen(s->engine) >= FLOWSWITCH_ALG_LEN) ||
+	    (s->key.kind == FLANG_SECRET_KEYRING &&
+	     strlen(s->key.ref) >= FLOWSWITCH_ALG_LEN)) {
+		diag(b, FLANG_SEV_ERROR, A_LIMIT, &s->span, NULL,
+		     "an algorithm, engine or key name in flow '%s' is longer than %d bytes",
+		     f->name, FLOWSWITCH_ALG_LEN - 1);
+		return false;
+	}
+	return true;
+}
+
 /* Check one chain; sets the bits of the ports it reads and writes. */
 static bool chain_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 		     unsigned int first, unsigned int end, uint8_t *use)
 {
 	const struct flang_plan_stage *src = &f->stages[first], *s;
-	unsigned int i, nsinks = 0;
+	unsigned int i, nsinks = 0, nstages = 0;
 	bool ok = true;
 
 	if (src->kind != FLANG_STAGE_SOURCE || !port_ok(b, src->port, &src->span))
@@ -160,11 +261,8 @@ static bool chain_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 	for (i = first + 1; i < end; i++) {
 		s = &f->stages[i];
 		if (s->kind == FLANG_STAGE_TRANSFORM) {
-			diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
-			     "run this flow under flowd, or split it at the transform",
-			     "transform '%s' in flow '%s' cannot be applied: the kernel has no transform stages yet",
-			     xf_name(s->xf), f->name);
-			ok = false;
+			if (!stage_ok(b, f, s, ++nstages))
+				ok = false;
 			continue;
 		}
 		if (s->kind != FLANG_STAGE_SINK)
@@ -411,6 +509,7 @@ static void emit_flow(struct txn_builder *b, uint32_t fi, unsigned int chain,
 		fc->nr_sinks++;
 	}
 	fc->sinks_uptr = (uintptr_t)sinks;
+	flow_stages(f, first, end, sink, t->stages[in->cmd], fc);
 	fc->src_offset = f->range_start;
 	if (f->range_end == FLANG_RANGE_END)
 		fc->flags |= FLOWSWITCH_FLOW_TO_END;

@@ -57,6 +57,8 @@ struct flang_txn {
 	struct flowswitch_port_create ports[FLANG_TXN_MAX_ITEMS];
 	struct flowswitch_flow_create flows[FLANG_TXN_MAX_ITEMS];
 	struct flowswitch_sink sinks[FLANG_TXN_MAX_ITEMS][FLOWSWITCH_MAX_SINKS];
+	struct flowswitch_transform stages[FLANG_TXN_MAX_ITEMS]
+					  [FLOWSWITCH_MAX_STAGES];
 };
 
 /*

@@ -185,6 +185,8 @@ enum flang_transform {
 	FLANG_XF_SKCIPHER,
 	FLANG_XF_DIGEST,
 	FLANG_XF_COMPRESS,
+	FLANG_XF_ENCRYPT,	/* skcipher, enciphering in place */
+	FLANG_XF_DECRYPT,	/* skcipher, deciphering in place */
 };
 
 enum flang_secret_kind {
@@ -207,6 +209,8 @@ struct flang_plan_stage {
 	uint64_t offset;	/* sink: byte offset */
 	const char *alg;	/* transform: crypto API name */
 	struct flang_secret key;
+	uint64_t unit;		/* encrypt/decrypt: data unit, 0 none */
+	const char *engine;	/* transform: a driver name, or NULL */
 	unsigned int chain;	/* which chain of the flow, from 0 */
 	/* the buffer this stage reads from (FLANG_NO_INDEX for the source) */
 	uint32_t in_pool;

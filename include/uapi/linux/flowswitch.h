@@ -258,7 +258,9 @@ enum flowswitch_xform_flags {
  * @key_desc: the key's description with FLOWSWITCH_XFORM_KEY_USER/LOGON
  * @key_fd: with FLOWSWITCH_XFORM_KEY_FD
  * @key_len: with FLOWSWITCH_XFORM_KEY_FD, bytes of key to read (1 to
- *	FLOWSWITCH_MAX_KEY)
+ *	FLOWSWITCH_MAX_KEY), or 0 for all the fd holds up to its end (a pipe
+ *	whose writer closed, a file): more than FLOWSWITCH_MAX_KEY bytes,
+ *	or none, is EKEYREJECTED
  * @data_unit: for a cipher with an IV per data unit ("xts(aes)",
  *	"cbc(aes)"): bytes per unit, a power of two from 512 to the chunk
  *	size, and the flow's length a multiple of it; 0 for "ctr(aes)",
