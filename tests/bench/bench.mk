@@ -1,6 +1,6 @@
 # Benchmarks: built with the guest programs, run by tests/bench/run.sh.
 BENCH_BINS := $(OUT)/tests/bench/uring-copy $(OUT)/tests/bench/ioctl-cost \
-	      $(OUT)/tests/bench/timeit
+	      $(OUT)/tests/bench/timeit $(OUT)/tests/bench/xform-bench
 
 $(OUT)/tests/bench/uring-copy: $(OUT)/tests/bench/uring-copy.o
 	@$(if $(Q),echo "  LD      $@")
@@ -11,5 +11,9 @@ $(OUT)/tests/bench/ioctl-cost: $(OUT)/tests/bench/ioctl-cost.o $(LIBFSW)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 $(OUT)/tests/bench/timeit: $(OUT)/tests/bench/timeit.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(OUT)/tests/bench/xform-bench: $(OUT)/tests/bench/xform-bench.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^

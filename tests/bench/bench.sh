@@ -121,3 +121,8 @@ if [ -s /tmp/canary ]; then
 	awk -v e="$el" -v c="$cn" 'BEGIN { printf "path self-test: %.2f ms, %.3f%% of the %d MiB p2p flow (target < 1%%)\n", c / 1e6, 100 * c / (e + c), '"$MIB"' }'
 fi
 /bin/ioctl-cost "$A" "$B"
+# Transforms: the flow's crypto stages against a userspace read/AF_ALG/
+# write loop, and the CPU engine against the virtio-crypto device.
+XMIB=64
+[ $P2P = 1 ] && XMIB=16
+/bin/xform-bench "$A" $XMIB

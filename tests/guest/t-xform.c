@@ -19,13 +19,16 @@
  * Depth 4 with 1 MiB chunks: reads finish out of order, so the digest's
  * ordering (chunks parking at its cursor) is exercised.
  *
- * Disk B: 72-76 MiB only (never 255-511, nor t-p2p's 176-230, which the
+ * Then the same through .flow files and flowctl apply (B at 80 MiB).
+ *
+ * Disk B: 72-76 and 80-82 MiB only (never 255-511, nor t-p2p's 176-230, which the
  * host compares after the run).
  */
 #include <linux/if_alg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "flowtest.h"
 
@@ -510,6 +513,67 @@ static void test_virtio(int fsw)
 		fsw_destroy(fsw, id);
 }
 
+/* Run `flowctl apply --no-daemon` on @text; its exit status. */
+static int apply_text(const char *path, const char *text)
+{
+	char cmd[256];
+	FILE *f = fopen(path, "w");
+	int st;
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "/bin/flowctl apply --no-daemon %s", path);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The language's way: .flow files with digest(), encrypt() and decrypt(),
+ * applied by flowctl; the key in the session keyring, which flowctl
+ * inherits; the planner's tweak is the ciphertext's sector on B.
+ */
+static void test_lang(void)
+{
+	char text[1024];
+	long serial;
+
+	serial =
+		syscall(SYS_add_key, "user", "flowswitch:t-xform-lang", key_ctr,
+			sizeof(key_ctr), -3 /* KEY_SPEC_SESSION_KEYRING */);
+	CHECK(serial > 0, "add_key: %s", strerror(errno));
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "param k : secret = "
+		 "keyring(\"%%user:flowswitch:t-xform-lang\");\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "flow seal {\n"
+		 "\tread(a, range=0..2MiB) -> digest(alg=\"sha256\")\n"
+		 "\t\t-> encrypt(alg=\"xts(aes)\", key=$k, unit=512B)\n"
+		 "\t\t-> write(b, offset=80MiB);\n}\n",
+		 dev_a, dev_b);
+	CHECK(apply_text(DIR "/seal.flow", text) == 0,
+	      "flowctl apply seal.flow");
+	CHECK(check_cipher("xts(aes)", key_ctr, sizeof(key_ctr), dev_b,
+			   80 * MiB, 2 * MiB, 512, 80 * MiB / 512) < 0,
+	      "B at 80 MiB is xts(aes) with the sector tweak");
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "param k : secret = "
+		 "keyring(\"%%user:flowswitch:t-xform-lang\");\n"
+		 "device b = nvme(path=\"%s\");\n"
+		 "device out = file(path=\"%s\");\n"
+		 "flow open {\n"
+		 "\tread(b, range=80MiB..82MiB)\n"
+		 "\t\t-> decrypt(alg=\"xts(aes)\", key=$k, unit=512B) -> "
+		 "out;\n}\n",
+		 dev_b, DIR "/lang.pt");
+	CHECK(apply_text(DIR "/open.flow", text) == 0,
+	      "flowctl apply open.flow");
+	CHECK(same_as_a(DIR "/lang.pt", 2 * MiB),
+	      "the language round trip equals A");
+}
+
 /* One refusal: create fails with @err and leaves nothing behind. */
 static void refuse(int fsw, struct xrun *r, int err, const char *what)
 {
@@ -639,6 +703,7 @@ int main(void)
 	test_ctr(fsw);
 	test_xts(fsw);
 	test_virtio(fsw);
+	test_lang();
 	test_refusals(fsw);
 	close(fsw);
 	check_baseline(&before);
