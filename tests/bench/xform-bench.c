@@ -28,6 +28,11 @@
 #define ROUNDS 3
 #define CHUNK (1 << 20)
 #define OUT "/tmp/xform-bench.out"
+/*
+ * AF_ALG holds what is sent until it is read, up to the socket's send
+ * buffer (~208 KiB): a larger sendmsg before the read never returns.
+ */
+#define PIECE (128 << 10)
 
 static uint8_t key[32], iv[16];
 static uint8_t buf[CHUNK] __attribute__((aligned(4096)));
@@ -70,6 +75,42 @@ static int alg_op(const char *type, const char *name, bool keyed)
 	return op;
 }
 
+/* Encrypt PIECE bytes at @p in place, byte @pos of the stream (ctr). */
+static int ctr_piece(int op, uint8_t *p, uint64_t pos)
+{
+	char cbuf[CMSG_SPACE(4) + CMSG_SPACE(sizeof(struct af_alg_iv) + 16)] = {
+		0};
+	struct iovec v = {.iov_base = p, .iov_len = PIECE};
+	struct msghdr m = {.msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf),
+			   .msg_iov = &v,
+			   .msg_iovlen = 1};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct af_alg_iv *a;
+	uint64_t add = pos / 16;
+	int i;
+
+	c->cmsg_level = SOL_ALG;
+	c->cmsg_type = ALG_SET_OP;
+	c->cmsg_len = CMSG_LEN(4);
+	*(uint32_t *)CMSG_DATA(c) = ALG_OP_ENCRYPT;
+	c = CMSG_NXTHDR(&m, c);
+	c->cmsg_level = SOL_ALG;
+	c->cmsg_type = ALG_SET_IV;
+	c->cmsg_len = CMSG_LEN(sizeof(*a) + 16);
+	a = (void *)CMSG_DATA(c);
+	a->ivlen = 16;
+	memcpy(a->iv, iv, 16);
+	for (i = 15; i >= 0 && add; i--) {
+		unsigned int s = a->iv[i] + (add & 0xff);
+
+		a->iv[i] = (uint8_t)s;
+		add = (add >> 8) + (s >> 8);
+	}
+	return sendmsg(op, &m, 0) != PIECE || read(op, p, PIECE) != PIECE ? -1
+									  : 0;
+}
+
 /* The userspace way: read, AF_ALG, write; 0 or -1. */
 static int user_loop(const char *dev, uint64_t len, bool hash)
 {
@@ -91,39 +132,11 @@ static int user_loop(const char *dev, uint64_t len, bool hash)
 				 off + CHUNK < len ? MSG_MORE : 0) != CHUNK)
 				goto out;
 		} else {
-			char cbuf[CMSG_SPACE(4) +
-				  CMSG_SPACE(sizeof(struct af_alg_iv) + 16)] = {
-				0};
-			struct iovec v = {.iov_base = buf, .iov_len = CHUNK};
-			struct msghdr m = {.msg_control = cbuf,
-					   .msg_controllen = sizeof(cbuf),
-					   .msg_iov = &v,
-					   .msg_iovlen = 1};
-			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-			struct af_alg_iv *a;
-			uint64_t add = off / 16;
-			int i;
+			uint32_t p;
 
-			c->cmsg_level = SOL_ALG;
-			c->cmsg_type = ALG_SET_OP;
-			c->cmsg_len = CMSG_LEN(4);
-			*(uint32_t *)CMSG_DATA(c) = ALG_OP_ENCRYPT;
-			c = CMSG_NXTHDR(&m, c);
-			c->cmsg_level = SOL_ALG;
-			c->cmsg_type = ALG_SET_IV;
-			c->cmsg_len = CMSG_LEN(sizeof(*a) + 16);
-			a = (void *)CMSG_DATA(c);
-			a->ivlen = 16;
-			memcpy(a->iv, iv, 16);
-			for (i = 15; i >= 0 && add; i--) {
-				unsigned int s = a->iv[i] + (add & 0xff);
-
-				a->iv[i] = (uint8_t)s;
-				add = (add >> 8) + (s >> 8);
-			}
-			if (sendmsg(op, &m, 0) != CHUNK ||
-			    read(op, buf, CHUNK) != CHUNK)
-				goto out;
+			for (p = 0; p < CHUNK; p += PIECE)
+				if (ctr_piece(op, buf + p, off + p))
+					goto out;
 		}
 		if (write(out, buf, CHUNK) != CHUNK)
 			goto out;

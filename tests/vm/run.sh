@@ -94,6 +94,7 @@ run_flavor() {
 	if [ $mode = bench ]; then
 		extra=("$top/tests/bench/bench.sh" "$B"/default/tests/bench/uring-copy
 		       "$B"/default/tests/bench/ioctl-cost "$B"/default/tests/bench/timeit
+		       "$B"/default/tests/bench/xform-bench
 		       /usr/bin/dd /usr/bin/cp)
 		disk=256M
 	fi
