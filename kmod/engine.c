@@ -391,7 +391,7 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 					    &err))
 				continue;
 			any = true;
-			if (err == -ECANCELED || fsw_slot_abandoned(flow, slot))
+			if (fsw_slot_abandoned(flow, slot))
 				continue;
 			if (err)
 				fsw_flow_fail(flow, &slot->io[0],

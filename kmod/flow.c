@@ -563,9 +563,24 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		flow->mem_port = flow->sinks[i];
 	}
 
-	/* Transform stages, before the pool: they run on host memory. */
+	/*
+	 * Transform stages, before the pool: they run on host memory, so a
+	 * flow that must be p2p is refused before any key is consumed; and
+	 * a cipher changes the bytes, so VERIFY's source-equals-sink check
+	 * cannot hold.
+	 */
+	if (cmd->nr_stages && (flow->mem_port ||
+			       cmd->placement == FLOWSWITCH_P2P_REQUIRED)) {
+		flow->p2p_reason = FLOWSWITCH_P2P_TRANSFORM;
+		cmd->out_p2p_reason = flow->p2p_reason;
+		ret = -EXDEV;
+		goto err_free;
+	}
 	ret = fsw_xform_create(flow, cmd);
 	if (ret)
+		goto err_free;
+	ret = -EINVAL;
+	if ((flow->flags & FLOWSWITCH_FLOW_VERIFY) && fsw_xform_ciphers(flow))
 		goto err_free;
 
 	flow->pool_kind = FLOWSWITCH_POOL_HOST;

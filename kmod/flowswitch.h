@@ -342,6 +342,7 @@ void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot);
 bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		    bool abandoned, int *res);
 u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out);
+bool fsw_xform_ciphers(struct fsw_flow *flow);
 int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr);
 
 /* provider.c */

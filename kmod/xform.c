@@ -44,8 +44,10 @@ static int fsw_stage_key(const struct flowswitch_transform *us, u8 *key)
 
 	if (src == FLOWSWITCH_XFORM_KEY_FD) {
 		struct file *file = fget(us->key_fd);
+		u32 got = 0, want;
+		ssize_t n = 0;
 		loff_t pos = 0;
-		ssize_t n;
+		u8 extra = 0;
 
 		if (!file)
 			return -EBADF;
@@ -53,24 +55,26 @@ static int fsw_stage_key(const struct flowswitch_transform *us, u8 *key)
 			fput(file);
 			return -EBADF;
 		}
-		if (us->key_len) {
-			n = kernel_read(file, key, us->key_len, &pos);
-			fput(file);
-			if (n < 0)
-				return n;
-			return n == us->key_len ? n : -EKEYREJECTED;
-		}
-		/* All of it: one byte more than a key may be says too long. */
-		n = kernel_read(file, key, FLOWSWITCH_MAX_KEY, &pos);
-		if (n == FLOWSWITCH_MAX_KEY) {
-			u8 more;
+		/* key_len bytes, or all the fd holds (0): loop over short reads. */
+		want = us->key_len ?: FLOWSWITCH_MAX_KEY + 1;
+		while (got < want) {
+			u8 *to = got < FLOWSWITCH_MAX_KEY ? key + got : &extra;
 
-			if (kernel_read(file, &more, 1, &pos) > 0)
-				n = -EKEYREJECTED;
-			memzero_explicit(&more, sizeof(more));
+			n = kernel_read(file, to, got < FLOWSWITCH_MAX_KEY ?
+					min_t(u32, want, FLOWSWITCH_MAX_KEY) -
+					got : 1, &pos);
+			if (n <= 0)
+				break;
+			got += n;
 		}
 		fput(file);
-		return n ? n : -EKEYREJECTED;
+		memzero_explicit(&extra, sizeof(extra));
+		if (n < 0)
+			return n;
+		if (!got || got > FLOWSWITCH_MAX_KEY ||
+		    (us->key_len && got != us->key_len))
+			return -EKEYREJECTED;
+		return got;
 	}
 #if IS_ENABLED(CONFIG_KEYS)
 	if (src == FLOWSWITCH_XFORM_KEY_USER ||
@@ -208,9 +212,16 @@ static int fsw_stage_setup(struct fsw_stage *st,
 		return ret;
 	}
 	/* ctr runs its counter through the flow; the others need units. */
+	/*
+	 * ctr runs its counter through the flow in 16-byte blocks (a 64-bit
+	 * block cipher's ctr would reuse its keystream); the others need
+	 * units.
+	 */
 	if (!us->data_unit != !strncmp(us->alg, "ctr(", 4) ||
-	    crypto_skcipher_ivsize(st->skc) > sizeof(st->iv))
+	    crypto_skcipher_ivsize(st->skc) > sizeof(st->iv) ||
+	    (!us->data_unit && crypto_skcipher_ivsize(st->skc) != 16))
 		return -EINVAL;
+	us->out_digest_len = 0;
 	len = fsw_stage_key(us, key);
 	ret = len < 0 ? len : crypto_skcipher_setkey(st->skc, key, len);
 	memzero_explicit(key, sizeof(key));
@@ -284,29 +295,42 @@ void fsw_xform_free(struct fsw_flow *flow)
 	flow->nr_stages = 0;
 }
 
-/* Fill @sg with [@off, @off + @len) of the slot's buffer; entries used. */
+/* Where a walk over the slot's bio_vecs is: entry @i starts at @pos. */
+struct fsw_bvec_cursor {
+	u32 i;
+	u32 pos;
+};
+
+/*
+ * Point @sg at [@off, @off + @len) of the slot's buffer, one entry per
+ * page piece, walking on from @cur (calls come in increasing @off).  @sg
+ * was initialised once; entries are unmarked as they are reused.
+ */
 static unsigned int fsw_slot_sg(struct fsw_slot *slot, u32 off, u32 len,
-				struct scatterlist *sg, unsigned int max)
+				struct scatterlist *sg, unsigned int max,
+				struct fsw_bvec_cursor *cur)
 {
 	unsigned int n = 0;
-	u32 i, pos = 0;
 
-	sg_init_table(sg, max);
-	for (i = 0; i < slot->nr_bvec && len; i++) {
-		struct bio_vec *bv = &slot->bvec[i];
-		u32 skip, take;
+	while (cur->i < slot->nr_bvec &&
+	       off >= cur->pos + slot->bvec[cur->i].bv_len)
+		cur->pos += slot->bvec[cur->i++].bv_len;
+	while (len && cur->i < slot->nr_bvec && n < max) {
+		struct bio_vec *bv = &slot->bvec[cur->i];
+		u32 o = bv->bv_offset + (off - cur->pos);
+		u32 take = min3(len, bv->bv_offset + bv->bv_len - o,
+				(u32)(PAGE_SIZE - offset_in_page(o)));
 
-		if (off >= pos + bv->bv_len) {
-			pos += bv->bv_len;
-			continue;
-		}
-		skip = off > pos ? off - pos : 0;
-		take = min(len, bv->bv_len - skip);
-		sg_set_page(&sg[n++], bv->bv_page, take, bv->bv_offset + skip);
+		sg_unmark_end(&sg[n]);
+		sg_set_page(&sg[n++], bv->bv_page + (o >> PAGE_SHIFT), take,
+			    offset_in_page(o));
 		len -= take;
 		off += take;
-		pos += bv->bv_len;
+		if (off == cur->pos + bv->bv_len)
+			cur->pos += slot->bvec[cur->i++].bv_len;
 	}
+	if (WARN_ON_ONCE(!n || len))
+		return 0;
 	sg_mark_end(&sg[n - 1]);
 	return n;
 }
@@ -326,48 +350,66 @@ static void fsw_ctr_iv(u8 *out, const u8 *iv, u64 pos)
 	}
 }
 
-static int fsw_stage_cipher(struct fsw_slot *slot, struct fsw_stage *st)
+static int fsw_stage_cipher(struct fsw_flow *flow, struct fsw_slot *slot,
+			    struct fsw_stage *st)
 {
-	unsigned int max = slot->nr_bvec + 1;
+	u32 off = 0, unit = st->data_unit ?: slot->len;
+	/* One entry per page a unit touches, plus one for an offset start. */
+	unsigned int max = DIV_ROUND_UP(unit, PAGE_SIZE) + 1;
+	struct fsw_bvec_cursor cur = {};
 	struct skcipher_request *req;
 	struct scatterlist *sg;
 	DECLARE_CRYPTO_WAIT(wait);
-	u8 iv[16];
-	u32 off = 0, unit = st->data_unit ?: slot->len;
+	unsigned int noio;
 	int ret = 0;
+	u8 *iv;
 
-	req = skcipher_request_alloc(st->skc, GFP_NOIO);
-	sg = kmalloc_array(max, sizeof(*sg), GFP_NOIO);
-	if (!req || !sg) {
+	/* GFP_KERNEL under a no-I/O scope: kvmalloc for a long table. */
+	noio = memalloc_noio_save();
+	req = skcipher_request_alloc(st->skc, GFP_KERNEL);
+	sg = kvmalloc_array(max, sizeof(*sg), GFP_KERNEL);
+	/* Off the stack: a driver may map the IV for DMA. */
+	iv = kmalloc(16, GFP_KERNEL);
+	memalloc_noio_restore(noio);
+	if (!req || !sg || !iv) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	sg_init_table(sg, max);
 	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP |
 					   CRYPTO_TFM_REQ_MAY_BACKLOG,
 				      crypto_req_done, &wait);
 	for (off = 0; off < slot->len && !ret; off += unit) {
 		u32 len = min(unit, slot->len - off);
 
+		/* Stopping: the chunk is abandoned, its bytes moot. */
+		if (READ_ONCE(flow->stopping)) {
+			ret = -ECANCELED;
+			break;
+		}
 		if (st->data_unit) {
 			__le64 n;
 
 			memcpy(&n, st->iv, sizeof(n));
 			n = cpu_to_le64(le64_to_cpu(n) +
 					div_u64(slot->off + off, unit));
-
-			memset(iv, 0, sizeof(iv));
+			memset(iv, 0, 16);
 			memcpy(iv, &n, sizeof(n));
 		} else {
 			fsw_ctr_iv(iv, st->iv, slot->off);
 		}
-		fsw_slot_sg(slot, off, len, sg, max);
+		if (!fsw_slot_sg(slot, off, len, sg, max, &cur)) {
+			ret = -EIO;
+			break;
+		}
 		skcipher_request_set_crypt(req, sg, sg, len, iv);
 		ret = crypto_wait_req(st->kind == FLOWSWITCH_XFORM_ENCRYPT ?
 				      crypto_skcipher_encrypt(req) :
 				      crypto_skcipher_decrypt(req), &wait);
 	}
 out:
-	kfree(sg);
+	kfree(iv);
+	kvfree(sg);
 	skcipher_request_free(req);
 	return ret;
 }
@@ -414,6 +456,11 @@ static int fsw_stage_ordered(struct fsw_flow *flow, struct fsw_slot *slot,
 	spin_lock_irq(&flow->lock);
 	if (st->digest_next != slot->off) {
 		slot->xform_parked = true;
+		/*
+		 * The reap must see it: if the chunk this one waits for was
+		 * abandoned before it parked, only the reap can release it.
+		 */
+		mod_delayed_work(fsw_wq, &flow->work, 0);
 		spin_unlock_irq(&flow->lock);
 		return 1;
 	}
@@ -460,7 +507,7 @@ static void fsw_xform_work(struct work_struct *work)
 			if (ret == 1)
 				return;	/* parked: requeued at its turn */
 		} else {
-			ret = fsw_stage_cipher(slot, st);
+			ret = fsw_stage_cipher(flow, slot, st);
 		}
 	}
 
@@ -482,9 +529,11 @@ void fsw_xform_slot_init(struct fsw_slot *slot)
 void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot)
 {
 	slot->phase = FSW_SLOT_TRANSFORM;
+	spin_lock_irq(&flow->lock);
 	slot->xform_stage = 0;
 	slot->xform_complete = false;
 	slot->xform_parked = false;
+	spin_unlock_irq(&flow->lock);
 	slot->xform_in_flight = true;
 	flow->ios_in_flight++;
 	queue_work(fsw_wq, &slot->xform_work);
@@ -492,8 +541,9 @@ void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot)
 
 /*
  * From the flow's work: has @slot's transform finished?  A parked slot
- * that must not wait any longer (@abandoned) finishes here, with
- * -ECANCELED.  Returns true with the result in *@res.
+ * that must not wait any longer (@abandoned) finishes here.  Returns true
+ * with the result in *@res; the caller ignores the result of an abandoned
+ * slot, so no errno has to mean "abandoned".
  */
 bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		    bool abandoned, int *res)
@@ -506,7 +556,7 @@ bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		done = true;
 	} else if (slot->xform_parked && abandoned) {
 		slot->xform_parked = false;
-		*res = -ECANCELED;
+		*res = 0;	/* the caller sees it abandoned */
 		done = true;
 	}
 	spin_unlock_irq(&flow->lock);
@@ -568,4 +618,15 @@ int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr)
 		nla_nest_end(skb, nest);
 	}
 	return 0;
+}
+
+/* Does any stage change the bytes? */
+bool fsw_xform_ciphers(struct fsw_flow *flow)
+{
+	u32 i;
+
+	for (i = 0; i < flow->nr_stages; i++)
+		if (flow->stages[i].kind != FLOWSWITCH_XFORM_DIGEST)
+			return true;
+	return false;
 }

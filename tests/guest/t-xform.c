@@ -249,6 +249,7 @@ struct xrun {
 	struct flowswitch_transform st[FLOWSWITCH_MAX_STAGES];
 	unsigned int nr;
 	unsigned int placement;
+	unsigned int flags;
 	int src_port, dst_port; /* out */
 };
 
@@ -271,6 +272,7 @@ static int xflow(int fsw, struct xrun *r, bool go,
 	fc->nr_stages = r->nr;
 	fc->stages_uptr = (uintptr_t)r->st;
 	fc->placement = r->placement;
+	fc->flags = r->flags;
 	r->src_port = port_on(fsw, r->src, r->src_flags, FLOWSWITCH_PORT_READ);
 	r->dst_port = port_on(fsw, r->dst, r->dst_flags, FLOWSWITCH_PORT_WRITE);
 	fc->src_port_id = (unsigned int)r->src_port;
@@ -574,6 +576,49 @@ static void test_lang(void)
 	      "the language round trip equals A");
 }
 
+/*
+ * Stop mid-flight, many times: chunks park at the digest behind ones whose
+ * reads the stop abandons; every flow must still reach a final state.
+ */
+static void test_stop_parked(int fsw)
+{
+	struct flowswitch_flow_create fc;
+	struct xrun r = {
+		.src = dev_a,
+		.dst = DIR "/stop",
+		.len = LEN,
+		.src_flags = O_RDONLY,
+		.dst_flags = O_WRONLY | O_CREAT | O_TRUNC,
+		.nr = 2,
+	};
+	unsigned int state, i, final = 0;
+	int id, kfd;
+
+	for (i = 0; i < 20; i++) {
+		stage(&r.st[0], FLOWSWITCH_XFORM_ENCRYPT, "ctr(aes)");
+		kfd = key_pipe(key_ctr, sizeof(key_ctr));
+		r.st[0].flags = FLOWSWITCH_XFORM_KEY_FD;
+		r.st[0].key_fd = kfd;
+		stage(&r.st[1], FLOWSWITCH_XFORM_DIGEST, "sha256");
+		id = xflow(fsw, &r, false, &fc, NULL);
+		close(kfd);
+		if (id < 0)
+			break;
+		fsw_flow_ctl(fsw, (unsigned int)id, FLOWSWITCH_FLOW_START);
+		usleep(1000 * (i % 5));
+		fsw_flow_ctl(fsw, (unsigned int)id, FLOWSWITCH_FLOW_STOP);
+		if (!fsw_flow_wait(fsw, (unsigned int)id, 10000, &state) &&
+		    (state == FLOWSWITCH_FLOW_STOPPED ||
+		     state == FLOWSWITCH_FLOW_DONE))
+			final++;
+		fsw_destroy(fsw, (unsigned int)id);
+		fsw_destroy(fsw, (unsigned int)r.src_port);
+		fsw_destroy(fsw, (unsigned int)r.dst_port);
+	}
+	CHECK(final == 20, "%u of 20 stopped flows reached a final state",
+	      final);
+}
+
 /* One refusal: create fails with @err and leaves nothing behind. */
 static void refuse(int fsw, struct xrun *r, int err, const char *what)
 {
@@ -671,6 +716,27 @@ static void test_refusals(int fsw)
 	refuse(fsw, &r, EINVAL, "xts without data units");
 	close(kfd);
 
+	/* a cipher changes the bytes: VERIFY's equality cannot hold */
+	stage(&r.st[0], FLOWSWITCH_XFORM_ENCRYPT, "xts(aes)");
+	kfd = key_pipe(key_xts, sizeof(key_xts));
+	r.st[0].flags = FLOWSWITCH_XFORM_KEY_FD;
+	r.st[0].key_fd = kfd;
+	r.st[0].data_unit = 512;
+	r.flags = FLOWSWITCH_FLOW_VERIFY;
+	refuse(fsw, &r, EINVAL, "a cipher with VERIFY");
+	r.flags = 0;
+	close(kfd);
+	/* key_len 0: the whole pipe; 65 bytes is too long for any key */
+	{
+		uint8_t big[65] = {0};
+
+		kfd = key_pipe(big, sizeof(big));
+		r.st[0].key_fd = kfd;
+		r.st[0].key_len = 0;
+		refuse(fsw, &r, EKEYREJECTED, "a 65-byte key");
+		close(kfd);
+	}
+
 	r.nr = FLOWSWITCH_MAX_STAGES + 1;
 	refuse(fsw, &r, EINVAL, "too many stages");
 	r.nr = 1;
@@ -704,6 +770,7 @@ int main(void)
 	test_xts(fsw);
 	test_virtio(fsw);
 	test_lang();
+	test_stop_parked(fsw);
 	test_refusals(fsw);
 	close(fsw);
 	check_baseline(&before);

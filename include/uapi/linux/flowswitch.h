@@ -519,7 +519,11 @@ enum flowswitch_priority {
  * (ABI 1.5) a stage: ENOENT no such algorithm or driver, ENOKEY no such
  * key, EKEYREJECTED a key of the wrong size for the cipher, EBADF a
  * @key_fd not open for reading, EINVAL a bad kind, flag, data unit or
- * length for the data unit;
+ * length for the data unit, a ctr cipher whose block is not 16 bytes, a
+ * cipher stage with FLOWSWITCH_FLOW_VERIFY (the sinks hold other bytes
+ * than the source by design); ENOMEM; EXDEV with placement REQUIRED or a
+ * memory port.  A @key_fd is read while the ioctl runs: its bytes must
+ * be there (a pipe's writer done writing), or the ioctl waits for them;
  * ENOSPC a range past a block device sink's end; EOVERFLOW an offset plus
  * length overflows; EDQUOT the pool would pass the per-fd or global cap
  * (module parameters pool_max_per_fd_mb, pool_max_mb); ENOMEM.
@@ -684,10 +688,12 @@ enum flowswitch_stage {
  * @__reserved: 0
  * @verify_ns: out (ABI 1.4), time the read-back check took
  * @digest_len: out (ABI 1.5), bytes of @digest: the first digest stage's
- *	size, 0 when the flow has none
+ *	size once the flow's last chunk has passed that stage; 0 before that,
+ *	and for a flow with no digest stage
  * @__reserved2: out, 0
- * @digest: out (ABI 1.5), the first digest stage's value; final once the
- *	flow is DONE, a running value of the bytes before it until then
+ * @digest: out (ABI 1.5), the first digest stage's value over the whole
+ *	range (set even if a later write or the flush then fails the flow:
+ *	it is the digest of what was read)
  * @transform_ns: out (ABI 1.5), time the transform stages took, summed
  *	over chunks (they overlap each other and the I/O)
  */
