@@ -21,7 +21,8 @@ FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \
 		$(OUT)/daemon/flowctl-apply.o $(OUT)/daemon/flowctl-nl.o \
 		$(OUT)/daemon/flowctl-topo.o $(OUT)/daemon/flowctl-top.o \
-		$(OUT)/daemon/apply.o $(OUT)/daemon/flowctl-daemon.o
+		$(OUT)/daemon/apply.o $(OUT)/daemon/flowctl-daemon.o \
+		$(OUT)/daemon/flowctl-explain-kernel.o
 CFLAGS_flowctl-daemon := $(call pc_cflags,json-c)
 CFLAGS_flowctl-nl := $(call pc_cflags,json-c)
 CFLAGS_flowctl-topo := $(call pc_cflags,json-c)

@@ -18,6 +18,7 @@ struct lang_opts {
 	bool json;
 	const char *file;
 	const char *flow;	/* explain: only this flow */
+	bool kernel;		/* explain: the module's verdicts too */
 };
 
 static void lang_usage(FILE *out, const char *cmd)
@@ -25,7 +26,7 @@ static void lang_usage(FILE *out, const char *cmd)
 	if (!strcmp(cmd, "check"))
 		fprintf(out, "usage: flowctl check FILE [--json] [-I DIR]... [-D NAME=VALUE]...\n");
 	else if (!strcmp(cmd, "explain"))
-		fprintf(out, "usage: flowctl explain FILE [FLOW] [-I DIR]... [-D NAME=VALUE]...\n");
+		fprintf(out, "usage: flowctl explain FILE [FLOW] [--kernel] [-I DIR]... [-D NAME=VALUE]...\n");
 	else
 		fprintf(out, "usage: flowctl dot FILE [-I DIR]... [-D NAME=VALUE]...\n");
 	fprintf(out,
@@ -33,6 +34,8 @@ static void lang_usage(FILE *out, const char *cmd)
 		"  -D, --define NAME=VAL  override param NAME\n");
 	if (!strcmp(cmd, "check"))
 		fprintf(out, "  -j, --json             diagnostics as JSON on stdout\n");
+	if (!strcmp(cmd, "explain"))
+		fprintf(out, "  -k, --kernel           add the running module's P2P verdicts\n");
 }
 
 /* Parse options into @o and @ctx; returns -1 after printing usage. */
@@ -51,7 +54,7 @@ static int lang_parse(int argc, char **argv, struct flang_ctx *ctx,
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jI:D:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jkI:D:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (strcmp(cmd, "check"))
@@ -77,9 +80,10 @@ static int lang_parse(int argc, char **argv, struct flang_ctx *ctx,
 			}
 			break;
 		case 'k':
-			fprintf(stderr, "flowctl %s: --kernel needs the topology query of the module, which does not exist yet\n",
-				cmd);
-			return -1;
+			if (strcmp(cmd, "explain"))
+				goto usage;
+			o->kernel = true;
+			break;
 		case 'h':
 			if (help_ok) {
 				lang_usage(stdout, cmd);
@@ -171,7 +175,9 @@ int flowctl_explain(int argc, char **argv)
 		goto out;
 	}
 	print_and_free(stdout, text);
-	ret = 0;
+	ret = o.kernel ? flowctl_explain_kernel(flang_plan_get(ctx), o.flow,
+						stdout) :
+			 0;
 out:
 	flang_ctx_free(ctx);
 	return ret;

@@ -13,6 +13,10 @@ int flowctl_copy(int argc, char **argv);
 /* daemon/flowctl-lang.c: the .flow language front end */
 int flowctl_check(int argc, char **argv);
 int flowctl_explain(int argc, char **argv);
+/* explain --kernel: the module's P2P verdicts for the plan's chains */
+struct flang_plan;
+int flowctl_explain_kernel(const struct flang_plan *plan, const char *flow,
+			   FILE *out);
 int flowctl_dot(int argc, char **argv);
 
 /* daemon/flowctl-apply.c: a .flow file as one kernel transaction */

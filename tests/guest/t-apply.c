@@ -44,7 +44,15 @@ static void slurp(const char *path, char *buf, size_t len)
 }
 
 /* Run /bin/flowctl apply --wait @file; its exit code, -1 if it did not. */
+/* flowctl VERB FILE OPT (OPT may be NULL): its exit status; output kept. */
+static int flowctl_run(const char *verb, const char *file, const char *opt);
+
 static int apply(const char *file)
+{
+	return flowctl_run("apply", file, "--wait");
+}
+
+static int flowctl_run(const char *verb, const char *file, const char *opt)
 {
 	int status;
 	pid_t pid = fork();
@@ -57,8 +65,12 @@ static int apply(const char *file)
 
 		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
-		execl("/bin/flowctl", "flowctl", "apply", "--no-daemon", "--wait", file,
-		      (char *)NULL);
+		if (!strcmp(verb, "apply"))
+			execl("/bin/flowctl", "flowctl", "apply", "--no-daemon",
+			      opt, file, (char *)NULL);
+		else
+			execl("/bin/flowctl", "flowctl", verb, file, opt,
+			      (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)
@@ -176,6 +188,13 @@ static void cmb(const char *a, const char *b, bool p2p)
 		 "\ta -> [chunk=256KiB, depth=4, pool=stage] write(b, offset=306MiB);\n"
 		 "}\n", a, b);
 	CHECK(!write_file(P2P, text), "write " P2P);
+	/* explain --kernel: the module's verdict on the chain's devices */
+	rc = flowctl_run("explain", P2P, "--kernel");
+	CHECK(rc == 0 && strstr(out_buf, "kernel verdicts") &&
+		      strstr(out_buf, p2p ? "p2p: yes, provider " :
+					    "p2p: no: kernel built without"),
+	      "explain --kernel: exit %d\n%s%s", rc, out_buf, err_buf);
+	printf("%s", strstr(out_buf, "kernel verdicts") ?: "");
 	rc = apply(P2P);
 	if (!p2p) {
 		CHECK(rc == 1, "apply " P2P ": exit %d, want 1\nstderr:\n%s",

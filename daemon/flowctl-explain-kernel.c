@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowctl explain --kernel: after the offline plan, what the running
+ * module says about each chain's devices -- FLOWSWITCH_IOC_P2P_EXPLAIN on
+ * read-only ports of the chain's source and sinks: the provider it would
+ * choose, the distance, the reason when it refuses, each device's verdict
+ * with the cached path self-test, and the provider's free p2p memory.
+ * Nothing is created but the ports, and they go with the descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "flowctl.h"
+#include "flowlang.h"
+#include "flowswitch.h"
+
+/* A read-only port on @p's device; its id, or -errno. */
+static int port_of(int fsw, const struct flang_plan_port *p)
+{
+	struct flowswitch_port_create pc = {.flags = FLOWSWITCH_PORT_READ};
+	int ret;
+
+	if (p->kind != FLANG_PORT_NVME && p->kind != FLANG_PORT_BLOCK &&
+	    p->kind != FLANG_PORT_FILE)
+		return -EOPNOTSUPP;
+	pc.fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	if (pc.fd < 0)
+		return -errno;
+	ret = fsw_port_create(fsw, &pc);
+	close(pc.fd);
+	return ret;
+}
+
+static void explain_chain(int fsw, const struct flang_plan *plan,
+			  const struct flang_plan_flow *f, unsigned int chain,
+			  FILE *out)
+{
+	struct flowswitch_p2p_verdict v[FLOWSWITCH_MAX_SINKS + 1];
+	struct flowswitch_p2p_explain ex = {.size = sizeof(ex)};
+	uint32_t ids[FLOWSWITCH_MAX_SINKS + 1];
+	const struct flang_plan_port *who[FLOWSWITCH_MAX_SINKS + 1];
+	char pci[32], bridge[32];
+	unsigned int i, n = 0;
+
+	fprintf(out, "  flow %s, chain %u:\n", f->name, chain + 1);
+	for (i = 0; i < f->nstages && n < FLOWSWITCH_MAX_SINKS + 1; i++) {
+		const struct flang_plan_stage *s = &f->stages[i];
+		const struct flang_plan_port *p;
+		int id;
+
+		if (s->chain != chain || s->kind == FLANG_STAGE_TRANSFORM)
+			continue;
+		p = &plan->ports[s->port];
+		id = port_of(fsw, p);
+		if (id < 0) {
+			fprintf(out, "    %s: not asked (%s)\n", p->name,
+				id == -EOPNOTSUPP ? "not a device the kernel "
+						    "can judge here"
+						  : strerror(-id));
+			continue;
+		}
+		who[n] = p;
+		ids[n++] = (uint32_t)id;
+	}
+	if (!n)
+		return;
+	ex.nr_ports = n;
+	ex.ports_uptr = (uintptr_t)ids;
+	ex.nr_verdicts = n;
+	ex.verdict_size = sizeof(v[0]);
+	ex.verdicts_uptr = (uintptr_t)v;
+	memset(v, 0, sizeof(v));
+	if (ioctl(fsw, FLOWSWITCH_IOC_P2P_EXPLAIN, &ex)) {
+		fprintf(out, "    the module refused to explain: %s\n",
+			strerror(errno));
+		return;
+	}
+	fsw_pci_str(ex.provider, pci, sizeof(pci));
+	if (ex.reason == FLOWSWITCH_P2P_OK)
+		fprintf(out,
+			"    p2p: yes, provider %s, distance %d, %llu KiB of "
+			"p2p memory free\n",
+			pci, ex.distance,
+			(unsigned long long)(ex.p2pmem_free >> 10));
+	else
+		fprintf(out, "    p2p: no: %s\n",
+			fsw_p2p_reason_name(ex.reason));
+	for (i = 0; i < ex.nr_verdicts && i < n; i++) {
+		/* Without P2PDMA there is nothing per device to say. */
+		if (!v[i].initiator && ex.reason != FLOWSWITCH_P2P_OK)
+			continue;
+		fsw_pci_str(v[i].initiator, pci, sizeof(pci));
+		fprintf(out, "    %-12s %s: %s, distance %d, %s", who[i]->name,
+			v[i].initiator ? pci : "-", fsw_map_name(v[i].map),
+			v[i].distance, fsw_p2p_reason_name(v[i].reason));
+		if (v[i].bridge) {
+			fsw_pci_str(v[i].bridge, bridge, sizeof(bridge));
+			fprintf(out, " (bridge %s)", bridge);
+		}
+		if (v[i].flags & FLOWSWITCH_VERDICT_IOMMU)
+			fprintf(out, ", behind an IOMMU");
+		fprintf(out, ", self-test in %s, out %s\n",
+			fsw_canary_name(v[i].canary_in),
+			fsw_canary_name(v[i].canary_out));
+	}
+	for (i = 0; i < n; i++)
+		fsw_destroy(fsw, ids[i]);
+}
+
+int flowctl_explain_kernel(const struct flang_plan *plan, const char *flow,
+			   FILE *out)
+{
+	unsigned int i, c, chains;
+	int fsw = fsw_open(NULL);
+
+	if (fsw < 0) {
+		fprintf(stderr, "flowctl explain --kernel: %s\n",
+			strerror(-fsw));
+		return 1;
+	}
+	fprintf(out, "\nkernel verdicts (FLOWSWITCH_IOC_P2P_EXPLAIN, nearest "
+		     "provider):\n");
+	for (i = 0; i < plan->nflows; i++) {
+		const struct flang_plan_flow *f = &plan->flows[i];
+
+		if (flow && strcmp(flow, f->name))
+			continue;
+		for (chains = 0, c = 0; c < f->nstages; c++)
+			if (f->stages[c].chain + 1 > chains)
+				chains = f->stages[c].chain + 1;
+		for (c = 0; c < chains; c++)
+			explain_chain(fsw, plan, f, c, out);
+	}
+	close(fsw);
+	return 0;
+}
