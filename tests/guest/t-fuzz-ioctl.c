@@ -231,12 +231,14 @@ static int nr_pcis;
 struct run {
 	int fsw;
 	uint32_t ports[MAX_IDS], flows[MAX_IDS], dead[MAX_IDS];
+	uint32_t pacc[MAX_IDS]; /* the ports' access flags */
 	int nports, nflows, ndead;
 };
 
 static uint8_t *argpage; /* two pages: the second PROT_NONE */
 
 static unsigned long nexec, nseq, nfail;
+static unsigned long ncalls[NR_CMDS], nok[NR_CMDS], nerr[NR_CMDS][134];
 
 #define FAIL(fmt, ...)                                             \
 	do {                                                       \
@@ -286,6 +288,31 @@ static uint32_t gen_flags(uint32_t valid)
 	return rnd() & valid;
 }
 
+/* A port that should be made: a real file or disk, matching access. */
+static bool gen_good_port(struct flowswitch_port_create *pc, uint8_t *fdsel)
+{
+	static const struct {
+		uint8_t fd;
+		uint32_t flags;
+	} good[] = {
+		{FD_F0, FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE},
+		{FD_F1, FLOWSWITCH_PORT_WRITE},
+		{FD_F1, FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE |
+				FLOWSWITCH_PORT_BUFFERED},
+		{FD_F0_RO, FLOWSWITCH_PORT_READ},
+		{FD_A, FLOWSWITCH_PORT_READ},
+		{FD_B, FLOWSWITCH_PORT_READ},
+		{FD_C, FLOWSWITCH_PORT_READ},
+	};
+	int i = rn(sizeof(good) / sizeof(good[0]));
+
+	if (!chance(60))
+		return false;
+	pc->flags = good[i].flags;
+	*fdsel = good[i].fd;
+	return true;
+}
+
 static void gen_port(struct flowswitch_port_create *pc)
 {
 	pc->flags = gen_flags(FLOWSWITCH_PORT_READ | FLOWSWITCH_PORT_WRITE |
@@ -308,6 +335,32 @@ static void gen_flow(struct flowswitch_flow_create *fc)
 {
 	static const uint32_t chunks[] = {4096, 8192, 65536, 1 << 20};
 
+	if (chance(50)) {
+		/* One that should be made: every field in its range. */
+		static const uint32_t fl[] = {
+			0,
+			0,
+			0,
+			FLOWSWITCH_FLOW_TO_END,
+			FLOWSWITCH_FLOW_NO_FLUSH,
+			FLOWSWITCH_FLOW_SKIP_CANARY,
+			FLOWSWITCH_FLOW_VERIFY,
+		};
+
+		fc->flags = fl[rn(sizeof(fl) / sizeof(fl[0]))];
+		fc->nr_sinks = 1 + rn(2);
+		fc->src_offset = PAGE * rn(8);
+		fc->length = PAGE * (1 + rn(32));
+		fc->chunk_size = chunks[rn(3)];
+		fc->depth = 1 + rn(4);
+		fc->rate_bps = chance(80) ? 0 : 1 << 20;
+		fc->priority = rn(3);
+		fc->placement = chance(70) ? 0 : rn(3);
+		if (chance(50))
+			snprintf(fc->name, sizeof(fc->name), "fz:%u",
+				 (unsigned int)rn(100));
+		return;
+	}
 	fc->flags =
 		gen_flags(FLOWSWITCH_FLOW_TO_END | FLOWSWITCH_FLOW_NO_FLUSH |
 			  FLOWSWITCH_FLOW_NAMED_PROVIDER |
@@ -335,13 +388,14 @@ static void gen_flow(struct flowswitch_flow_create *fc)
 		fc->__reserved2 = rnd();
 }
 
-static void gen_call(struct call *c)
+/* A call; of command @cmd when it is not -1. */
+static void gen_call_as(struct call *c, int cmd)
 {
 	memset(c, 0, sizeof(*c));
 	c->ptr = chance(85) ? P_OK : rn(NR_P);
 	c->argptr = chance(95) ? P_OK : rn(NR_P);
 	memset(c->sel, SEL_RAW, sizeof(c->sel));
-	switch (rn(40)) {
+	switch (cmd >= 0 ? 40 : rn(40)) {
 	case 0:
 	case 1:
 		c->kind = K_RAW;
@@ -365,6 +419,8 @@ static void gen_call(struct call *c)
 	/* Creates first: they make what the others name. */
 	if (chance(40))
 		c->cmd = chance(50) ? C_PORT : C_FLOW;
+	if (cmd >= 0)
+		c->cmd = cmd;
 	c->size = gen_size(c->cmd);
 	for (size_t i = 0; i < sizeof(c->sel); i++)
 		c->sel[i] = gen_sel();
@@ -384,12 +440,19 @@ static void gen_call(struct call *c)
 		break;
 	}
 	case C_PORT:
-		gen_port((void *)c->arg);
+		if (!gen_good_port((void *)c->arg, &c->sel[0]))
+			gen_port((void *)c->arg);
 		break;
 	case C_FLOW: {
 		struct flowswitch_sink *sk = (void *)c->aux;
 
 		gen_flow((void *)c->arg);
+		if (chance(70)) {
+			/* A readable source, writable sinks. */
+			c->sel[0] = rn(32);
+			for (int i = 1; i < 11; i++)
+				c->sel[i] = 1 << 5 | rn(32);
+		}
 		for (int i = 0; i < FLOWSWITCH_MAX_SINKS + 2; i++) {
 			sk[i].offset = chance(70) ? PAGE * rn(64) : edgy();
 			sk[i].__reserved = chance(95) ? 0 : rnd();
@@ -399,6 +462,8 @@ static void gen_call(struct call *c)
 	case C_CTL: {
 		struct flowswitch_flow_ctl *fc = (void *)c->arg;
 
+		if (chance(60))
+			c->sel[0] = 2 << 5 | rn(32); /* a live flow */
 		fc->flags = chance(95) ? 0 : rnd();
 		fc->op = chance(90) ? 1 + rn(4) : rnd();
 		break;
@@ -406,12 +471,16 @@ static void gen_call(struct call *c)
 	case C_QUERY: {
 		struct flowswitch_flow_query *q = (void *)c->arg;
 
+		if (chance(60))
+			c->sel[0] = 2 << 5 | rn(32);
 		q->flags = chance(95) ? 0 : rnd();
 		break;
 	}
 	case C_WAIT: {
 		struct flowswitch_flow_wait *w = (void *)c->arg;
 
+		if (chance(60))
+			c->sel[0] = 2 << 5 | rn(32);
 		w->flags = chance(95) ? 0 : rnd();
 		w->__reserved = chance(95) ? 0 : rnd();
 		w->timeout_ms = chance(50) ? rn(20) : (chance(50) ? 0 : rnd());
@@ -420,6 +489,8 @@ static void gen_call(struct call *c)
 	case C_DESTROY: {
 		struct flowswitch_destroy *d = (void *)c->arg;
 
+		if (chance(60))
+			c->sel[0] = (chance(50) ? 2 : 0) << 5 | rn(32);
 		d->flags = chance(95) ? 0 : rnd();
 		d->__reserved = chance(95) ? 0 : rnd();
 		break;
@@ -447,13 +518,48 @@ static void gen_call(struct call *c)
 				struct flowswitch_port_create *pc =
 					(void *)c->nest[i];
 
-				gen_port(pc);
+				if (!gen_good_port(pc, &c->sel[8 + i]))
+					gen_port(pc);
 				pc->size = chance(90) ? sizeof(*pc)
 						      : gen_size(C_PORT);
 			}
 		}
 		for (int i = 0; i < 4; i++)
 			sk[i].offset = PAGE * rn(64);
+		if (chance(50)) {
+			/*
+			 * One that should work: a port to read, one to
+			 * write, and one or two flows between them.
+			 */
+			struct flowswitch_port_create *pc;
+			struct flowswitch_flow_create *fc;
+
+			t->nr_items = 3 + rn(2);
+			t->__reserved = 0;
+			for (int i = 0; i < 4; i++) {
+				it[i].op = i < 2 ? FLOWSWITCH_TXN_PORT_CREATE
+						 : FLOWSWITCH_TXN_FLOW_CREATE;
+				it[i].__reserved = 0;
+				memset(c->nest[i], 0, sizeof(c->nest[i]));
+				c->sel[i] = 0; /* a real pointer */
+			}
+			pc = (void *)c->nest[0];
+			pc->size = sizeof(*pc);
+			pc->flags = FLOWSWITCH_PORT_READ;
+			c->sel[8] = chance(50) ? FD_A : FD_F0_RO;
+			pc = (void *)c->nest[1];
+			pc->size = sizeof(*pc);
+			pc->flags = FLOWSWITCH_PORT_WRITE;
+			c->sel[9] = chance(50) ? FD_F0 : FD_F1;
+			for (int i = 2; i < 4; i++) {
+				fc = (void *)c->nest[i];
+				gen_flow(fc);
+				fc->size = sizeof(*fc);
+				fc->nr_sinks = 1;
+				c->sel[4 + i] = 4 << 5; /* item 0 */
+			}
+			c->sel[2] = c->sel[3] = 4 << 5 | 1; /* item 1 */
+		}
 		break;
 	}
 	case C_EXPLAIN: {
@@ -471,11 +577,35 @@ static void gen_call(struct call *c)
 	}
 }
 
+static void gen_call(struct call *c)
+{
+	gen_call_as(c, -1);
+}
+
 static void gen_seq(struct seq *s)
 {
 	s->n = 1 + rn(MAX_CALLS);
 	for (int i = 0; i < s->n; i++)
 		gen_call(&s->c[i]);
+}
+
+/* Seeds: the life of a flow, in order, each call generated "good". */
+static void seed_corpus(void)
+{
+	static const int order[] = {C_PORT,    C_PORT,	  C_PORT,  C_FLOW,
+				    C_CTL,     C_WAIT,	  C_QUERY, C_TXN,
+				    C_EXPLAIN, C_DESTROY, C_INFO,  -1};
+
+	while (corpus_n < 8) {
+		struct seq *s = calloc(1, sizeof(*s));
+
+		if (!s)
+			return;
+		for (s->n = 0; order[s->n] >= 0; s->n++)
+			gen_call_as(&s->c[s->n], order[s->n]);
+		s->c[s->n++].kind = K_READ;
+		corpus[corpus_n++] = s;
+	}
 }
 
 static void mutate(struct seq *s)
@@ -551,8 +681,15 @@ static uint32_t resolve(struct run *r, uint8_t sel, uint32_t raw)
 	if (sel == SEL_RAW)
 		return raw;
 	switch (sel >> 5) {
-	case 0:
-	case 1:
+	case 0: /* a port for reading */
+	case 1: /* a port for writing */
+		for (int k = 0; k < r->nports; k++) {
+			int j = (i + k) % r->nports;
+
+			if (r->pacc[j] & (sel >> 5 ? FLOWSWITCH_PORT_WRITE
+						   : FLOWSWITCH_PORT_READ))
+				return r->ports[j];
+		}
 		return r->nports ? r->ports[i % r->nports] : 1 + i;
 	case 2:
 		return r->nflows ? r->flows[i % r->nflows] : 1 + i;
@@ -614,20 +751,29 @@ static bool live(struct run *r, uint32_t id)
 static void kill_id(struct run *r, uint32_t id)
 {
 	for (int i = 0; i < r->nports; i++)
-		if (r->ports[i] == id)
-			r->ports[i--] = r->ports[--r->nports];
+		if (r->ports[i] == id) {
+			r->nports--;
+			r->pacc[i] = r->pacc[r->nports];
+			r->ports[i--] = r->ports[r->nports];
+		}
 	for (int i = 0; i < r->nflows; i++)
 		if (r->flows[i] == id)
 			r->flows[i--] = r->flows[--r->nflows];
 	add_id(r->dead, &r->ndead, id);
 }
 
-static void new_id(struct run *r, const char *what, uint32_t id, bool flow)
+static void new_id(struct run *r, const char *what, uint32_t id, bool flow,
+		   uint32_t access)
 {
 	if (!id || id > 4096 || live(r, id))
 		FAIL("%s succeeded with id %u (0, past 4096, or live)", what,
 		     id);
-	add_id(flow ? r->flows : r->ports, flow ? &r->nflows : &r->nports, id);
+	if (flow) {
+		add_id(r->flows, &r->nflows, id);
+	} else if (r->nports < MAX_IDS) {
+		r->pacc[r->nports] = access;
+		r->ports[r->nports++] = id;
+	}
 }
 
 static bool is_valid_nr(unsigned long nr)
@@ -689,6 +835,7 @@ static void patch_txn(struct run *r, struct call *c, uint8_t *aux,
 static uint8_t aux_buf[1024] __attribute__((aligned(8)));
 static uint8_t nest_buf[NEST][256] __attribute__((aligned(8)));
 static uint8_t read_buf[4096];
+static uint8_t scratch[PAGE + 64] __attribute__((aligned(8)));
 /* EXPLAIN's verdicts: up to 9 elements of up to PAGE bytes each. */
 static uint8_t verdict_buf[(FLOWSWITCH_MAX_SINKS + 1) * PAGE];
 
@@ -800,17 +947,11 @@ static int exec_call(struct run *r, struct call *c)
 		return fresh;
 	}
 
-	/* K_IOCTL: the struct, then its size and resources patched in. */
-	if (c->argptr == P_GUARD) {
-		/* The struct's end runs into the PROT_NONE page. */
-		arg = argpage + PAGE - (cmds[c->cmd].ksize / 2 & ~7u);
-	}
-	memcpy(arg, c->arg,
-	       argpage + PAGE - arg < (long)sizeof(c->arg)
-		       ? (size_t)(argpage + PAGE - arg)
-		       : sizeof(c->arg));
+	/* K_IOCTL: the struct, its size and resources patched in. */
+	memcpy(scratch, c->arg, sizeof(scratch));
 	memcpy(aux_buf, c->aux, sizeof(aux_buf));
 	memcpy(nest_buf, c->nest, sizeof(nest_buf));
+	arg = scratch;
 	*(uint32_t *)arg = c->size;
 	switch (c->cmd) {
 	case C_PORT: {
@@ -859,6 +1000,12 @@ static int exec_call(struct run *r, struct call *c)
 	}
 	}
 
+	/* Into place; with P_GUARD its end runs into the PROT_NONE page. */
+	arg = argpage;
+	if (c->argptr == P_GUARD)
+		arg = argpage + PAGE - (cmds[c->cmd].ksize / 2 & ~7u);
+	memcpy(arg, scratch, argpage + PAGE - arg);
+
 	kcov_begin();
 	ret = ioctl(r->fsw, cmds[c->cmd].nr,
 		    c->argptr == P_NULL	      ? NULL
@@ -867,6 +1014,10 @@ static int exec_call(struct run *r, struct call *c)
 	err = errno;
 	fresh = kcov_end();
 	nexec++;
+	ncalls[c->cmd]++;
+	nok[c->cmd] += !ret;
+	if (ret && err > 0 && err < 134)
+		nerr[c->cmd][err]++;
 	if (c->argptr == P_NULL || c->argptr == P_UNMAPPED) {
 		if (ret != -1 || err != EFAULT)
 			FAIL("%s on a bad pointer: %ld (%s), want EFAULT",
@@ -892,12 +1043,12 @@ static int exec_call(struct run *r, struct call *c)
 	case C_PORT:
 		new_id(r, "PORT_CREATE",
 		       ((struct flowswitch_port_create *)arg)->out_port_id,
-		       false);
+		       false, ((struct flowswitch_port_create *)arg)->flags);
 		break;
 	case C_FLOW:
 		new_id(r, "FLOW_CREATE",
 		       ((struct flowswitch_flow_create *)arg)->out_flow_id,
-		       true);
+		       true, 0);
 		break;
 	case C_DESTROY:
 		kill_id(r, ((struct flowswitch_destroy *)arg)->id);
@@ -912,13 +1063,16 @@ static int exec_call(struct run *r, struct call *c)
 				       ((struct flowswitch_flow_create *)
 						nest_buf[i])
 					       ->out_flow_id,
-				       true);
+				       true, 0);
 			else
 				new_id(r, "TXN port",
 				       ((struct flowswitch_port_create *)
 						nest_buf[i])
 					       ->out_port_id,
-				       false);
+				       false,
+				       ((struct flowswitch_port_create *)
+						nest_buf[i])
+					       ->flags);
 		}
 		break;
 	}
@@ -1192,6 +1346,7 @@ int main(void)
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 
+	seed_corpus();
 	base = snap_now();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
@@ -1218,6 +1373,15 @@ int main(void)
 	       "execs/s, corpus %d, %s)\n",
 	       nexec, nseq, npcs, nexec / el, corpus_n,
 	       cover ? "kcov" : "no kcov: random only");
+	for (int i = 0; i < NR_CMDS; i++) {
+		printf("fuzz-ioctl: %-12s %6lu calls, %5lu succeeded;",
+		       cmds[i].name, ncalls[i], nok[i]);
+		for (int en = 1; en < 134; en++)
+			if (nerr[i][en])
+				printf(" %s %lu", strerrorname_np(en),
+				       nerr[i][en]);
+		printf("\n");
+	}
 	if (cover) {
 		printf("fuzz-ioctl: module text 0x%lx-0x%lx, %lu PCs outside\n",
 		       mod_lo, mod_hi, pcs_outside);
