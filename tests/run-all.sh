@@ -6,7 +6,7 @@
 # last line is the total.
 #
 # Stages: build (module against the stock headers, userspace plain and with
-# ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
+# ASan/UBSan), checkpatch, the syzkaller description's names, unit tests (plain and sanitized), language
 # goldens, the examples, make install and an app built against it, QEMU
 # guests on the stock and the debug kernel; then the benchmarks (in the
 # guests, and the embedded engine on the host), whose figures are printed
@@ -45,6 +45,8 @@ stage() {
 stage build make -s -j"$jobs" BUILD="$BUILD" all
 stage build-san make -s -j"$jobs" BUILD="$BUILD" SAN=1 userspace
 stage checkpatch tests/checkpatch.sh
+# The syzkaller description against the UAPI header (tests/syz/README.md).
+stage syz tests/syz/check.sh
 stage harness tests/vm/selftest.sh
 stage unit tests/run-unit.sh $(make -s BUILD="$BUILD" print-unit-tests)
 stage unit-san tests/run-unit.sh --label unit-san $(make -s BUILD="$BUILD" SAN=1 print-unit-tests)
