@@ -6,11 +6,11 @@
 # last line is the total.
 #
 # Stages: build (module against the stock headers, userspace plain and with
-# ASan/UBSan), checkpatch, the syzkaller description's names, unit tests (plain and sanitized), language
-# goldens, the examples, make install and an app built against it, QEMU
-# guests on the stock and the debug kernel; then the benchmarks (in the
-# guests, and the embedded engine on the host), whose figures are printed
-# but never counted.
+# ASan/UBSan), checkpatch, the syzkaller description's names, unit tests
+# (plain and sanitized), language goldens, the examples, make install and
+# an app built against it, QEMU guests on the stock and the debug kernel;
+# then the benchmarks (in the guests, and the embedded engine on the
+# host), whose figures are printed but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
