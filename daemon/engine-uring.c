@@ -244,6 +244,11 @@ static int flow_create(struct uring_engine *eng,
 		return -EINVAL;
 	if (!(cmd->flags & FLOWSWITCH_FLOW_TO_END) && !cmd->length)
 		return -EINVAL;
+	if (cmd->__reserved3 || cmd->nr_stages > FLOWSWITCH_MAX_STAGES)
+		return -EINVAL;
+	/* Transform stages (AF_ALG here) are not implemented yet: say so. */
+	if (cmd->nr_stages)
+		return -EOPNOTSUPP;
 	if (flow_name_check(cmd->name))
 		return -EINVAL;
 	usinks = (const struct flowswitch_sink *)(uintptr_t)cmd->sinks_uptr;

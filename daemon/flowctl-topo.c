@@ -441,6 +441,7 @@ static const char *reason_id(uint32_t reason)
 		[FLOWSWITCH_P2P_WRONG_DATA] = "wrong-data",
 		[FLOWSWITCH_P2P_SELFTEST_ERROR] = "selftest-error",
 		[FLOWSWITCH_P2P_QUEUE] = "queue",
+		[FLOWSWITCH_P2P_TRANSFORM] = "transform",
 	};
 
 	return reason < sizeof(ids) / sizeof(ids[0]) && ids[reason]

@@ -75,6 +75,7 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 		slot->io[i].slot = slot;
 		slot->io[i].idx = i;
 	}
+	fsw_xform_slot_init(slot);
 	if (flow->mem_port) {
 		/* A view on the window, remapped for every chunk. */
 		kvfree(slot->bvec);
@@ -292,11 +293,23 @@ static bool fsw_slot_abandoned(struct fsw_flow *flow, struct fsw_slot *slot)
 	return stopping || (failing && slot->off >= fail_rel);
 }
 
+/* A chunk read (and transformed): write it to every sink. */
+static void fsw_slot_write(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	u32 i;
+
+	slot->phase = FSW_SLOT_WRITING;
+	slot->writes_pending = flow->nr_sinks;
+	for (i = 1; i <= flow->nr_sinks; i++) {
+		slot->io[i].progress = 0;
+		fsw_io_submit(&slot->io[i]);
+	}
+}
+
 /* The work's view of one finished I/O. */
 static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 {
 	struct fsw_slot *slot = io->slot;
-	u32 i;
 
 	io->in_flight = false;
 	flow->ios_in_flight--;
@@ -350,12 +363,10 @@ counted:
 	if (!io->idx) {
 		if (fsw_slot_abandoned(flow, slot))
 			return;
-		slot->phase = FSW_SLOT_WRITING;
-		slot->writes_pending = flow->nr_sinks;
-		for (i = 1; i <= flow->nr_sinks; i++) {
-			slot->io[i].progress = 0;
-			fsw_io_submit(&slot->io[i]);
-		}
+		if (flow->nr_stages)
+			fsw_xform_start(flow, slot);
+		else
+			fsw_slot_write(flow, slot);
 		return;
 	}
 	if (!--slot->writes_pending)
@@ -372,6 +383,23 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 	for (n = flow->head; n < flow->tail; n++) {
 		struct fsw_slot *slot = &flow->slots[n % flow->depth];
 
+		if (slot->xform_in_flight) {
+			int err;
+
+			if (!fsw_xform_reap(flow, slot,
+					    fsw_slot_abandoned(flow, slot),
+					    &err))
+				continue;
+			any = true;
+			if (err == -ECANCELED || fsw_slot_abandoned(flow, slot))
+				continue;
+			if (err)
+				fsw_flow_fail(flow, &slot->io[0],
+					      FLOWSWITCH_STAGE_TRANSFORM, err);
+			else
+				fsw_slot_write(flow, slot);
+			continue;
+		}
 		for (i = 0; i <= flow->nr_sinks; i++) {
 			struct fsw_io *io = &slot->io[i];
 			bool done;

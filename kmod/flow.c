@@ -179,6 +179,7 @@ static void fsw_flow_free(struct kref *ref)
 	struct fsw_flow *flow = container_of(ref, struct fsw_flow, ref);
 
 	fsw_flow_free_slots(flow);
+	fsw_xform_free(flow);
 	pci_dev_put(flow->provider);
 	kfree(flow);
 }
@@ -455,6 +456,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 
 	lockdep_assert_held(&ctx->lock);
 	if (cmd->flags & ~known || cmd->__reserved || cmd->__reserved2 ||
+	    cmd->__reserved3 ||
 	    cmd->placement > FLOWSWITCH_P2P_REQUIRED ||
 	    !cmd->nr_sinks || cmd->nr_sinks > FLOWSWITCH_MAX_SINKS ||
 	    cmd->chunk_size < FLOWSWITCH_MIN_CHUNK ||
@@ -561,8 +563,21 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		flow->mem_port = flow->sinks[i];
 	}
 
+	/* Transform stages, before the pool: they run on host memory. */
+	ret = fsw_xform_create(flow, cmd);
+	if (ret)
+		goto err_free;
+
 	flow->pool_kind = FLOWSWITCH_POOL_HOST;
-	if (flow->mem_port) {
+	if (flow->nr_stages && (flow->mem_port ||
+				cmd->placement != FLOWSWITCH_P2P_FORBIDDEN)) {
+		flow->p2p_reason = FLOWSWITCH_P2P_TRANSFORM;
+		cmd->out_p2p_reason = flow->p2p_reason;
+		ret = -EXDEV;
+		if (flow->mem_port ||
+		    cmd->placement == FLOWSWITCH_P2P_REQUIRED)
+			goto err_free;
+	} else if (flow->mem_port) {
 		flow->p2p_reason = fsw_flow_setup_memory(flow);
 		cmd->out_p2p_reason = flow->p2p_reason;
 		ret = -EXDEV;
@@ -802,6 +817,8 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->canary_checks = flow->canary_checks;
 	q->crc32c = flow->crc;
 	q->verify_ns = flow->verify_ns;
+	q->digest_len = fsw_xform_digest(flow, q->digest);
+	q->transform_ns = flow->transform_ns;
 	q->elapsed_ns = 0;
 	if (flow->start_ns)
 		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -

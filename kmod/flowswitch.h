@@ -93,6 +93,7 @@ struct fsw_io {
 enum fsw_slot_phase {
 	FSW_SLOT_FREE,
 	FSW_SLOT_READING,
+	FSW_SLOT_TRANSFORM,
 	FSW_SLOT_WRITING,
 	FSW_SLOT_DONE,
 	FSW_SLOT_FAILED,
@@ -112,6 +113,26 @@ struct fsw_slot {
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
 	void *p2p_kva;		/* in a p2p pool: the chunk's p2p memory */
 	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
+	/* Transform stages (xform.c) */
+	struct work_struct xform_work;
+	u32 xform_stage;	/* the next stage to run */
+	int xform_res;		/* set by the work, under flow->lock */
+	bool xform_complete;	/* likewise */
+	bool xform_parked;	/* waiting at a digest, under flow->lock */
+	bool xform_in_flight;	/* the flow's work's view */
+};
+
+/* One transform stage of a flow (xform.c). */
+struct fsw_stage {
+	u32 kind;		/* enum flowswitch_xform */
+	u32 data_unit;
+	u8 iv[16];
+	struct crypto_skcipher *skc;
+	struct crypto_shash *shash;
+	struct shash_desc *desc;	/* the running digest */
+	u64 digest_next;	/* the digest's cursor, under flow->lock */
+	bool final;
+	u8 value[FLOWSWITCH_MAX_DIGEST];
 };
 
 struct fsw_flow {
@@ -150,6 +171,9 @@ struct fsw_flow {
 	u64 verified;		/* where the path was last proven */
 	u32 crc;		/* VERIFY: crc32c of the source's range */
 	u64 verify_ns;
+	struct fsw_stage *stages;
+	u32 nr_stages;
+	u64 transform_ns;	/* under lock */
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -307,6 +331,16 @@ void fsw_provider_gone(struct pci_dev *pdev);
 
 /* verify.c */
 int fsw_verify_sinks(struct fsw_flow *flow, u32 *sink);
+
+/* xform.c */
+int fsw_xform_create(struct fsw_flow *flow,
+		     struct flowswitch_flow_create *cmd);
+void fsw_xform_free(struct fsw_flow *flow);
+void fsw_xform_slot_init(struct fsw_slot *slot);
+void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot);
+bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
+		    bool abandoned, int *res);
+u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out);
 
 /* provider.c */
 int fsw_provider_init(void);

@@ -167,6 +167,7 @@ const char *fsw_p2p_reason_name(unsigned int reason)
 		[FLOWSWITCH_P2P_WRONG_DATA] = "path delivers wrong data",
 		[FLOWSWITCH_P2P_SELFTEST_ERROR] = "path self-test could not run",
 		[FLOWSWITCH_P2P_QUEUE] = "device's driver takes no p2p memory",
+		[FLOWSWITCH_P2P_TRANSFORM] = "transform stages run on host memory",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?

@@ -53,7 +53,13 @@ cp "$here"/../../examples/*.flow "$root/usr/share/flowswitch/examples/"
 
 if [ -d "$kdir/root" ]; then
 	kver=$(cat "$kdir/kver")
-	modprobe -d "$kdir/root" -S "$kver" --show-depends nvme |
+	# nvme for the disks; the crypto API's templates and AF_ALG for the
+	# transform tests (a user's modprobe would load them on demand; the
+	# guest has none); aesni_intel is optional (the CPU model decides).
+	for m in nvme ctr xts cbc crc32c_generic aesni_intel algif_skcipher \
+		 algif_hash; do
+		modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null
+	done |
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 		while read -r m; do
 			cp "$m" "$root/lib/modules/"

@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 4
+#define FLOWSWITCH_ABI_MINOR 5
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -209,6 +209,95 @@ struct flowswitch_port_create {
 #define FLOWSWITCH_IOC_PORT_CREATE                                              \
 	_IO(FLOWSWITCH_TYPE, FLOWSWITCH_CMD_PORT_CREATE)
 
+/* Most transform stages in one flow (ABI 1.5). */
+#define FLOWSWITCH_MAX_STAGES 4
+#define FLOWSWITCH_ALG_LEN 64
+#define FLOWSWITCH_MAX_KEY 64
+#define FLOWSWITCH_MAX_DIGEST 64
+
+/**
+ * enum flowswitch_xform - &flowswitch_transform.kind (ABI 1.5)
+ * @FLOWSWITCH_XFORM_ENCRYPT: a length-preserving cipher of the kernel
+ *	crypto API (skcipher: "ctr(aes)", "xts(aes)", "cbc(aes)"), in place
+ * @FLOWSWITCH_XFORM_DECRYPT: the same cipher, deciphering
+ * @FLOWSWITCH_XFORM_DIGEST: a digest ("sha256", "crc32c", any shash) of
+ *	the bytes as they pass this point of the chain, in stream order; the
+ *	value is &flowswitch_flow_query.digest
+ */
+enum flowswitch_xform {
+	FLOWSWITCH_XFORM_ENCRYPT = 1,
+	FLOWSWITCH_XFORM_DECRYPT = 2,
+	FLOWSWITCH_XFORM_DIGEST = 3,
+};
+
+/**
+ * enum flowswitch_xform_flags - &flowswitch_transform.flags (ABI 1.5)
+ * @FLOWSWITCH_XFORM_KEY_FD: the key is the first @key_len bytes read from
+ *	@key_fd (a pipe, a memfd, a file open for reading)
+ * @FLOWSWITCH_XFORM_KEY_USER: the key is the payload of the "user" key
+ *	@key_desc, looked up in the caller's keyrings (request_key)
+ * @FLOWSWITCH_XFORM_KEY_LOGON: likewise, a "logon" key (unreadable from
+ *	userspace once added: the usual choice)
+ */
+enum flowswitch_xform_flags {
+	FLOWSWITCH_XFORM_KEY_FD = 1 << 0,
+	FLOWSWITCH_XFORM_KEY_USER = 1 << 1,
+	FLOWSWITCH_XFORM_KEY_LOGON = 1 << 2,
+};
+
+/**
+ * struct flowswitch_transform - one transform of a flow (ABI 1.5)
+ * @kind: enum flowswitch_xform
+ * @flags: enum flowswitch_xform_flags: exactly one key source for a
+ *	cipher, none for a digest (crc32c takes no key; an HMAC is a later
+ *	ABI)
+ * @alg: the crypto API algorithm name, NUL-terminated
+ * @driver: a driver name ("virtio_crypto_aes_cbc") to insist on one
+ *	implementation of @alg, or "" for the crypto API's choice (the
+ *	highest priority, which is a CPU implementation where one exists)
+ * @key_desc: the key's description with FLOWSWITCH_XFORM_KEY_USER/LOGON
+ * @key_fd: with FLOWSWITCH_XFORM_KEY_FD
+ * @key_len: with FLOWSWITCH_XFORM_KEY_FD, bytes of key to read (1 to
+ *	FLOWSWITCH_MAX_KEY)
+ * @data_unit: for a cipher with an IV per data unit ("xts(aes)",
+ *	"cbc(aes)"): bytes per unit, a power of two from 512 to the chunk
+ *	size, and the flow's length a multiple of it; 0 for "ctr(aes)",
+ *	whose counter runs through the whole flow
+ * @__reserved: must be 0
+ * @iv: the first IV.  ctr: the counter block of the flow's first byte
+ *	(big-endian; byte N of the flow is enciphered with @iv + N / 16).
+ *	Per data unit: unit K of the flow gets the little-endian 64-bit
+ *	number (first 8 bytes of @iv, little-endian) + K, zero-padded to the
+ *	IV size ("plain64", as dm-crypt): give the sector number of the
+ *	flow's first byte on the block device that holds the ciphertext
+ * @out_driver: out, the driver that serves the stage (an engine is a
+ *	device too: "virtio_crypto_aes_cbc", "aesni_intel" ...)
+ * @out_digest_len: out, a digest stage's size in bytes
+ * @__reserved2: must be 0
+ *
+ * Keys are read once, at creation, copied into the transform and into
+ * nothing else: no dump, event or query shows them, and they are wiped
+ * when the flow is destroyed.  Every stage runs on host memory (a crypto
+ * engine cannot address peer memory): a flow with stages gets a host pool
+ * under PREFERRED (out_p2p_reason FLOWSWITCH_P2P_TRANSFORM, the usual
+ * fallback event) and EXDEV under REQUIRED or with a memory port.
+ */
+struct flowswitch_transform {
+	__u32 kind;
+	__u32 flags;
+	char alg[FLOWSWITCH_ALG_LEN];
+	char driver[FLOWSWITCH_ALG_LEN];
+	char key_desc[FLOWSWITCH_ALG_LEN];
+	__s32 key_fd;
+	__u32 key_len;
+	__u32 data_unit;
+	__u32 __reserved;
+	__u8 iv[16];
+	char out_driver[FLOWSWITCH_ALG_LEN];
+	__u32 out_digest_len;
+	__u32 __reserved2;
+};
+
 /**
  * struct flowswitch_sink - one sink of a flow
  * @port_id: a port created with FLOWSWITCH_PORT_WRITE
@@ -303,6 +392,8 @@ enum flowswitch_pool_kind {
  *	run (its own I/O failed, or no memory): the path is unproven
  * @FLOWSWITCH_P2P_QUEUE: (ABI 1.3) a port's block device does not take
  *	p2p memory in its requests (its driver is not P2PDMA-aware)
+ * @FLOWSWITCH_P2P_TRANSFORM: (ABI 1.5) the flow has transform stages,
+ *	which run on host memory
  */
 enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_OK = 0,
@@ -317,6 +408,7 @@ enum flowswitch_p2p_reason {
 	FLOWSWITCH_P2P_WRONG_DATA = 9,
 	FLOWSWITCH_P2P_SELFTEST_ERROR = 10,
 	FLOWSWITCH_P2P_QUEUE = 11,
+	FLOWSWITCH_P2P_TRANSFORM = 12,
 };
 
 /**
@@ -405,6 +497,11 @@ enum flowswitch_priority {
  *	FLOWSWITCH_NAME_LEN - 1 printable ASCII characters, no spaces,
  *	NUL-terminated, the rest zero; all zero for no name.  EINVAL
  *	otherwise.
+ * @nr_stages: (ABI 1.5) 0 to FLOWSWITCH_MAX_STAGES transform stages, run
+ *	in order on each chunk between its read and its writes
+ * @__reserved3: must be 0
+ * @stages_uptr: (ABI 1.5) pointer to @nr_stages struct flowswitch_transform;
+ *	their out fields are written back
  *
  * Creates the flow in state FLOWSWITCH_FLOW_CREATED; FLOWSWITCH_FLOW_START
  * starts it.  The flow holds its ports: they cannot be destroyed before it.
@@ -417,6 +514,10 @@ enum flowswitch_priority {
  * (out_p2p_reason says why);
  * ENODEV (ABI 1.4) a memory port whose provider went away (its window is
  * gone; FLOWSWITCH_STAGE_DEVICE);
+ * (ABI 1.5) a stage: ENOENT no such algorithm or driver, ENOKEY no such
+ * key, EKEYREJECTED a key of the wrong size for the cipher, EBADF a
+ * @key_fd not open for reading, EINVAL a bad kind, flag, data unit or
+ * length for the data unit;
  * ENOSPC a range past a block device sink's end; EOVERFLOW an offset plus
  * length overflows; EDQUOT the pool would pass the per-fd or global cap
  * (module parameters pool_max_per_fd_mb, pool_max_mb); ENOMEM.
@@ -447,6 +548,9 @@ struct flowswitch_flow_create {
 	__u32 __reserved2;
 	__aligned_u64 canary_every_bytes;
 	char name[FLOWSWITCH_NAME_LEN];
+	__u32 nr_stages;
+	__u32 __reserved3;
+	__aligned_u64 stages_uptr;
 };
 
 #define FLOWSWITCH_IOC_FLOW_CREATE                                              \
@@ -577,6 +681,13 @@ enum flowswitch_stage {
  *	FLOWSWITCH_STAGE_VERIFY); 0 before
  * @__reserved: 0
  * @verify_ns: out (ABI 1.4), time the read-back check took
+ * @digest_len: out (ABI 1.5), bytes of @digest: the first digest stage's
+ *	size, 0 when the flow has none
+ * @__reserved2: out, 0
+ * @digest: out (ABI 1.5), the first digest stage's value; final once the
+ *	flow is DONE, a running value of the bytes before it until then
+ * @transform_ns: out (ABI 1.5), time the transform stages took, summed
+ *	over chunks (they overlap each other and the I/O)
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -607,6 +718,10 @@ struct flowswitch_flow_query {
 	__u32 crc32c;
 	__u32 __reserved;
 	__aligned_u64 verify_ns;
+	__u32 digest_len;
+	__u32 __reserved2;
+	__u8 digest[FLOWSWITCH_MAX_DIGEST];
+	__aligned_u64 transform_ns;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
