@@ -30,6 +30,7 @@
  * failslab directory (the stock kernel).
  */
 #include <poll.h>
+#include <time.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,11 +41,12 @@
 #define FILE_SRC "/tmp/failnth-src"
 #define FILE_SINK "/tmp/failnth-sink"
 #define FILE_SINK2 "/tmp/failnth-sink2"
+#define FILE_KEY "/tmp/failnth-key"
 #define COPY_LEN (64 * KiB)
 #define P2P_SINK_OFF (128 * MiB) /* B below 255 MiB: scratch */
 
 static int nth_fd = -1, kmsg_fd = -1, observer = -1;
-static int fd_a, fd_b, fd_file, fd_sink, fd_sink2;
+static int fd_a, fd_b, fd_file, fd_sink, fd_sink2, fd_key;
 static bool have_p2p;
 
 struct snap {
@@ -230,6 +232,7 @@ struct st {
 	struct flowswitch_port_create pc;
 	struct flowswitch_flow_create fc;
 	struct flowswitch_sink sinks[2];
+	struct flowswitch_transform xf[2];
 	struct flowswitch_flow_ctl ctl;
 	struct flowswitch_flow_query q;
 	struct flowswitch_flow_wait w;
@@ -385,6 +388,23 @@ static int call_port_block(struct st *s)
 static int call_flow_host(struct st *s)
 {
 	host_flow_cmd(s, 0);
+	return ERRNO_OR_0(ioctl(s->fsw, FLOWSWITCH_IOC_FLOW_CREATE, &s->fc));
+}
+
+/* Two stages: sha256 of the bytes read, then ctr(aes), key from a file. */
+static int call_flow_stages(struct st *s)
+{
+	host_flow_cmd(s, 0);
+	memset(s->xf, 0, sizeof(s->xf));
+	s->xf[0].kind = FLOWSWITCH_XFORM_DIGEST;
+	strcpy(s->xf[0].alg, "sha256");
+	s->xf[1].kind = FLOWSWITCH_XFORM_ENCRYPT;
+	strcpy(s->xf[1].alg, "ctr(aes)");
+	s->xf[1].flags = FLOWSWITCH_XFORM_KEY_FD;
+	s->xf[1].key_fd = fd_key;
+	s->xf[1].key_len = 32;
+	s->fc.nr_stages = 2;
+	s->fc.stages_uptr = (uintptr_t)s->xf;
 	return ERRNO_OR_0(ioctl(s->fsw, FLOWSWITCH_IOC_FLOW_CREATE, &s->fc));
 }
 
@@ -610,6 +630,15 @@ static void after_flow(struct st *s, int err)
 		      s->pre.flows, now.flows);
 }
 
+static void after_flow_stages(struct st *s, int err)
+{
+	after_flow(s, err);
+	if (!err)
+		CHECK(s->xf[0].out_digest_len == 32 && s->xf[1].out_driver[0],
+		      "stages: digest %u bytes, cipher by '%s'",
+		      s->xf[0].out_digest_len, s->xf[1].out_driver);
+}
+
 static void after_flow_p2p(struct st *s, int err)
 {
 	after_flow(s, err);
@@ -735,96 +764,42 @@ struct op {
 	bool creates; /* a failure must leave the counters as they were */
 };
 
+/* NAME, setup, call, after, needs p2p, checks counters, extra errnos */
+#define OP(n, su, c, a, p, cr, ...)               \
+	{                                         \
+		n, su, c, a, {__VA_ARGS__}, p, cr \
+	}
+
 static const struct op ops[] = {
-	{"OPEN", NULL, call_open, after_open, {}, false, true},
-	{"INFO", NULL, call_info, after_info, {}, false, true},
-	{"PORT_CREATE file", NULL, call_port_file, after_port, {}, false, true},
-	{"PORT_CREATE block",
-	 NULL,
-	 call_port_block,
-	 after_port,
-	 {},
-	 false,
-	 true},
-	{"FLOW_CREATE host",
-	 setup_ports,
-	 call_flow_host,
-	 after_flow,
-	 {},
-	 false,
-	 true},
-	{"FLOW_CREATE p2p",
-	 setup_p2p_ports,
-	 call_flow_p2p,
-	 after_flow_p2p,
-	 {EXDEV},
-	 true,
-	 true},
-	{"FLOW_CTL START (data path)",
-	 setup_flow,
-	 call_start,
-	 after_start,
-	 {},
-	 false,
-	 true},
-	{"FLOW_CTL PAUSE",
-	 setup_running,
-	 call_pause,
-	 after_pause,
-	 {},
-	 false,
-	 true},
-	{"FLOW_CTL RESUME",
-	 setup_paused,
-	 call_resume,
-	 after_resume,
-	 {},
-	 false,
-	 true},
-	{"FLOW_CTL STOP",
-	 setup_running,
-	 call_stop,
-	 after_stop,
-	 {},
-	 false,
-	 true},
-	{"FLOW_QUERY", setup_flow, call_query, after_query, {}, false, true},
-	{"FLOW_WAIT", setup_done, call_wait, after_wait, {}, false, true},
-	{"DESTROY port",
-	 setup_ports,
-	 call_destroy_port,
-	 after_destroy_port,
-	 {},
-	 false,
-	 true},
-	{"DESTROY flow",
-	 setup_running,
-	 call_destroy_flow,
-	 after_destroy_flow,
-	 {},
-	 false,
-	 true},
-	{"TXN (3 ports, 2 flows, START)",
-	 NULL,
-	 call_txn,
-	 after_txn,
-	 {},
-	 false,
-	 true},
-	{"P2P_EXPLAIN",
-	 setup_p2p_ports,
-	 call_explain,
-	 after_explain,
-	 {},
-	 true,
-	 true},
-	{"CLOSE (flows running)",
-	 setup_close,
-	 call_close,
-	 after_none,
-	 {},
-	 false,
-	 false},
+	OP("OPEN", NULL, call_open, after_open, false, true),
+	OP("INFO", NULL, call_info, after_info, false, true),
+	OP("PORT_CREATE file", NULL, call_port_file, after_port, false, true),
+	OP("PORT_CREATE block", NULL, call_port_block, after_port, false, true),
+	OP("FLOW_CREATE host", setup_ports, call_flow_host, after_flow, false,
+	   true),
+	OP("FLOW_CREATE stages", setup_ports, call_flow_stages,
+	   after_flow_stages, false, true),
+	OP("FLOW_CREATE p2p", setup_p2p_ports, call_flow_p2p, after_flow_p2p,
+	   true, true, EXDEV),
+	OP("FLOW_CTL START (data path)", setup_flow, call_start, after_start,
+	   false, true),
+	OP("FLOW_CTL PAUSE", setup_running, call_pause, after_pause, false,
+	   true),
+	OP("FLOW_CTL RESUME", setup_paused, call_resume, after_resume, false,
+	   true),
+	OP("FLOW_CTL STOP", setup_running, call_stop, after_stop, false, true),
+	OP("FLOW_QUERY", setup_flow, call_query, after_query, false, true),
+	OP("FLOW_WAIT", setup_done, call_wait, after_wait, false, true),
+	OP("DESTROY port", setup_ports, call_destroy_port, after_destroy_port,
+	   false, true),
+	OP("DESTROY flow", setup_running, call_destroy_flow, after_destroy_flow,
+	   false, true),
+	OP("TXN (3 ports, 2 flows, START)", NULL, call_txn, after_txn, false,
+	   true),
+	OP("P2P_EXPLAIN", setup_p2p_ports, call_explain, after_explain, true,
+	   true),
+	OP("CLOSE (flows running)", setup_close, call_close, after_none, false,
+	   false),
 };
 
 #define NR_OPS (sizeof(ops) / sizeof(ops[0]))
@@ -955,10 +930,13 @@ static int open_files(void)
 	fd = open(FILE_SRC, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	fd_sink = open(FILE_SINK, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	fd_sink2 = open(FILE_SINK2, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd_a < 0 || fd_b < 0 || fd < 0 || fd_sink < 0 || fd_sink2 < 0)
+	fd_key = open(FILE_KEY, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd_a < 0 || fd_b < 0 || fd < 0 || fd_sink < 0 || fd_sink2 < 0 ||
+	    fd_key < 0)
 		return -1;
 	memset(buf, 0x5a, sizeof(buf));
-	if (pwrite(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+	if (pwrite(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
+	    pwrite(fd_key, buf, 32, 0) != 32)
 		return -1;
 	fd_file = fd;
 	return 0;
@@ -969,6 +947,7 @@ int main(void)
 	struct flowswitch_info in;
 	struct tally t;
 	unsigned int total = 0, ran = 0;
+	struct timespec t0, t1;
 	size_t i;
 
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -994,6 +973,7 @@ int main(void)
 		return T_FAIL;
 	}
 	base = snap_now();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (i = 0; i < NR_OPS; i++) {
 		const struct op *op = &ops[i];
@@ -1014,11 +994,14 @@ int main(void)
 		fflush(stdout);
 	}
 	knobs_restore();
-	printf("failnth: %u points over %u ioctls\n", total, ran);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("failnth: %u points over %u ioctls (%.1f s)\n", total, ran,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	close(observer);
 	CHECK(!kmemleak_check(), "kmemleak reports flowswitch objects");
 	unlink(FILE_SRC);
 	unlink(FILE_SINK);
 	unlink(FILE_SINK2);
+	unlink(FILE_KEY);
 	return t_result();
 }

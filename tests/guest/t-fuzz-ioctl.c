@@ -120,7 +120,7 @@ struct cmdinfo {
 	const char *name;
 	unsigned long nr;
 	uint32_t ksize, min;
-	int errs[16];
+	int errs[24];
 };
 
 #define GENERIC EINVAL, E2BIG, EFAULT
@@ -141,7 +141,8 @@ static const struct cmdinfo cmds[NR_CMDS] = {
 		    sizeof(struct flowswitch_flow_create),
 		    offsetofend(struct flowswitch_flow_create, out_length),
 		    {GENERIC, ENOENT, EBADF, EXDEV, ENODEV, ENOSPC, EOVERFLOW,
-		     EDQUOT, ENOMEM, EMFILE}},
+		     EDQUOT, ENOMEM, EMFILE, ENOKEY, EKEYREJECTED,
+		     EKEYREVOKED}},
 	[C_CTL] = {"FLOW_CTL",
 		   FLOWSWITCH_IOC_FLOW_CTL,
 		   sizeof(struct flowswitch_flow_ctl),
@@ -167,7 +168,8 @@ static const struct cmdinfo cmds[NR_CMDS] = {
 		   sizeof(struct flowswitch_txn),
 		   offsetofend(struct flowswitch_txn, __reserved),
 		   {GENERIC, EBADF, EOPNOTSUPP, ENODEV, ENOMEM, EMFILE, ENOENT,
-		    EXDEV, ENOSPC, EOVERFLOW, EDQUOT}},
+		    EXDEV, ENOSPC, EOVERFLOW, EDQUOT, ENOKEY, EKEYREJECTED,
+		    EKEYREVOKED}},
 	[C_EXPLAIN] = {"P2P_EXPLAIN",
 		       FLOWSWITCH_IOC_P2P_EXPLAIN,
 		       sizeof(struct flowswitch_p2p_explain),
@@ -192,6 +194,7 @@ struct call {
 	uint8_t arg[PAGE + 64];
 	uint8_t aux[1024];
 	uint8_t nest[NEST][256];
+	struct flowswitch_transform xf[2]; /* FLOW_CREATE's stages */
 };
 
 struct seq {
@@ -220,6 +223,7 @@ enum {
 	FD_NEG,
 	FD_CLOSED,
 	FD_SELF,
+	FD_KEY,
 	NR_FDS
 };
 
@@ -286,6 +290,47 @@ static uint32_t gen_flags(uint32_t valid)
 	if (chance(10))
 		return valid | 1u << rn(32);
 	return rnd() & valid;
+}
+
+/* Transform stages (ABI 1.5): mostly ones the kernel has, keyed right. */
+static void gen_stages(struct call *c, struct flowswitch_flow_create *fc)
+{
+	static const char *const algs[] = {
+		"sha256",   "crc32c", "ctr(aes)",      "xts(aes)",
+		"cbc(aes)", "nope",   "sha256-generic"};
+
+	fc->nr_stages = chance(90) ? 1 + rn(2) : (uint32_t)edgy();
+	for (int i = 0; i < 2; i++) {
+		struct flowswitch_transform *x = &c->xf[i];
+		int a = rn(sizeof(algs) / sizeof(algs[0]));
+
+		memset(x, 0, sizeof(*x));
+		snprintf(x->alg, sizeof(x->alg), "%s", algs[a]);
+		x->kind = a < 2 ? FLOWSWITCH_XFORM_DIGEST
+				: FLOWSWITCH_XFORM_ENCRYPT + rn(2);
+		if (x->kind != FLOWSWITCH_XFORM_DIGEST) {
+			x->flags = FLOWSWITCH_XFORM_KEY_FD;
+			x->key_fd = FD_KEY; /* an index, resolved at exec */
+			x->key_len = a == 3 ? 64 : 32;
+			x->data_unit = a == 2 ? 0 : 512;
+		}
+		if (chance(10))
+			x->kind = rnd();
+		if (chance(10))
+			x->flags = gen_flags(7);
+		if (chance(10))
+			x->key_len = edgy();
+		if (chance(10))
+			x->data_unit = edgy();
+		if (chance(5))
+			x->__reserved = rnd();
+		if (chance(5))
+			x->alg[rn(sizeof(x->alg))] = rnd();
+		if (chance(5))
+			memset(x->driver, 'd', sizeof(x->driver));
+		if (chance(10))
+			x->key_fd = rn(NR_FDS + 2);
+	}
 }
 
 /* A port that should be made: a real file or disk, matching access. */
@@ -447,6 +492,8 @@ static void gen_call_as(struct call *c, int cmd)
 		struct flowswitch_sink *sk = (void *)c->aux;
 
 		gen_flow((void *)c->arg);
+		if (chance(25))
+			gen_stages(c, (void *)c->arg);
 		if (chance(70)) {
 			/* A readable source, writable sinks. */
 			c->sel[0] = rn(32);
@@ -797,7 +844,7 @@ static bool vfs_type(unsigned long nr)
 
 static bool errno_ok(int cmd, int err)
 {
-	for (int i = 0; i < 16 && cmds[cmd].errs[i]; i++)
+	for (int i = 0; i < 24 && cmds[cmd].errs[i]; i++)
 		if (cmds[cmd].errs[i] == err)
 			return true;
 	return false;
@@ -836,6 +883,7 @@ static uint8_t aux_buf[1024] __attribute__((aligned(8)));
 static uint8_t nest_buf[NEST][256] __attribute__((aligned(8)));
 static uint8_t read_buf[4096];
 static uint8_t scratch[PAGE + 64] __attribute__((aligned(8)));
+static struct flowswitch_transform xf_buf[2];
 /* EXPLAIN's verdicts: up to 9 elements of up to PAGE bytes each. */
 static uint8_t verdict_buf[(FLOWSWITCH_MAX_SINKS + 1) * PAGE];
 
@@ -967,6 +1015,13 @@ static int exec_call(struct run *r, struct call *c)
 
 		fc->src_port_id = resolve(r, c->sel[0], fc->src_port_id);
 		fc->sinks_uptr = resolve_ptr(c->ptr, sk);
+		memcpy(xf_buf, c->xf, sizeof(xf_buf));
+		for (int i = 0; i < 2; i++)
+			if (xf_buf[i].key_fd >= 0 && xf_buf[i].key_fd < NR_FDS)
+				xf_buf[i].key_fd =
+					resolve_fd(r, xf_buf[i].key_fd, -1);
+		if (fc->nr_stages)
+			fc->stages_uptr = resolve_ptr(c->ptr, xf_buf);
 		for (int i = 0; i < FLOWSWITCH_MAX_SINKS + 2; i++)
 			sk[i].port_id =
 				resolve(r, c->sel[1 + i % 10], sk[i].port_id);
@@ -1269,6 +1324,12 @@ static int setup_fds(void)
 	fds[FD_SOCK] = sv[0];
 	fds[FD_NULL] = open("/dev/null", O_RDWR);
 	fds[FD_DIR] = open("/tmp", O_RDONLY | O_DIRECTORY);
+	fds[FD_KEY] = open(FZ_DIR "/key", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fds[FD_KEY] < 0 || pwrite(fds[FD_KEY],
+				      "0123456789abcdef0123456789abcdef"
+				      "0123456789abcdef0123456789abcdef",
+				      64, 0) != 64)
+		return -1;
 	fds[FD_NEG] = -1;
 	fds[FD_CLOSED] = 999;
 	if (a && (pcis[nr_pcis] = pci_of_nvme(a, name, sizeof(name))))
