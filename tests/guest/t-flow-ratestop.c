@@ -35,7 +35,7 @@ static int rounds(void)
 	int i;
 
 	for (i = 0; i < ROUNDS; i++) {
-		struct flowswitch_sink sink = { 0 };
+		struct flowswitch_sink sink = {0};
 		struct flowswitch_flow_create fc = {
 			.nr_sinks = 1,
 			.sinks_uptr = (uintptr_t)&sink,
@@ -47,8 +47,8 @@ static int rounds(void)
 		int fsw = fsw_open(NULL), id;
 		double t0;
 
-		fc.src_port_id = port_on(fsw, SRC, O_RDONLY,
-					 FLOWSWITCH_PORT_READ);
+		fc.src_port_id =
+			port_on(fsw, SRC, O_RDONLY, FLOWSWITCH_PORT_READ);
 		sink.port_id = port_on(fsw, SINK, O_WRONLY | O_CREAT,
 				       FLOWSWITCH_PORT_WRITE);
 		id = fsw_flow_create(fsw, &fc);
@@ -83,7 +83,7 @@ int main(void)
 	if (!pid)
 		_exit(rounds());
 	for (i = 0; i < 600; i++) {
-		struct timespec ts = { 0, 100000000 };
+		struct timespec ts = {0, 100000000};
 
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;

@@ -1444,6 +1444,11 @@ int main(void)
 		printf("\n");
 	}
 	if (cover) {
+		char text[32] = "?";
+
+		read_str("/sys/module/flowswitch/sections/.text", text,
+			 sizeof(text));
+		printf("fuzz-ioctl: .text at %s\n", text);
 		printf("fuzz-ioctl: module text 0x%lx-0x%lx, %lu PCs outside\n",
 		       mod_lo, mod_hi, pcs_outside);
 		if (!mod_lo)
