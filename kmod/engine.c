@@ -462,7 +462,14 @@ static bool fsw_flow_tokens(struct fsw_flow *flow, u32 len)
 	}
 	wait_ns = mul_u64_u64_div_u64(len - flow->tokens, NSEC_PER_SEC,
 				      flow->rate_bps);
-	mod_delayed_work(fsw_wq, &flow->work, nsecs_to_jiffies(wait_ns) + 1);
+	/*
+	 * Park until the tokens are due, unless a kick came meanwhile (a
+	 * completion, a stop, a pause): it is pending and must win.
+	 * mod_delayed_work() would push it back to the tokens' time, and a
+	 * stop waiting for the final state would wait that long (an hour at
+	 * 1 byte/s).
+	 */
+	queue_delayed_work(fsw_wq, &flow->work, nsecs_to_jiffies(wait_ns) + 1);
 	return false;
 }
 

@@ -138,6 +138,17 @@ static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 	return 0;
 }
 
+/*
+ * The crypto API's refusal as the UAPI states it: ENOENT for "no such
+ * algorithm or driver", whatever the lookup said (EINVAL for a template
+ * it cannot build, say), but ENOMEM stays ENOMEM: the algorithm may well
+ * exist.
+ */
+static void *fsw_alloc_err(void *tfm)
+{
+	return PTR_ERR(tfm) == -ENOMEM ? tfm : ERR_PTR(-ENOENT);
+}
+
 /* Allocate @alg, or @driver insisting it implements @alg. */
 static struct crypto_skcipher *fsw_alloc_cipher(const char *alg,
 						const char *driver)
@@ -146,7 +157,7 @@ static struct crypto_skcipher *fsw_alloc_cipher(const char *alg,
 
 	tfm = crypto_alloc_skcipher(driver[0] ? driver : alg, 0, 0);
 	if (IS_ERR(tfm))
-		return PTR_ERR(tfm) == -ENOENT ? tfm : ERR_PTR(-ENOENT);
+		return fsw_alloc_err(tfm);
 	if (driver[0] &&
 	    strcmp(crypto_tfm_alg_name(crypto_skcipher_tfm(tfm)), alg)) {
 		crypto_free_skcipher(tfm);
@@ -162,7 +173,7 @@ static struct crypto_shash *fsw_alloc_digest(const char *alg,
 
 	tfm = crypto_alloc_shash(driver[0] ? driver : alg, 0, 0);
 	if (IS_ERR(tfm))
-		return ERR_PTR(-ENOENT);
+		return fsw_alloc_err(tfm);
 	if (driver[0] &&
 	    strcmp(crypto_tfm_alg_name(crypto_shash_tfm(tfm)), alg)) {
 		crypto_free_shash(tfm);

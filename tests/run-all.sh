@@ -6,11 +6,12 @@
 # last line is the total.
 #
 # Stages: build (module against the stock headers, userspace plain and with
-# ASan/UBSan), checkpatch, unit tests (plain and sanitized), language
-# goldens, the fuzzer, the examples, make install and an app built against
-# it, QEMU guests on the stock and the debug kernel; then the benchmarks
-# (in the guests, the embedded engine and the .flow checker against nft on
-# the host), whose figures are printed but never counted.
+# ASan/UBSan), checkpatch, the syzkaller description's names, unit tests
+# (plain and sanitized), language goldens, the fuzzer, the examples, make
+# install and an app built against it, QEMU guests on the stock and the
+# debug kernel and the make-run demo; then the benchmarks (in the guests,
+# the embedded engine and the .flow checker against nft on the host), whose
+# figures are printed but never counted.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,8 @@ stage() {
 stage build make -s -j"$jobs" BUILD="$BUILD" all
 stage build-san make -s -j"$jobs" BUILD="$BUILD" SAN=1 userspace
 stage checkpatch tests/checkpatch.sh
+# The syzkaller description against the UAPI header (tests/syz/README.md).
+stage syz tests/syz/check.sh
 stage harness tests/vm/selftest.sh
 stage unit tests/run-unit.sh $(make -s BUILD="$BUILD" print-unit-tests)
 stage unit-san tests/run-unit.sh --label unit-san $(make -s BUILD="$BUILD" SAN=1 print-unit-tests)

@@ -12,8 +12,10 @@
 # port.  Any sanitizer or warning line in the guest's kernel log fails the
 # run.  Logs stay in $BUILD/vm/FLAVOR/ (console.log, verdict.log, dmesg.txt).
 #
-# FSW_TESTS='GLOB...' limits the guest tests to those matching any of the
-# space-separated globs (while developing; make check runs them all).
+# FSW_TESTS=GLOB limits the guest tests to those matching (while
+# developing; make check runs them all); several globs, space-separated,
+# take the union.  FSW_FUZZ_SECS and FSW_FUZZ_SEED reach t-fuzz-ioctl
+# through the kernel command line.
 #
 # --show boots the guest quietly and prints what the module reports; it is
 # `make run`.  --bench runs tests/bench/bench.sh in the guest instead of
@@ -98,13 +100,18 @@ run_flavor() {
 		       /usr/bin/dd /usr/bin/cp)
 		disk=256M
 	fi
+	# FSW_TESTS may hold several globs: 't-failnth* t-fuzz*'.
+	local names=() globs g
+	read -ra globs <<<"$tests_glob"
+	for g in "${globs[@]}"; do
+		[ ${#names[@]} -eq 0 ] || names+=(-o)
+		names+=(-name "$g")
+	done
 	"$here/initramfs.sh" "$out/initramfs.gz" "$kdir" "$src/kmod/flowswitch.ko" \
 		"$B/default/flowctl" "$B/default/flowd" "$here/demo.sh" \
 		"$B/default/examples/flowswitch-copy" \
-		"${extra[@]}" -- $(set -f; for g in $tests_glob; do
-			find "$B/default/tests/guest" -maxdepth 1 -type f \
-				-name "$g" ! -name '*.[od]'
-		done | sort -u)
+		"${extra[@]}" -- $(find "$B/default/tests/guest" -maxdepth 1 \
+		-type f \( "${names[@]}" \) ! -name '*.[od]' | sort)
 
 	truncate -s $disk "$out/A.img" "$out/B.img"
 	truncate -s 64M "$out/C.img"
@@ -122,6 +129,9 @@ run_flavor() {
 	# (CRYPTO_MANAGER_DISABLE_TESTS); t-xform checks the device's cbc(aes)
 	# against the CPU's itself.
 	append+=" cryptomgr.notests=1"
+	# Knobs of t-fuzz-ioctl: a longer campaign, a replayed seed.
+	[ -z "${FSW_FUZZ_SECS:-}" ] || append+=" fsw.fuzz_secs=$FSW_FUZZ_SECS"
+	[ -z "${FSW_FUZZ_SEED:-}" ] || append+=" fsw.fuzz_seed=$FSW_FUZZ_SEED"
 	local console=(-serial "file:$out/console.log")
 	if [ $mode != test ]; then
 		append+=" quiet"
