@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Allocation-fault sweep: every ioctl of the UAPI (and open and close of
- * the device) is run again and again with /proc/thread-self/fail-nth set
- * to n = 1, 2, 3 ...: the n-th fault-injection point the call reaches in
- * this task fails.  The sweep of a call ends at the first n the call does
- * not reach (fail-nth reads back non-zero: the fault was not consumed).
+ * the device, and the netlink family's requests, which run in the
+ * sender's sendmsg()) is run again and again with
+ * /proc/thread-self/fail-nth set to n = 1, 2, 3 ...: the n-th
+ * fault-injection point the call reaches in this task fails.  The sweep
+ * of a call ends at the first n the call does not reach (fail-nth reads
+ * back non-zero: the fault was not consumed).  The UAPI has no pool
+ * ioctl: a pool is its flow's, made by FLOW_CREATE.
  *
  * failslab and fail_page_alloc are set so that GFP_KERNEL allocations are
  * eligible (ignore-gfp-wait=N, min-order=0, ignore-gfp-highmem=N), all
@@ -23,13 +26,21 @@
  *
  * Not covered: allocations of the flow's worker (a kworker, not this task:
  * per-task fail-nth never reaches it).  The data-path op below starts a
- * flow under fail-nth and requires the copy to finish intact.
+ * flow under fail-nth and requires the copy to finish intact.  The worker
+ * itself allocates nothing per chunk (the pool is made at creation); what
+ * it reaches is the block layer's and the file systems' allocations, and
+ * the read-back of FLOWSWITCH_FLOW_VERIFY.  Failing those through
+ * failslab's task-filter would mean marking the shared unbound kworkers
+ * (make-it-fail) with a probability, not a deterministic n: left out.
  *
  * Prints per call the injection points hit and a summary line
  * "failnth: N points over M ioctls".  Skips (77) without fail-nth or the
  * failslab directory (the stock kernel).
  */
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -248,6 +259,7 @@ struct st {
 	struct flowswitch_p2p_verdict verdicts[2];
 	struct snap pre;
 	bool injected; /* the call consumed the fault */
+	int nl; /* a generic netlink socket */
 };
 
 static int port(int fsw, int fd, unsigned int flags)
@@ -553,6 +565,149 @@ static int call_explain(struct st *s)
 	return ERRNO_OR_0(ioctl(s->fsw, FLOWSWITCH_IOC_P2P_EXPLAIN, &s->ex));
 }
 
+/* --- the netlink family: requests run in the sender's sendmsg() --- */
+
+static int nl_family;
+
+struct nl_req {
+	struct nlmsghdr n;
+	struct genlmsghdr g;
+	char attrs[64];
+};
+
+static int nl_send(int sock, int type, int cmd, int flags, const char *name)
+{
+	struct nl_req req = {
+		.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN),
+		.n.nlmsg_type = type,
+		.n.nlmsg_flags = NLM_F_REQUEST | flags,
+		.n.nlmsg_seq = 1,
+		.g.cmd = cmd,
+		.g.version = 1,
+	};
+
+	if (name) {
+		struct nlattr *a = (void *)req.attrs;
+
+		a->nla_type = CTRL_ATTR_FAMILY_NAME;
+		a->nla_len = NLA_HDRLEN + strlen(name) + 1;
+		strcpy(req.attrs + NLA_HDRLEN, name);
+		req.n.nlmsg_len += NLA_ALIGN(a->nla_len);
+	}
+	return send(sock, &req, req.n.nlmsg_len, 0) < 0 ? errno : 0;
+}
+
+/*
+ * Read the answers up to the dump's end or the one reply: 0, or the
+ * positive errno the kernel answered with.  @family_id: the
+ * CTRL_ATTR_FAMILY_ID found, when not NULL.
+ */
+static int nl_recv(int sock, int *family_id)
+{
+	static char buf[32768];
+
+	for (;;) {
+		ssize_t r = recv(sock, buf, sizeof(buf), 0);
+		struct nlmsghdr *n = (void *)buf;
+		bool more = false;
+
+		if (r < 0)
+			return errno;
+		for (; NLMSG_OK(n, r); n = NLMSG_NEXT(n, r)) {
+			if (n->nlmsg_type == NLMSG_ERROR)
+				return -((struct nlmsgerr *)NLMSG_DATA(n))
+						->error;
+			/* A dump's end carries its error, if any. */
+			if (n->nlmsg_type == NLMSG_DONE)
+				return n->nlmsg_len >= NLMSG_LENGTH(sizeof(int))
+					       ? -*(int *)NLMSG_DATA(n)
+					       : 0;
+			if (family_id) {
+				struct nlattr *a =
+					(void *)((char *)NLMSG_DATA(n) +
+						 GENL_HDRLEN);
+				int left = n->nlmsg_len -
+					   NLMSG_LENGTH(GENL_HDRLEN);
+
+				for (; left >= NLA_HDRLEN &&
+				       a->nla_len >= NLA_HDRLEN;
+				     left -= NLA_ALIGN(a->nla_len),
+				     a = (void *)((char *)a +
+						  NLA_ALIGN(a->nla_len)))
+					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+						*family_id =
+							*(uint16_t *)(a + 1);
+			}
+			more = n->nlmsg_flags & NLM_F_MULTI;
+		}
+		if (!more)
+			return 0;
+	}
+}
+
+static int nl_open(void)
+{
+	struct timeval tv = {5, 0};
+	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (sock >= 0)
+		setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return sock;
+}
+
+/* A socket, and something for the dumps to show: a running flow. */
+static int setup_nl(struct st *s)
+{
+	s->nl = nl_open();
+	return s->nl < 0 ? -1 : setup_running(s);
+}
+
+static int call_nl(struct st *s, int cmd, int flags)
+{
+	return nl_send(s->nl, nl_family, cmd, flags, NULL);
+}
+
+static int call_nl_stats(struct st *s)
+{
+	return call_nl(s, FLOWSWITCH_NL_CMD_GET_STATS, 0);
+}
+
+static int call_nl_ports(struct st *s)
+{
+	return call_nl(s, FLOWSWITCH_NL_CMD_GET_PORT, NLM_F_DUMP);
+}
+
+static int call_nl_flows(struct st *s)
+{
+	return call_nl(s, FLOWSWITCH_NL_CMD_GET_FLOW, NLM_F_DUMP);
+}
+
+static int call_nl_pools(struct st *s)
+{
+	return call_nl(s, FLOWSWITCH_NL_CMD_GET_POOL, NLM_F_DUMP);
+}
+
+static int call_nl_explain(struct st *s)
+{
+	return call_nl(s, FLOWSWITCH_NL_CMD_P2P_EXPLAIN, NLM_F_DUMP);
+}
+
+/*
+ * What the request got back, read without faults: a fault in the handler
+ * or the dump's first pass may fail the request (ENOMEM; EMSGSIZE or
+ * ENOBUFS when a message could not be built), else it must succeed.
+ */
+static void after_nl(struct st *s, int err)
+{
+	int got = err ? 0 : nl_recv(s->nl, NULL);
+
+	CHECK(!got || (s->injected &&
+		       (got == ENOMEM || got == EMSGSIZE || got == ENOBUFS)),
+	      "netlink answer: %s%s", strerror(got),
+	      s->injected ? "" : " (no fault injected)");
+	close(s->nl);
+}
+
 /* --- what each call must have left --- */
 
 static unsigned int state_of(struct st *s, int flow)
@@ -800,6 +955,16 @@ static const struct op ops[] = {
 	   true),
 	OP("CLOSE (flows running)", setup_close, call_close, after_none, false,
 	   false),
+	OP("NL GET_STATS", setup_nl, call_nl_stats, after_nl, false, true,
+	   ENOBUFS),
+	OP("NL GET_PORT dump", setup_nl, call_nl_ports, after_nl, false, true,
+	   ENOBUFS),
+	OP("NL GET_FLOW dump", setup_nl, call_nl_flows, after_nl, false, true,
+	   ENOBUFS),
+	OP("NL GET_POOL dump", setup_nl, call_nl_pools, after_nl, false, true,
+	   ENOBUFS),
+	OP("NL P2P_EXPLAIN dump", setup_nl, call_nl_explain, after_nl, true,
+	   true, ENOBUFS),
 };
 
 #define NR_OPS (sizeof(ops) / sizeof(ops[0]))
@@ -946,7 +1111,7 @@ int main(void)
 {
 	struct flowswitch_info in;
 	struct tally t;
-	unsigned int total = 0, ran = 0;
+	unsigned int total = 0, ran = 0, other = 0, nother = 0;
 	struct timespec t0, t1;
 	size_t i;
 
@@ -972,6 +1137,17 @@ int main(void)
 		knobs_restore();
 		return T_FAIL;
 	}
+	{
+		int sock = nl_open();
+
+		if (sock < 0 ||
+		    nl_send(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0,
+			    FLOWSWITCH_GENL_NAME) ||
+		    nl_recv(sock, &nl_family) || !nl_family)
+			fprintf(stderr, "no netlink family: %m\n");
+		if (sock >= 0)
+			close(sock);
+	}
 	/*
 	 * The crypto API builds "ctr(aes)" from its template on first use,
 	 * in a helper thread whose failure it reports as ENOENT: do that
@@ -992,13 +1168,23 @@ int main(void)
 		const struct op *op = &ops[i];
 		int bad;
 
+		if (op->call == call_nl_stats && !nl_family)
+			t_failures++;
 		if (op->p2p && !have_p2p) {
 			printf("failnth: %-30s skipped (no p2p memory)\n",
 			       op->name);
 			continue;
 		}
-		total += sweep(op, &t);
-		ran++;
+		/* The summary counts ioctls; open, close, netlink apart. */
+		if (!strncmp(op->name, "OPEN", 4) ||
+		    !strncmp(op->name, "CLOSE", 5) ||
+		    !strncmp(op->name, "NL ", 3)) {
+			other += sweep(op, &t);
+			nother++;
+		} else {
+			total += sweep(op, &t);
+			ran++;
+		}
 		bad = kmsg_bad(op->name);
 		CHECK(!bad, "%s: %d sanitizer lines", op->name, bad);
 		printf("failnth: %-30s %3u points (ENOMEM %u, EFAULT %u, other "
@@ -1008,6 +1194,9 @@ int main(void)
 	}
 	knobs_restore();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("failnth: %u more points over %u other calls (open, close, "
+	       "netlink requests)\n",
+	       other, nother);
 	printf("failnth: %u points over %u ioctls (%.1f s)\n", total, ran,
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	close(observer);

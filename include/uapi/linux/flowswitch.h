@@ -233,7 +233,10 @@ enum flowswitch_xform {
 /**
  * enum flowswitch_xform_flags - &flowswitch_transform.flags (ABI 1.5)
  * @FLOWSWITCH_XFORM_KEY_FD: the key is the first @key_len bytes read from
- *	@key_fd (a pipe, a memfd, a file open for reading)
+ *	@key_fd (a pipe, a memfd, a file open for reading), read as read(2)
+ *	would: from a pipe, FLOWSWITCH_IOC_FLOW_CREATE (or the transaction)
+ *	waits for the bytes, a signal ends the wait with EINTR, and an
+ *	O_NONBLOCK descriptor with nothing to read gives EAGAIN
  * @FLOWSWITCH_XFORM_KEY_USER: the key is the payload of the "user" key
  *	@key_desc, looked up in the caller's keyrings (request_key)
  * @FLOWSWITCH_XFORM_KEY_LOGON: likewise, a "logon" key (unreadable from
