@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side benchmark of the embedded io_uring engine (no module, no
-# guest): copy one 256 MiB file with GNU dd (O_DIRECT), GNU cp, the io_uring
+# guest): copy one 1 GiB file (the size) with GNU dd (O_DIRECT), GNU cp, the io_uring
 # baseline (tests/bench/uring-copy.c) and `flowctl copy --engine io_uring`,
 # ROUNDS times each, and print the median throughput, CPU seconds and the
 # ratios.  CPU is the command's own (user + system of it and its children,
@@ -18,7 +18,7 @@ set -uo pipefail
 out=${1:-build/default}
 dir=$(mktemp -d "${BENCH_DIR:-/var/tmp}/fsw-bench-XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
-MIB=${BENCH_MIB:-256}
+MIB=${BENCH_MIB:-1024}
 ROUNDS=${ROUNDS:-3}
 CHUNK=1048576
 DEPTH=16
