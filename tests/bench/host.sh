@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side benchmark of the embedded io_uring engine (no module, no
-# guest): copy one 1 GiB file (the issue's size) with GNU dd (O_DIRECT), GNU cp, the io_uring
-# baseline (tests/bench/uring-copy.c) and `flowctl copy --engine io_uring`,
+# guest): copy one 1 GiB file (issue 6's size) with GNU dd (O_DIRECT), GNU
+# cp, the io_uring baseline (tests/bench/uring-copy.c) and `flowctl copy
+# --engine io_uring`,
 # ROUNDS times each, and print the median throughput, CPU seconds and the
 # ratios.  CPU is the command's own (user + system of it and its children,
 # io_uring's io-wq workers included: they are threads of the process); the
