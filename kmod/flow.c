@@ -584,14 +584,10 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		goto err_free;
 
 	flow->pool_kind = FLOWSWITCH_POOL_HOST;
-	if (flow->nr_stages && (flow->mem_port ||
-				cmd->placement != FLOWSWITCH_P2P_FORBIDDEN)) {
+	if (flow->nr_stages && cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
+		/* PREFERRED (REQUIRED was refused above): host, said so. */
 		flow->p2p_reason = FLOWSWITCH_P2P_TRANSFORM;
 		cmd->out_p2p_reason = flow->p2p_reason;
-		ret = -EXDEV;
-		if (flow->mem_port ||
-		    cmd->placement == FLOWSWITCH_P2P_REQUIRED)
-			goto err_free;
 	} else if (flow->mem_port) {
 		flow->p2p_reason = fsw_flow_setup_memory(flow);
 		cmd->out_p2p_reason = flow->p2p_reason;
