@@ -313,7 +313,7 @@ static int cipher_request(struct ustage *st, char *buf, uint32_t len,
 	memcpy(aiv->iv, iv, st->ivsize);
 
 	do {
-		n = sendmsg(st->op_fd, &msg, 0);
+		n = sendmsg(st->op_fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
@@ -355,7 +355,8 @@ static int stage_digest(struct ustage *st, struct uslot *slot, bool last,
 	for (off = 0; off < slot->len; off += (uint32_t)n) {
 		len = slot->len - off < UXFORM_PIECE ? slot->len - off
 						     : UXFORM_PIECE;
-		n = send(st->op_fd, slot->buf + off, len, MSG_MORE);
+		n = send(st->op_fd, slot->buf + off, len,
+			 MSG_MORE | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR) {
 			n = 0;
 			continue;
