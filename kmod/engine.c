@@ -156,7 +156,7 @@ void fsw_engine_kick(struct fsw_flow *flow)
 	mod_delayed_work(fsw_wq, &flow->work, 0);
 }
 
-static void fsw_io_complete(struct kiocb *iocb, long res)
+void fsw_io_complete(struct kiocb *iocb, long res)
 {
 	struct fsw_io *io = container_of(iocb, struct fsw_io, iocb);
 	struct fsw_flow *flow = io->slot->flow;
@@ -178,8 +178,33 @@ static struct fsw_port *fsw_io_port(struct fsw_io *io, u64 *pos)
 		*pos = flow->src_off + slot->off;
 		return flow->src;
 	}
-	*pos = flow->sink_off[io->idx - 1] + slot->off;
+	*pos = flow->sink_off[io->idx - 1] + slot->out_off;
 	return flow->sinks[io->idx - 1];
+}
+
+/* Bytes @io moves: the chunk as read, or as its stages left it. */
+static u32 fsw_io_len(struct fsw_io *io)
+{
+	return io->idx ? io->slot->out_len : io->slot->len;
+}
+
+/*
+ * A socket I/O's attempt (sock.c): complete it, or leave it pending until
+ * the socket wakes the flow's work.  True if it completed.
+ */
+static bool fsw_io_sock_attempt(struct fsw_io *io, bool write, u32 left)
+{
+	struct fsw_port *port;
+	u64 pos;
+	int ret;
+
+	port = fsw_io_port(io, &pos);
+	ret = fsw_sock_io(io, port->file, write, left);
+	io->sock_pending = ret == -EAGAIN;
+	if (io->sock_pending)
+		return false;
+	fsw_io_complete(&io->iocb, ret);
+	return true;
 }
 
 /*
@@ -195,7 +220,7 @@ static void fsw_io_submit(struct fsw_io *io)
 	struct iov_iter iter;
 	struct fsw_port *port;
 	struct file *file;
-	u32 left = slot->len - io->progress;
+	u32 left = fsw_io_len(io) - io->progress;
 	u64 pos;
 	ssize_t ret;
 
@@ -214,6 +239,14 @@ static void fsw_io_submit(struct fsw_io *io)
 	io->virtual = false;
 	pos += io->progress;
 	file = port->file;
+	if (port->kind == FLOWSWITCH_PORT_SOCKET) {
+		io->direct = false;
+		io->complete = false;
+		io->in_flight = true;
+		flow->ios_in_flight++;
+		fsw_io_sock_attempt(io, write, left);
+		return;
+	}
 	io->direct = port->dio_align && IS_ALIGNED(pos, port->dio_align) &&
 		     IS_ALIGNED(left, port->dio_align);
 	io->complete = false;
@@ -229,7 +262,7 @@ static void fsw_io_submit(struct fsw_io *io)
 	}
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, slot->bvec,
-		      slot->nr_bvec, slot->len);
+		      slot->nr_bvec, io->progress + left);
 	iov_iter_advance(&iter, io->progress);
 	iov_iter_truncate(&iter, left);
 
@@ -306,6 +339,36 @@ static void fsw_slot_write(struct fsw_flow *flow, struct fsw_slot *slot)
 	}
 }
 
+/*
+ * A chunk ready to be written.  An ordered flow (a socket sink, a stage
+ * that must not let a later chunk out before an earlier one passed)
+ * writes only the chunk at the head of the ring, so each chunk's writes
+ * start after every earlier chunk's have completed; the others wait READY.
+ */
+static void fsw_slot_ready(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	if (flow->ordered &&
+	    slot != &flow->slots[flow->head % flow->depth]) {
+		slot->phase = FSW_SLOT_READY;
+		return;
+	}
+	fsw_slot_write(flow, slot);
+}
+
+/* An ordered flow's head chunk became writable (its predecessor retired). */
+static bool fsw_flow_write_head(struct fsw_flow *flow)
+{
+	struct fsw_slot *slot;
+
+	if (!flow->ordered || flow->head == flow->tail)
+		return false;
+	slot = &flow->slots[flow->head % flow->depth];
+	if (slot->phase != FSW_SLOT_READY || fsw_slot_abandoned(flow, slot))
+		return false;
+	fsw_slot_write(flow, slot);
+	return true;
+}
+
 /* The work's view of one finished I/O. */
 static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 {
@@ -314,6 +377,7 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 	io->in_flight = false;
 	flow->ios_in_flight--;
 	if (res < 0) {
+		/* A socket port's flow has no retries (flow.c refuses them). */
 		if (slot->retries < flow->max_retries &&
 		    !fsw_slot_abandoned(flow, slot)) {
 			slot->retries++;
@@ -346,7 +410,7 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 counted:
 	io->progress += res;
 
-	if (io->progress < slot->len) {
+	if (io->progress < fsw_io_len(io)) {
 		if (!res) {
 			/* The source ended early, or the sink took nothing. */
 			fsw_flow_fail(flow, io, io->idx ? FLOWSWITCH_STAGE_WRITE :
@@ -366,7 +430,7 @@ counted:
 		if (flow->nr_stages)
 			fsw_xform_start(flow, slot);
 		else
-			fsw_slot_write(flow, slot);
+			fsw_slot_ready(flow, slot);
 		return;
 	}
 	if (!--slot->writes_pending)
@@ -397,7 +461,7 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 				fsw_flow_fail(flow, &slot->io[0],
 					      FLOWSWITCH_STAGE_TRANSFORM, err);
 			else
-				fsw_slot_write(flow, slot);
+				fsw_slot_ready(flow, slot);
 			continue;
 		}
 		for (i = 0; i <= flow->nr_sinks; i++) {
@@ -407,6 +471,20 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 
 			if (!io->in_flight)
 				continue;
+			if (io->sock_pending) {
+				/* Abandoned: no byte of it will be wanted. */
+				if (fsw_slot_abandoned(flow, slot)) {
+					io->sock_pending = false;
+					io->in_flight = false;
+					flow->ios_in_flight--;
+					any = true;
+					continue;
+				}
+				if (!fsw_io_sock_attempt(io, io->idx > 0,
+							 fsw_io_len(io) -
+							 io->progress))
+					continue;
+			}
 			spin_lock_irq(&flow->lock);
 			done = io->complete;
 			res = io->res;
@@ -497,8 +575,14 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 	while (flow->tail - flow->head < flow->depth &&
 	       flow->issued < flow->length) {
 		struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
-		u32 len = min_t(u64, flow->chunk, flow->length - flow->issued);
+		u32 len = min_t(u64, flow->rec_in, flow->length - flow->issued);
 
+		/* A stream: the next receive once this one has its bytes. */
+		if (flow->src->kind == FLOWSWITCH_PORT_SOCKET &&
+		    flow->tail != flow->head &&
+		    flow->slots[(flow->tail - 1) % flow->depth].phase ==
+		    FSW_SLOT_READING)
+			break;
 		if (fsw_flow_canary_due(flow)) {
 			/* Test with nothing in flight: wait for the drain. */
 			if (flow->head != flow->tail)
@@ -516,6 +600,10 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 		slot->phase = FSW_SLOT_READING;
 		slot->off = flow->issued;
 		slot->len = len;
+		/* An AEAD record is longer or shorter on the sinks' side. */
+		slot->out_off = div_u64(slot->off, flow->rec_in) *
+				flow->rec_out;
+		slot->out_len = len + flow->rec_out - flow->rec_in;
 		slot->retries = 0;
 		slot->issue_ns = ktime_get_ns();
 		slot->io[0].progress = 0;
@@ -539,8 +627,9 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 	if (flow->flags & FLOWSWITCH_FLOW_NO_FLUSH)
 		return 0;
 	for (*sink = 0; *sink < flow->nr_sinks; (*sink)++) {
-		/* Device memory has nothing to flush to. */
-		if (flow->sinks[*sink]->kind == FLOWSWITCH_PORT_MEMORY)
+		/* Device memory and streams have nothing to flush to. */
+		if (flow->sinks[*sink]->kind == FLOWSWITCH_PORT_MEMORY ||
+		    flow->sinks[*sink]->kind == FLOWSWITCH_PORT_SOCKET)
 			continue;
 		ret = vfs_fsync(flow->sinks[*sink]->file, 0);
 		if (ret)
@@ -551,6 +640,8 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 
 static void fsw_flow_finish(struct fsw_flow *flow, u32 state)
 {
+	/* Nothing more to wait for on its sockets. */
+	fsw_sock_unwatch(flow);
 	spin_lock_irq(&flow->lock);
 	/*
 	 * Failed from outside its I/O: chunks whose writes were under way
@@ -576,6 +667,7 @@ void fsw_engine_work(struct work_struct *work)
 	do {
 		progress = fsw_flow_reap(flow);
 		fsw_flow_retire(flow);
+		progress |= fsw_flow_write_head(flow);
 
 		spin_lock_irq(&flow->lock);
 		state = flow->state;
