@@ -26,7 +26,7 @@ int uxform_check(const struct flowswitch_transform *t, uint32_t chunk,
 
 	if (t->__reserved || t->__reserved2 || t->flags & ~key_flags ||
 	    t->kind < FLOWSWITCH_XFORM_ENCRYPT ||
-	    t->kind > FLOWSWITCH_XFORM_DIGEST ||
+	    t->kind > FLOWSWITCH_XFORM_OPEN ||
 	    !memchr(t->alg, 0, sizeof(t->alg)) || !t->alg[0] ||
 	    !memchr(t->driver, 0, sizeof(t->driver)))
 		return -EINVAL;
@@ -38,9 +38,43 @@ int uxform_check(const struct flowswitch_transform *t, uint32_t chunk,
 	if ((t->flags & FLOWSWITCH_XFORM_KEY_FD) &&
 	    t->key_len > FLOWSWITCH_MAX_KEY)
 		return -EINVAL;
+	/* AEAD records are the chunks: no data units. */
+	if (uxform_kind_aead(t->kind))
+		return t->data_unit ? -EINVAL : 0;
 	if (t->data_unit && (!is_power_of_2(t->data_unit) ||
 			     t->data_unit < 512 || t->data_unit > chunk ||
 			     chunk % t->data_unit || length % t->data_unit))
+		return -EINVAL;
+	return 0;
+}
+
+bool uxform_kind_aead(uint32_t kind)
+{
+	return kind == FLOWSWITCH_XFORM_SEAL || kind == FLOWSWITCH_XFORM_OPEN;
+}
+
+int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
+			 uint32_t chunk, uint64_t length)
+{
+	uint32_t i, aead = 0, ciphers = 0, kind = 0;
+	uint64_t rec_in = (uint64_t)chunk + FLOWSWITCH_AEAD_TAG, last;
+
+	for (i = 0; i < n; i++) {
+		if (uxform_kind_aead(t[i].kind)) {
+			aead++;
+			kind = t[i].kind;
+		} else if (t[i].kind != FLOWSWITCH_XFORM_DIGEST) {
+			ciphers++;
+		}
+	}
+	if (!aead)
+		return 0;
+	if (aead > 1 || ciphers)
+		return -EINVAL;
+	/* Every record, the last too, holds its tag and a byte at least. */
+	last = length % rec_in;
+	if (kind == FLOWSWITCH_XFORM_OPEN && last &&
+	    last <= FLOWSWITCH_AEAD_TAG)
 		return -EINVAL;
 	return 0;
 }

@@ -244,8 +244,15 @@ int uxform_create(struct uflow *flow, struct flowswitch_flow_create *cmd)
 	memcpy(us, uptr, cmd->nr_stages * sizeof(us[0]));
 	for (i = 0; i < cmd->nr_stages && !ret; i++)
 		ret = uxform_check(&us[i], flow->chunk, flow->length);
+	if (!ret)
+		ret = uxform_check_records(us, cmd->nr_stages, flow->chunk,
+					   flow->length);
 	if (ret)
 		return ret;
+	/* AEAD records: valid, but not on this engine (yet). */
+	for (i = 0; i < cmd->nr_stages; i++)
+		if (uxform_kind_aead(us[i].kind))
+			return -EOPNOTSUPP;
 	flow->nr_stages = cmd->nr_stages;
 	for (i = 0; i < cmd->nr_stages; i++) {
 		ret = stage_setup(&flow->stages[i], &us[i]);

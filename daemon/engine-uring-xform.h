@@ -16,6 +16,10 @@
  *  - Stages run in the worker thread, chunk after chunk in stream order
  *    (a digest needs that order anyway): the ring's I/O still overlaps
  *    them, but two chunks are never transformed at once.
+ *  - AEAD records (SEAL, OPEN: ABI 1.6) are checked as the module checks
+ *    them, then refused with EOPNOTSUPP, before any key is read: records
+ *    change the flow's lengths and sink offsets, which this engine's data
+ *    path does not do yet.
  *  - AF_ALG itself must be there (CONFIG_CRYPTO_USER_API_SKCIPHER/HASH):
  *    without it the socket cannot be made and the stage is EOPNOTSUPP.
  */
@@ -61,6 +65,15 @@ struct uxform_alg {
 /* fsw_stage_check(): 0 or -EINVAL, before anything is allocated. */
 int uxform_check(const struct flowswitch_transform *t, uint32_t chunk,
 		 uint64_t length);
+/* SEAL or OPEN (ABI 1.6): AEAD records. */
+bool uxform_kind_aead(uint32_t kind);
+/*
+ * fsw_xform_records()'s checks of a flow's @n stages: at most one AEAD
+ * stage and no other cipher with it; an opened flow's last record holds
+ * more than its tag.  0 or -EINVAL.
+ */
+int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
+			 uint32_t chunk, uint64_t length);
 /* The module's checks of a cipher once its IV size is known. */
 int uxform_check_cipher(const struct flowswitch_transform *t, uint32_t ivsize);
 /* ctr: the counter block of byte @pos is @iv + @pos / 16, big-endian. */

@@ -46,7 +46,7 @@ static void test_check(void **state)
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), 0);
 	t.kind = 0;
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), -EINVAL);
-	t.kind = 4;
+	t.kind = 6;
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), -EINVAL);
 	stage(&t, FLOWSWITCH_XFORM_DIGEST, "sha256");
 	t.flags = FLOWSWITCH_XFORM_KEY_FD;
@@ -97,6 +97,43 @@ static void test_check(void **state)
 	t.flags = FLOWSWITCH_XFORM_KEY_LOGON;
 	t.key_len = 1000;
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), 0);
+}
+
+static void test_check_records(void **state)
+{
+	struct flowswitch_transform t[3];
+
+	(void)state;
+	/* SEAL/OPEN (ABI 1.6): a key, no unit. */
+	stage(&t[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)");
+	assert_int_equal(uxform_check(&t[0], MIB, 4 * MIB), -EINVAL);
+	t[0].flags = FLOWSWITCH_XFORM_KEY_FD;
+	assert_int_equal(uxform_check(&t[0], MIB, 4 * MIB + 1), 0);
+	t[0].data_unit = 512;
+	assert_int_equal(uxform_check(&t[0], MIB, 4 * MIB), -EINVAL);
+	t[0].data_unit = 0;
+	assert_true(uxform_kind_aead(FLOWSWITCH_XFORM_OPEN));
+	assert_false(uxform_kind_aead(FLOWSWITCH_XFORM_DECRYPT));
+
+	/* One AEAD stage, digests around it, no other cipher. */
+	stage(&t[1], FLOWSWITCH_XFORM_DIGEST, "sha256");
+	stage(&t[2], FLOWSWITCH_XFORM_DIGEST, "crc32c");
+	assert_int_equal(uxform_check_records(t, 3, MIB, 4 * MIB), 0);
+	t[2] = t[0];
+	assert_int_equal(uxform_check_records(t, 3, MIB, 4 * MIB), -EINVAL);
+	t[2].kind = FLOWSWITCH_XFORM_ENCRYPT;
+	assert_int_equal(uxform_check_records(t, 3, MIB, 4 * MIB), -EINVAL);
+	assert_int_equal(uxform_check_records(t + 1, 2, MIB, 4 * MIB), 0);
+	/* Opening: a last record of the tag alone (or less) is EINVAL. */
+	t[0].kind = FLOWSWITCH_XFORM_OPEN;
+	assert_int_equal(uxform_check_records(t, 1, MIB, 2 * (MIB + 16)), 0);
+	assert_int_equal(uxform_check_records(t, 1, MIB, 2 * (MIB + 16) + 16),
+			 -EINVAL);
+	assert_int_equal(uxform_check_records(t, 1, MIB, MIB + 16 + 17), 0);
+	assert_int_equal(uxform_check_records(t, 1, MIB, 16), -EINVAL);
+	/* Sealing: any length. */
+	t[0].kind = FLOWSWITCH_XFORM_SEAL;
+	assert_int_equal(uxform_check_records(t, 1, MIB, 16), 0);
 }
 
 static void test_check_cipher(void **state)
@@ -452,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_records),
 		cmocka_unit_test(test_check_cipher),
 		cmocka_unit_test(test_ivs),
 		cmocka_unit_test(test_pick),
