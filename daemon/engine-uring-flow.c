@@ -203,6 +203,8 @@ static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 		slot->phase = USLOT_DONE;
 }
 
+static void flow_submit(struct uflow *flow);
+
 /*
  * Run the stages on the chunks whose reads are complete, in stream order
  * (a digest needs it), from the worker: each is written once through.
@@ -227,6 +229,8 @@ static void flow_transform(struct uflow *flow)
 			return;
 		}
 		slot_write(flow, s);
+		/* Its writes go now, while the next chunk is transformed. */
+		flow_submit(flow);
 	}
 }
 
