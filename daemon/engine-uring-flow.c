@@ -302,18 +302,34 @@ static void flow_issue(struct uflow *flow, uint64_t *wait_ns)
 		uint64_t left = flow->length - flow->issued;
 		uint32_t len = left < flow->chunk ? left : flow->chunk;
 
+		bool running;
+
 		if (!flow_tokens(flow, len, wait_ns))
 			break;
+		/*
+		 * Issued only while RUNNING, checked where the chunk is
+		 * counted: once PAUSE or STOP returns and in_flight reads 0,
+		 * no chunk the worker saw the state too early for follows.
+		 */
+		pthread_mutex_lock(&flow->lock);
+		running = flow->state == FLOWSWITCH_FLOW_RUNNING &&
+			  !flow->stopping && !flow->failing;
+		if (running) {
+			flow->tail++;
+			flow->in_flight = flow->tail - flow->head;
+		}
+		pthread_mutex_unlock(&flow->lock);
+		if (!running) {
+			if (flow->rate_bps)
+				flow->tokens += len; /* not spent after all */
+			break;
+		}
 		slot->phase = USLOT_READING;
 		slot->off = flow->issued;
 		slot->len = len;
 		slot->retries = 0;
 		slot->io[0].progress = 0;
 		flow->issued += len;
-		flow->tail++;
-		pthread_mutex_lock(&flow->lock);
-		flow->in_flight = flow->tail - flow->head;
-		pthread_mutex_unlock(&flow->lock);
 		io_submit(flow, s, 0);
 	}
 }
