@@ -28,6 +28,7 @@
 #include <linux/math64.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "flowswitch.h"
 #include "trace.h"
@@ -60,6 +61,37 @@ static int fsw_slot_init_p2p(struct fsw_slot *slot, u32 len)
 	return 0;
 }
 
+/* A virtually contiguous buffer, described page by page in @bv. */
+static void *fsw_linear_alloc(u32 len, struct bio_vec *bv, u32 *nr)
+{
+	void *kva = __vmalloc(len, GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!kva)
+		return NULL;
+	for (i = 0; i < len >> PAGE_SHIFT; i++)
+		bvec_set_page(&bv[i], vmalloc_to_page(kva + i * PAGE_SIZE),
+			      PAGE_SIZE, 0);
+	*nr = i;
+	return kva;
+}
+
+/*
+ * A compression stage works on linear memory (the crypto API's compress
+ * interface) from one buffer into another: such a flow's chunk buffers
+ * are two vmalloc()ed areas each, swapped by the stage (xform.c).
+ */
+static int fsw_slot_init_linear(struct fsw_slot *slot, u32 len)
+{
+	slot->alt_bvec = kvcalloc(len >> PAGE_SHIFT, sizeof(*slot->alt_bvec),
+				  GFP_KERNEL_ACCOUNT);
+	if (!slot->alt_bvec)
+		return -ENOMEM;
+	slot->kva = fsw_linear_alloc(len, slot->bvec, &slot->nr_bvec);
+	slot->alt_kva = fsw_linear_alloc(len, slot->alt_bvec, &slot->nr_bvec);
+	return slot->kva && slot->alt_kva ? 0 : -ENOMEM;
+}
+
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_COMP;
@@ -86,6 +118,8 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 	}
 	if (flow->pool_kind == FLOWSWITCH_POOL_P2P)
 		return fsw_slot_init_p2p(slot, left);
+	if (flow->linear)
+		return fsw_slot_init_linear(slot, left);
 	while (left) {
 		unsigned int order = min_t(unsigned int, get_order(left),
 					   FSW_SLOT_MAX_ORDER);
@@ -122,6 +156,13 @@ void fsw_slot_free(struct fsw_slot *slot)
 		fsw_p2p_free(slot->flow->provider, slot->p2p_kva,
 			     slot->nr_bvec << PAGE_SHIFT);
 		kvfree(slot->bvec);
+		return;
+	}
+	if (slot->flow->linear) {
+		vfree(slot->kva);
+		vfree(slot->alt_kva);
+		kvfree(slot->bvec);
+		kvfree(slot->alt_bvec);
 		return;
 	}
 	for (i = 0; i < slot->nr_bvec; i++)
@@ -333,6 +374,11 @@ static void fsw_slot_write(struct fsw_flow *flow, struct fsw_slot *slot)
 
 	slot->phase = FSW_SLOT_WRITING;
 	slot->writes_pending = flow->nr_sinks;
+	/* Compressed frames go back to back (an ordered flow: in turn). */
+	if (flow->out_running) {
+		slot->out_off = flow->out_pos;
+		flow->out_pos += slot->out_len;
+	}
 	for (i = 1; i <= flow->nr_sinks; i++) {
 		slot->io[i].progress = 0;
 		fsw_io_submit(&slot->io[i]);
@@ -427,6 +473,20 @@ counted:
 	if (!io->idx) {
 		if (fsw_slot_abandoned(flow, slot))
 			return;
+		if (flow->framed && !slot->hdr_done) {
+			int err = fsw_xform_frame(flow, slot);
+
+			if (err) {
+				fsw_flow_fail(flow, io, FLOWSWITCH_STAGE_TRANSFORM,
+					      err);
+				return;
+			}
+			/* The frame's body, after its header. */
+			if (io->progress < slot->len) {
+				fsw_io_submit(io);
+				return;
+			}
+		}
 		if (flow->nr_stages)
 			fsw_xform_start(flow, slot);
 		else
@@ -457,11 +517,14 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 			any = true;
 			if (fsw_slot_abandoned(flow, slot))
 				continue;
-			if (err)
+			if (err) {
 				fsw_flow_fail(flow, &slot->io[0],
 					      FLOWSWITCH_STAGE_TRANSFORM, err);
-			else
-				fsw_slot_ready(flow, slot);
+				continue;
+			}
+			/* What the stages left is what goes out. */
+			slot->out_len = slot->xlen;
+			fsw_slot_ready(flow, slot);
 			continue;
 		}
 		for (i = 0; i <= flow->nr_sinks; i++) {
@@ -509,6 +572,7 @@ static void fsw_flow_retire(struct fsw_flow *flow)
 		slot->phase = FSW_SLOT_FREE;
 		spin_lock_irq(&flow->lock);
 		flow->bytes_done += slot->len;
+		flow->out_bytes += slot->out_len;
 		flow->chunks_done++;
 		flow->head++;
 		spin_unlock_irq(&flow->lock);
@@ -563,6 +627,7 @@ static void fsw_flow_selftest_failed(struct fsw_flow *flow, int err)
 	flow->fail_stage = FLOWSWITCH_STAGE_SELFTEST;
 	flow->fail_offset = flow->src_off + flow->verified;
 	flow->bytes_done = flow->verified;
+	flow->out_bytes = flow->verified;	/* p2p: no stages */
 	flow->chunks_done = DIV_ROUND_UP_ULL(flow->verified, flow->chunk);
 	spin_unlock_irq(&flow->lock);
 }
@@ -575,8 +640,14 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 	while (flow->tail - flow->head < flow->depth &&
 	       flow->issued < flow->length) {
 		struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
-		u32 len = min_t(u64, flow->rec_in, flow->length - flow->issued);
+		u32 len = min_t(u64, flow->framed ? FLOWSWITCH_FRAME_HDR :
+						    flow->rec_in,
+				flow->length - flow->issued);
 
+		/* Frames: the next header's place is known from this one. */
+		if (flow->framed && flow->tail != flow->head &&
+		    !flow->slots[(flow->tail - 1) % flow->depth].hdr_done)
+			break;
 		/* A stream: the next receive once this one has its bytes. */
 		if (flow->src->kind == FLOWSWITCH_PORT_SOCKET &&
 		    flow->tail != flow->head &&
@@ -604,6 +675,9 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 		slot->out_off = div_u64(slot->off, flow->rec_in) *
 				flow->rec_out;
 		slot->out_len = len + flow->rec_out - flow->rec_in;
+		slot->hdr_done = !flow->framed;
+		if (flow->framed)	/* frame K's bytes go to K * chunk */
+			slot->out_off = (u64)flow->frames++ * flow->chunk;
 		slot->retries = 0;
 		slot->issue_ns = ktime_get_ns();
 		slot->io[0].progress = 0;
@@ -715,6 +789,7 @@ void fsw_engine_work(struct work_struct *work)
 				flow->fail_offset = flow->src_off;
 				/* Nothing of it is proven. */
 				flow->bytes_done = 0;
+				flow->out_bytes = 0;
 				spin_unlock_irq(&flow->lock);
 				fsw_flow_finish(flow, FLOWSWITCH_FLOW_FAILED);
 				return;

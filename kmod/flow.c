@@ -677,7 +677,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	pool = 0;
 	if (flow->pool_kind == FLOWSWITCH_POOL_HOST && !flow->slots) {
 		/* chunk <= 16 MiB (+ a tag), depth <= 64: no overflow. */
-		pool = (u64)fsw_flow_slot_len(flow) * flow->depth;
+		pool = (u64)fsw_flow_slot_len(flow) * flow->depth *
+		       (flow->linear ? 2 : 1);
 		ret = fsw_pool_reserve(ctx, pool);
 		if (ret) {
 			fsw_nl_pool_event(ctx, ret);
@@ -899,6 +900,7 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->verify_ns = flow->verify_ns;
 	q->digest_len = fsw_xform_digest(flow, q->digest);
 	q->transform_ns = flow->transform_ns;
+	q->out_bytes = flow->out_bytes;
 	q->elapsed_ns = 0;
 	if (flow->start_ns)
 		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -

@@ -115,6 +115,10 @@ struct fsw_slot {
 	bool view;		/* bvec describes a memory port's window */
 	u32 nr_bvec;
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
+	void *kva;		/* a linear flow's: vmalloc()ed, bvec its pages */
+	void *alt_kva;		/* and the other one a stage swaps it with */
+	struct bio_vec *alt_bvec;
+	bool hdr_done;		/* a framed flow's: header read and parsed */
 	void *p2p_kva;		/* in a p2p pool: the chunk's p2p memory */
 	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
 	/* Transform stages (xform.c) */
@@ -135,6 +139,9 @@ struct fsw_stage {
 	struct crypto_skcipher *skc;
 	struct crypto_aead *aead;
 	struct crypto_shash *shash;
+	struct crypto_comp **comp;	/* one per worker that may run it */
+	struct mutex *comp_lock;
+	u32 nr_comp;
 	struct shash_desc *desc;	/* the running digest */
 	u64 digest_next;	/* the digest's cursor, under flow->lock */
 	bool final;
@@ -184,6 +191,11 @@ struct fsw_flow {
 	u32 nr_stages;
 	u64 transform_ns;	/* under lock */
 	bool ordered;		/* chunks written strictly in order */
+	bool linear;		/* chunk buffers are vmalloc()ed pairs */
+	bool framed;		/* the source is compressed frames */
+	bool out_running;	/* sink offsets run on as frames are written */
+	u64 out_pos;		/* out_running: the next frame's, work only */
+	u64 frames;		/* framed: frames issued, work only */
 	struct fsw_sock_watch *sock_watch;	/* per port, if any socket */
 	u32 peer_error;		/* FLOWSWITCH_EVENT_PEER's, under lock */
 
@@ -211,6 +223,7 @@ struct fsw_flow {
 	u32 fail_sink;
 	u64 fail_offset;
 	u64 bytes_done;
+	u64 out_bytes;
 	u64 chunks_done;
 	u64 retries;
 	u64 direct_bytes;
@@ -365,6 +378,7 @@ bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		    bool abandoned, int *res);
 u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out);
 bool fsw_xform_ciphers(struct fsw_flow *flow);
+int fsw_xform_frame(struct fsw_flow *flow, struct fsw_slot *slot);
 int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr);
 
 /* provider.c */

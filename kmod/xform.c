@@ -115,6 +115,12 @@ static bool fsw_kind_aead(u32 kind)
 	return kind == FLOWSWITCH_XFORM_SEAL || kind == FLOWSWITCH_XFORM_OPEN;
 }
 
+static bool fsw_kind_comp(u32 kind)
+{
+	return kind == FLOWSWITCH_XFORM_COMPRESS ||
+	       kind == FLOWSWITCH_XFORM_DECOMPRESS;
+}
+
 static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 			   u64 length)
 {
@@ -124,11 +130,11 @@ static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 
 	if (us->__reserved || us->__reserved2 || us->flags & ~key_flags ||
 	    us->kind < FLOWSWITCH_XFORM_ENCRYPT ||
-	    us->kind > FLOWSWITCH_XFORM_OPEN ||
+	    us->kind > FLOWSWITCH_XFORM_DECOMPRESS ||
 	    !memchr(us->alg, 0, sizeof(us->alg)) || !us->alg[0] ||
 	    !memchr(us->driver, 0, sizeof(us->driver)))
 		return -EINVAL;
-	if (us->kind == FLOWSWITCH_XFORM_DIGEST)
+	if (us->kind == FLOWSWITCH_XFORM_DIGEST || fsw_kind_comp(us->kind))
 		return us->flags || us->data_unit ? -EINVAL : 0;
 	/* A cipher: exactly one key source. */
 	if (hweight32(us->flags) != 1)
@@ -240,7 +246,42 @@ static int fsw_stage_setup_aead(struct fsw_stage *st,
 	return 0;
 }
 
-static int fsw_stage_setup(struct fsw_stage *st,
+/*
+ * A compression stage: the compress interface keeps its workspace in the
+ * transform, so each worker that may run the stage at once has its own,
+ * as many as the flow has chunks or the machine CPUs.
+ */
+static int fsw_stage_setup_comp(struct fsw_flow *flow, struct fsw_stage *st,
+				struct flowswitch_transform *us)
+{
+	u32 i, n = min(flow->depth, num_online_cpus());
+
+	st->comp = kcalloc(n, sizeof(*st->comp), GFP_KERNEL_ACCOUNT);
+	st->comp_lock = kcalloc(n, sizeof(*st->comp_lock), GFP_KERNEL_ACCOUNT);
+	if (!st->comp || !st->comp_lock)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct crypto_comp *tfm;
+
+		tfm = crypto_alloc_comp(us->driver[0] ? us->driver : us->alg,
+					0, 0);
+		if (IS_ERR(tfm))
+			return PTR_ERR(fsw_alloc_err(tfm));
+		st->comp[i] = tfm;
+		st->nr_comp = i + 1;
+		mutex_init(&st->comp_lock[i]);
+		if (us->driver[0] &&
+		    strcmp(crypto_tfm_alg_name(crypto_comp_tfm(tfm)), us->alg))
+			return -ENOENT;
+	}
+	us->out_digest_len = 0;
+	strscpy(us->out_driver,
+		crypto_tfm_alg_driver_name(crypto_comp_tfm(st->comp[0])),
+		sizeof(us->out_driver));
+	return 0;
+}
+
+static int fsw_stage_setup(struct fsw_flow *flow, struct fsw_stage *st,
 			   struct flowswitch_transform *us)
 {
 	u8 key[FLOWSWITCH_MAX_KEY];
@@ -276,6 +317,8 @@ static int fsw_stage_setup(struct fsw_stage *st,
 
 	if (fsw_kind_aead(us->kind))
 		return fsw_stage_setup_aead(st, us);
+	if (fsw_kind_comp(us->kind))
+		return fsw_stage_setup_comp(flow, st, us);
 	st->skc = fsw_alloc_cipher(us->alg, us->driver);
 	if (IS_ERR(st->skc)) {
 		ret = PTR_ERR(st->skc);
@@ -312,20 +355,42 @@ static int fsw_stage_setup(struct fsw_stage *st,
 static int fsw_xform_records(struct fsw_flow *flow,
 			     const struct flowswitch_transform *us, u32 n)
 {
-	u32 i, aead = 0, ciphers = 0, kind = 0, last;
+	u32 i, aead = 0, comp = 0, ciphers = 0, kind = 0, last;
 
 	for (i = 0; i < n; i++) {
 		if (fsw_kind_aead(us[i].kind)) {
 			aead++;
 			kind = us[i].kind;
+		} else if (fsw_kind_comp(us[i].kind)) {
+			comp++;
+			kind = us[i].kind;
 		} else if (us[i].kind != FLOWSWITCH_XFORM_DIGEST) {
 			ciphers++;
 		}
 	}
-	if (!aead)
+	if (!aead && !comp)
 		return 0;
-	if (aead > 1 || ciphers)
+	if (aead + comp > 1 || ciphers)
 		return -EINVAL;
+	if (comp) {
+		flow->linear = true;
+		flow->rec_out = flow->chunk + FLOWSWITCH_FRAME_HDR;
+		if (kind == FLOWSWITCH_XFORM_DECOMPRESS) {
+			/* Frames are read header first; sizes come later. */
+			flow->framed = true;
+			flow->rec_in = flow->rec_out;
+			flow->rec_out = flow->chunk;
+			flow->out_length = 0;
+			return 0;
+		}
+		/* At most: every frame stored, with its header. */
+		flow->out_length = flow->length +
+			DIV_ROUND_UP_ULL(flow->length, flow->chunk) *
+			FLOWSWITCH_FRAME_HDR;
+		flow->ordered = true;
+		flow->out_running = true;
+		return 0;
+	}
 	if (kind == FLOWSWITCH_XFORM_SEAL) {
 		flow->rec_out = flow->chunk + FLOWSWITCH_AEAD_TAG;
 		flow->out_length = flow->length +
@@ -377,7 +442,7 @@ int fsw_xform_create(struct fsw_flow *flow, struct flowswitch_flow_create *cmd)
 		goto out;
 	flow->nr_stages = cmd->nr_stages;
 	for (i = 0; i < cmd->nr_stages; i++) {
-		ret = fsw_stage_setup(&flow->stages[i], &us[i]);
+		ret = fsw_stage_setup(flow, &flow->stages[i], &us[i]);
 		if (ret)
 			goto out;
 	}
@@ -392,7 +457,7 @@ out:
 
 void fsw_xform_free(struct fsw_flow *flow)
 {
-	u32 i;
+	u32 i, j;
 
 	for (i = 0; i < flow->nr_stages; i++) {
 		struct fsw_stage *st = &flow->stages[i];
@@ -401,6 +466,10 @@ void fsw_xform_free(struct fsw_flow *flow)
 			crypto_free_skcipher(st->skc);
 		if (st->aead)
 			crypto_free_aead(st->aead);
+		for (j = 0; j < st->nr_comp; j++)
+			crypto_free_comp(st->comp[j]);
+		kfree(st->comp);
+		kfree(st->comp_lock);
 		kfree_sensitive(st->desc);
 		if (st->shash)
 			crypto_free_shash(st->shash);
@@ -594,6 +663,107 @@ out:
 	return ret;
 }
 
+static void fsw_slot_swap(struct fsw_slot *slot)
+{
+	swap(slot->kva, slot->alt_kva);
+	swap(slot->bvec, slot->alt_bvec);
+}
+
+/* A frame's header: magic, stored and original length (big-endian). */
+struct fsw_frame_hdr {
+	u8 magic[4];
+	__be32 stored;
+	__be32 orig;
+} __packed;
+
+static_assert(sizeof(struct fsw_frame_hdr) == FLOWSWITCH_FRAME_HDR);
+
+/*
+ * Compress @slot's piece into a frame in the other buffer, or decompress
+ * its frame, and swap the buffers.  See "Compressed frames" in the UAPI.
+ */
+static int fsw_stage_comp(struct fsw_flow *flow, struct fsw_slot *slot,
+			  struct fsw_stage *st)
+{
+	u32 n = (slot - flow->slots) % st->nr_comp, len = slot->xlen;
+	struct fsw_frame_hdr *h;
+	unsigned int dlen, noio;
+	int ret;
+
+	mutex_lock(&st->comp_lock[n]);
+	noio = memalloc_noio_save();
+	if (st->kind == FLOWSWITCH_XFORM_COMPRESS) {
+		h = slot->alt_kva;
+		/* Only a smaller result is worth it: else stored as is. */
+		dlen = len - 1;
+		ret = len > 1 ? crypto_comp_compress(st->comp[n], slot->kva,
+						     len, slot->alt_kva +
+						     sizeof(*h), &dlen) : -1;
+		if (ret || dlen >= len) {
+			memcpy(slot->alt_kva + sizeof(*h), slot->kva, len);
+			dlen = len;
+		}
+		memcpy(h->magic, "fsz1", 4);
+		h->stored = cpu_to_be32(dlen);
+		h->orig = cpu_to_be32(len);
+		slot->xlen = sizeof(*h) + dlen;
+		ret = 0;
+	} else {
+		u32 stored, orig;
+
+		h = slot->kva;
+		stored = be32_to_cpu(h->stored);
+		orig = be32_to_cpu(h->orig);
+		dlen = orig;
+		ret = 0;
+		/* The engine checked the header as it read it. */
+		if (stored == orig)
+			memcpy(slot->alt_kva, slot->kva + sizeof(*h), orig);
+		else
+			ret = crypto_comp_decompress(st->comp[n],
+						     slot->kva + sizeof(*h),
+						     stored, slot->alt_kva,
+						     &dlen);
+		if (ret || dlen != orig)
+			ret = -EBADMSG;
+		slot->xlen = orig;
+	}
+	memalloc_noio_restore(noio);
+	mutex_unlock(&st->comp_lock[n]);
+	if (!ret)
+		fsw_slot_swap(slot);
+	return ret;
+}
+
+/*
+ * From the flow's work: @slot read a frame's header.  Check it and make
+ * the slot's read cover the frame; the next frame's header comes after.
+ */
+int fsw_xform_frame(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	struct fsw_frame_hdr *h = slot->kva;
+	u32 stored, orig;
+	u64 end;
+
+	if (slot->len < sizeof(*h) || memcmp(h->magic, "fsz1", 4))
+		return -EBADMSG;
+	stored = be32_to_cpu(h->stored);
+	orig = be32_to_cpu(h->orig);
+	if (!orig || orig > flow->chunk || stored > orig)
+		return -EBADMSG;
+	end = slot->off + sizeof(*h) + stored;
+	/* Past the flow's end, or short of a whole chunk but not last. */
+	if (end > flow->length || (end < flow->length && orig != flow->chunk))
+		return -EBADMSG;
+	slot->len = sizeof(*h) + stored;
+	slot->out_len = orig;
+	slot->hdr_done = true;
+	spin_lock_irq(&flow->lock);
+	flow->issued += stored;
+	spin_unlock_irq(&flow->lock);
+	return 0;
+}
+
 static int fsw_stage_digest(struct fsw_slot *slot, struct fsw_stage *st)
 {
 	u32 i, left = slot->xlen;
@@ -688,6 +858,8 @@ static void fsw_xform_work(struct work_struct *work)
 				return;	/* parked: requeued at its turn */
 		} else if (st->aead) {
 			ret = fsw_stage_aead(flow, slot, st);
+		} else if (st->comp) {
+			ret = fsw_stage_comp(flow, slot, st);
 		} else {
 			ret = fsw_stage_cipher(flow, slot, st);
 		}
@@ -780,6 +952,7 @@ int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr)
 		struct crypto_tfm *tfm = st->skc ?
 			crypto_skcipher_tfm(st->skc) :
 			st->aead ? crypto_aead_tfm(st->aead) :
+			st->comp ? crypto_comp_tfm(st->comp[0]) :
 			crypto_shash_tfm(st->shash);
 		struct nlattr *nest = nla_nest_start(skb, attr);
 		bool final;

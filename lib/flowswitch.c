@@ -379,6 +379,10 @@ const char *fsw_xform_name(unsigned int kind)
 		return "seal";
 	case FLOWSWITCH_XFORM_OPEN:
 		return "open";
+	case FLOWSWITCH_XFORM_COMPRESS:
+		return "compress";
+	case FLOWSWITCH_XFORM_DECOMPRESS:
+		return "decompress";
 	}
 	return "?";
 }

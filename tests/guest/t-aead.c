@@ -17,9 +17,8 @@
  */
 #include <sys/stat.h>
 
-#include "algtest.h"
-#include "flowtest.h"
 #include "nettest.h"
+#include "xformtest.h"
 
 #define DIR "/tmp/aead"
 #define CHUNK (64 * KiB)
@@ -32,71 +31,6 @@
 static const char *dev_a;
 static uint8_t key[32], key4106[36], iv[16];
 static uint8_t rec_buf[REC + 64], out_buf[REC + 64], a_buf[REC];
-
-static void stage(struct flowswitch_transform *t, unsigned int kind,
-		  const char *alg, const uint8_t *k, size_t klen)
-{
-	memset(t, 0, sizeof(*t));
-	t->kind = kind;
-	snprintf(t->alg, sizeof(t->alg), "%s", alg);
-	t->key_fd = -1;
-	if (k) {
-		t->flags = FLOWSWITCH_XFORM_KEY_FD;
-		t->key_fd = key_pipe(k, klen);
-		memcpy(t->iv, iv, sizeof(t->iv));
-	}
-}
-
-static void close_keys(struct flowswitch_transform *st, unsigned int n)
-{
-	while (n--)
-		if (st[n].key_fd >= 0)
-			close(st[n].key_fd);
-}
-
-/* A port on @fd, or on a fresh descriptor of @path. */
-static int port(int fsw, const char *path, int fd, int oflags,
-		unsigned int flags)
-{
-	struct flowswitch_port_create pc = {.flags = flags, .fd = fd};
-	int id;
-
-	if (path)
-		pc.fd = open(path, oflags, 0644);
-	id = fsw_port_create(fsw, &pc);
-	if (path)
-		close(pc.fd);
-	return id;
-}
-
-/* Create a flow @src -> [@st] -> @dst; its id or -errno. */
-static int mkflow(int fsw, int src, int dst, uint64_t len,
-		  struct flowswitch_transform *st, unsigned int n,
-		  struct flowswitch_flow_create *fc)
-{
-	struct flowswitch_sink sink = {.port_id = (unsigned int)dst};
-
-	memset(fc, 0, sizeof(*fc));
-	fc->chunk_size = CHUNK;
-	fc->depth = 4;
-	fc->src_port_id = (unsigned int)src;
-	fc->length = len;
-	fc->nr_sinks = 1;
-	fc->sinks_uptr = (uintptr_t)&sink;
-	fc->nr_stages = n;
-	fc->stages_uptr = (uintptr_t)st;
-	return fsw_flow_create(fsw, fc);
-}
-
-static void run(int fsw, int id, struct flowswitch_flow_query *q)
-{
-	unsigned int state;
-
-	CHECK(!fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START), "start");
-	CHECK(!fsw_flow_wait(fsw, id, 0, &state), "wait");
-	memset(q, 0, sizeof(*q));
-	CHECK(!fsw_flow_query(fsw, id, q), "query");
-}
 
 /* Is @path exactly A's first @len bytes? */
 static bool same_as_a(const char *path, uint64_t len)
@@ -138,15 +72,6 @@ static void sha256_of_a(uint64_t len, char *hex)
 	hex[64] = 0;
 }
 
-static void to_hex(const uint8_t *d, unsigned int n, char *hex)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		sprintf(hex + 2 * i, "%02x", d[i]);
-	hex[2 * n] = 0;
-}
-
 /* 1. A -> seal -> TCP -> open -> file, at once, with digests each side. */
 static void test_tcp(int fsw)
 {
@@ -161,17 +86,17 @@ static void test_tcp(int fsw)
 		CHECK(0, "tcp pair: %s", strerror(errno));
 		return;
 	}
-	pa = port(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
-	po = port(fsw, DIR "/plain1", -1, O_RDWR | O_CREAT | O_TRUNC,
-		  FLOWSWITCH_PORT_WRITE);
-	ps = port(fsw, NULL, fds[0], 0, FLOWSWITCH_PORT_WRITE);
-	pr = port(fsw, NULL, fds[1], 0, FLOWSWITCH_PORT_READ);
-	stage(&ss[0], FLOWSWITCH_XFORM_DIGEST, "sha256", NULL, 0);
-	stage(&ss[1], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
-	stage(&os[0], FLOWSWITCH_XFORM_OPEN, "gcm(aes)", key, sizeof(key));
-	stage(&os[1], FLOWSWITCH_XFORM_DIGEST, "sha256", NULL, 0);
-	snd = mkflow(fsw, pa, ps, LEN, ss, 2, &fc);
-	rcv = mkflow(fsw, pr, po, SEALED, os, 2, &fc);
+	pa = xport(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
+	po = xport(fsw, DIR "/plain1", -1, O_RDWR | O_CREAT | O_TRUNC,
+		   FLOWSWITCH_PORT_WRITE);
+	ps = xport(fsw, NULL, fds[0], 0, FLOWSWITCH_PORT_WRITE);
+	pr = xport(fsw, NULL, fds[1], 0, FLOWSWITCH_PORT_READ);
+	xstage(&ss[0], FLOWSWITCH_XFORM_DIGEST, "sha256", NULL, 0, iv);
+	xstage(&ss[1], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
+	xstage(&os[0], FLOWSWITCH_XFORM_OPEN, "gcm(aes)", key, sizeof(key), iv);
+	xstage(&os[1], FLOWSWITCH_XFORM_DIGEST, "sha256", NULL, 0, iv);
+	snd = xflow(fsw, pa, ps, LEN, CHUNK, ss, 2, &fc);
+	rcv = xflow(fsw, pr, po, SEALED, CHUNK, os, 2, &fc);
 	close_keys(ss, 2);
 	close_keys(os, 2);
 	CHECK(snd > 0 && rcv > 0, "flows: %d %d", snd, rcv);
@@ -220,15 +145,15 @@ static int seal_file(int fsw, const char *alg, const uint8_t *k, size_t klen,
 	struct flowswitch_transform st;
 	int pa, pc, id;
 
-	pa = port(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
-	pc = port(fsw, path, -1, O_RDWR | O_CREAT | O_TRUNC,
-		  FLOWSWITCH_PORT_WRITE);
-	stage(&st, FLOWSWITCH_XFORM_SEAL, alg, k, klen);
-	id = mkflow(fsw, pa, pc, len, &st, 1, &fc);
+	pa = xport(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
+	pc = xport(fsw, path, -1, O_RDWR | O_CREAT | O_TRUNC,
+		   FLOWSWITCH_PORT_WRITE);
+	xstage(&st, FLOWSWITCH_XFORM_SEAL, alg, k, klen, iv);
+	id = xflow(fsw, pa, pc, len, CHUNK, &st, 1, &fc);
 	close_keys(&st, 1);
 	CHECK(id > 0, "seal %s: %d", alg, id);
 	if (id > 0) {
-		run(fsw, id, &q);
+		xrun(fsw, id, &q);
 		CHECK(q.state == FLOWSWITCH_FLOW_DONE, "sealed: state %u %u",
 		      q.state, q.error);
 		fsw_destroy(fsw, id);
@@ -251,15 +176,15 @@ static void open_file(int fsw, const char *alg, const uint8_t *k, size_t klen,
 	int pc, po, id;
 
 	memset(q, 0, sizeof(*q));
-	pc = port(fsw, path, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
-	po = port(fsw, out, -1, O_RDWR | O_CREAT | O_TRUNC,
-		  FLOWSWITCH_PORT_WRITE);
-	stage(&st, FLOWSWITCH_XFORM_OPEN, alg, k, klen);
-	id = mkflow(fsw, pc, po, len, &st, 1, &fc);
+	pc = xport(fsw, path, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
+	po = xport(fsw, out, -1, O_RDWR | O_CREAT | O_TRUNC,
+		   FLOWSWITCH_PORT_WRITE);
+	xstage(&st, FLOWSWITCH_XFORM_OPEN, alg, k, klen, iv);
+	id = xflow(fsw, pc, po, len, CHUNK, &st, 1, &fc);
 	close_keys(&st, 1);
 	CHECK(id > 0, "open %s: %d", alg, id);
 	if (id > 0) {
-		run(fsw, id, q);
+		xrun(fsw, id, q);
 		fsw_destroy(fsw, id);
 	}
 	fsw_destroy(fsw, pc);
@@ -428,37 +353,40 @@ static void test_refusals(int fsw)
 	struct flowswitch_transform st[2];
 	int pa, pc, po, id;
 
-	pa = port(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
-	pc = port(fsw, DIR "/ct", -1, O_RDONLY, FLOWSWITCH_PORT_READ);
-	po = port(fsw, DIR "/refused", -1, O_RDWR | O_CREAT | O_TRUNC,
-		  FLOWSWITCH_PORT_WRITE);
+	pa = xport(fsw, dev_a, -1, O_RDONLY, FLOWSWITCH_PORT_READ);
+	pc = xport(fsw, DIR "/ct", -1, O_RDONLY, FLOWSWITCH_PORT_READ);
+	po = xport(fsw, DIR "/refused", -1, O_RDWR | O_CREAT | O_TRUNC,
+		   FLOWSWITCH_PORT_WRITE);
 
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
-	stage(&st[1], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
-	CHECK(mkflow(fsw, pa, po, LEN, st, 2, &fc) == -EINVAL, "two AEADs");
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
+	xstage(&st[1], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 2, &fc) == -EINVAL,
+	      "two AEADs");
 	close_keys(st, 2);
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
-	stage(&st[1], FLOWSWITCH_XFORM_ENCRYPT, "ctr(aes)", key, sizeof(key));
-	CHECK(mkflow(fsw, pa, po, LEN, st, 2, &fc) == -EINVAL,
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
+	xstage(&st[1], FLOWSWITCH_XFORM_ENCRYPT, "ctr(aes)", key, sizeof(key),
+	       iv);
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 2, &fc) == -EINVAL,
 	      "AEAD with a cipher");
 	close_keys(st, 2);
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
 	st[0].data_unit = 4096;
-	CHECK(mkflow(fsw, pa, po, LEN, st, 1, &fc) == -EINVAL, "data units");
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -EINVAL,
+	      "data units");
 	close_keys(st, 1);
-	stage(&st[0], FLOWSWITCH_XFORM_OPEN, "gcm(aes)", key, sizeof(key));
-	CHECK(mkflow(fsw, pc, po, REC + 16, st, 1, &fc) == -EINVAL,
+	xstage(&st[0], FLOWSWITCH_XFORM_OPEN, "gcm(aes)", key, sizeof(key), iv);
+	CHECK(xflow(fsw, pc, po, REC + 16, CHUNK, st, 1, &fc) == -EINVAL,
 	      "a last record of only a tag");
 	close_keys(st, 1);
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "ctr(aes)", key, sizeof(key));
-	CHECK(mkflow(fsw, pa, po, LEN, st, 1, &fc) == -ENOENT,
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "ctr(aes)", key, sizeof(key), iv);
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -ENOENT,
 	      "ctr(aes) is no AEAD");
 	close_keys(st, 1);
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, 7);
-	CHECK(mkflow(fsw, pa, po, LEN, st, 1, &fc) == -EKEYREJECTED,
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, 7, iv);
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -EKEYREJECTED,
 	      "a 7-byte key");
 	close_keys(st, 1);
-	stage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key));
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, sizeof(key), iv);
 	memset(&fc, 0, sizeof(fc));
 	{
 		struct flowswitch_sink sink = {.port_id = (unsigned int)po};

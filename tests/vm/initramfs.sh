@@ -58,7 +58,7 @@ if [ -d "$kdir/root" ]; then
 	# guest has none); aesni_intel is optional (the CPU model decides);
 	# virtio_crypto drives the transform device QEMU provides.
 	for m in nvme ctr xts cbc gcm ghash_generic crc32c_generic aesni_intel \
-		 algif_skcipher algif_aead \
+		 lz4 zstd algif_skcipher algif_aead \
 		 algif_hash virtio_pci virtio_crypto; do
 		modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null
 	done |

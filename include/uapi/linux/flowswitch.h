@@ -264,6 +264,28 @@ struct flowswitch_port_create {
  * A flow has at most one SEAL or OPEN stage, with no other cipher (digest
  * stages may come before or after it: they see the bytes there), and
  * never a nonce twice under one key: give each flow its own key or @iv.
+ *
+ * @FLOWSWITCH_XFORM_COMPRESS: (ABI 1.6) compression of the crypto API
+ *	("lz4", "zstd", "deflate"), in frames: see "Compressed frames"
+ * @FLOWSWITCH_XFORM_DECOMPRESS: (ABI 1.6) the same algorithm, reading
+ *	frames; a frame that does not decompress to what its header says,
+ *	or a header that is not one, fails the flow with EBADMSG at
+ *	FLOWSWITCH_STAGE_TRANSFORM
+ *
+ * Compressed frames (ABI 1.6).  A compressing flow cuts what reaches the
+ * stage into @chunk_size pieces (the last one shorter) and writes each,
+ * in order and back to back, as a frame: a 12-byte header -- "fsz1", the
+ * stored length S and the original length N, both big-endian 32 bits --
+ * and S bytes: the compressed piece, or the piece itself when compressing
+ * did not make it smaller (S == N).  Each sink gets the frames from its
+ * offset on, and the query's @out_bytes says how many bytes that was.
+ * A decompressing flow is given the same @chunk_size, reads frames from
+ * its source (its @length the frames' total) one header at a time, and
+ * writes frame K's N bytes at K * @chunk_size: every frame but the last
+ * must hold a whole chunk.  Its sinks' sizes are not checked in advance
+ * (the output size is known only from the frames): a block device too
+ * small fails at the write.  A flow has at most one COMPRESS or
+ * DECOMPRESS stage and no cipher; digest stages may come before or after.
  */
 enum flowswitch_xform {
 	FLOWSWITCH_XFORM_ENCRYPT = 1,
@@ -271,10 +293,14 @@ enum flowswitch_xform {
 	FLOWSWITCH_XFORM_DIGEST = 3,
 	FLOWSWITCH_XFORM_SEAL = 4,
 	FLOWSWITCH_XFORM_OPEN = 5,
+	FLOWSWITCH_XFORM_COMPRESS = 6,
+	FLOWSWITCH_XFORM_DECOMPRESS = 7,
 };
 
 /* The tag of an AEAD record (ABI 1.6). */
 #define FLOWSWITCH_AEAD_TAG 16
+/* The header of a compressed frame (ABI 1.6). */
+#define FLOWSWITCH_FRAME_HDR 12
 
 /**
  * enum flowswitch_xform_flags - &flowswitch_transform.flags (ABI 1.5)
@@ -745,6 +771,9 @@ enum flowswitch_stage {
  *	it is the digest of what was read)
  * @transform_ns: out (ABI 1.5), time the transform stages took, summed
  *	over chunks (they overlap each other and the I/O)
+ * @out_bytes: out (ABI 1.6), bytes written to each sink for the chunks in
+ *	@bytes_done: @bytes_done itself, unless stages changed the length
+ *	(AEAD records, compressed frames)
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -779,6 +808,7 @@ struct flowswitch_flow_query {
 	__u32 __reserved2;
 	__u8 digest[FLOWSWITCH_MAX_DIGEST];
 	__aligned_u64 transform_ns;
+	__aligned_u64 out_bytes;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
