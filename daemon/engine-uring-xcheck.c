@@ -26,11 +26,11 @@ int uxform_check(const struct flowswitch_transform *t, uint32_t chunk,
 
 	if (t->__reserved || t->__reserved2 || t->flags & ~key_flags ||
 	    t->kind < FLOWSWITCH_XFORM_ENCRYPT ||
-	    t->kind > FLOWSWITCH_XFORM_OPEN ||
+	    t->kind > FLOWSWITCH_XFORM_DECOMPRESS ||
 	    !memchr(t->alg, 0, sizeof(t->alg)) || !t->alg[0] ||
 	    !memchr(t->driver, 0, sizeof(t->driver)))
 		return -EINVAL;
-	if (t->kind == FLOWSWITCH_XFORM_DIGEST)
+	if (t->kind == FLOWSWITCH_XFORM_DIGEST || uxform_kind_comp(t->kind))
 		return t->flags || t->data_unit ? -EINVAL : 0;
 	/* A cipher: exactly one key source. */
 	if (__builtin_popcount(t->flags) != 1)
@@ -53,23 +53,31 @@ bool uxform_kind_aead(uint32_t kind)
 	return kind == FLOWSWITCH_XFORM_SEAL || kind == FLOWSWITCH_XFORM_OPEN;
 }
 
+bool uxform_kind_comp(uint32_t kind)
+{
+	return kind == FLOWSWITCH_XFORM_COMPRESS ||
+	       kind == FLOWSWITCH_XFORM_DECOMPRESS;
+}
+
 int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
 			 uint32_t chunk, uint64_t length)
 {
-	uint32_t i, aead = 0, ciphers = 0, kind = 0;
+	uint32_t i, framed = 0, ciphers = 0, kind = 0;
 	uint64_t rec_in = (uint64_t)chunk + FLOWSWITCH_AEAD_TAG, last;
 
 	for (i = 0; i < n; i++) {
-		if (uxform_kind_aead(t[i].kind)) {
-			aead++;
+		if (uxform_kind_aead(t[i].kind) ||
+		    uxform_kind_comp(t[i].kind)) {
+			framed++;
 			kind = t[i].kind;
 		} else if (t[i].kind != FLOWSWITCH_XFORM_DIGEST) {
 			ciphers++;
 		}
 	}
-	if (!aead)
+	if (!framed)
 		return 0;
-	if (aead > 1 || ciphers)
+	/* One AEAD or compression stage, and no other cipher. */
+	if (framed > 1 || ciphers)
 		return -EINVAL;
 	/* Every record, the last too, holds its tag and a byte at least. */
 	last = length % rec_in;
@@ -145,15 +153,20 @@ static void copy_field(char *dst, size_t size, const char *v, size_t vlen)
 	dst[vlen] = 0;
 }
 
-/* Does @type belong to the family of @hash? */
-static bool type_fits(const char *type, bool hash)
+/* Does @type belong to the family of a stage of @kind? */
+static bool type_fits(const char *type, uint32_t kind)
 {
 	/*
 	 * The module allocates a shash for a digest: an ahash-only
 	 * driver is not one it would pick, so neither do we.
 	 */
-	if (hash)
+	if (kind == FLOWSWITCH_XFORM_DIGEST)
 		return !strcmp(type, "shash");
+	if (uxform_kind_aead(kind))
+		return !strcmp(type, "aead");
+	if (uxform_kind_comp(kind))
+		return !strcmp(type, "scomp") || !strcmp(type, "acomp") ||
+		       !strcmp(type, "compression");
 	return !strcmp(type, "skcipher") || !strcmp(type, "lskcipher");
 }
 
@@ -216,7 +229,7 @@ static bool next_entry(const char **pos, struct uxform_alg *a)
  * algorithms whose self-test passed (all of them when none did), the
  * first one listed on a tie.
  */
-int uxform_crypto_pick(const char *text, const char *want, bool hash,
+int uxform_crypto_pick(const char *text, const char *want, uint32_t kind,
 		       struct uxform_alg *out)
 {
 	struct uxform_alg a, best_tested, best_any;
@@ -224,7 +237,7 @@ int uxform_crypto_pick(const char *text, const char *want, bool hash,
 	const char *pos = text;
 
 	while (next_entry(&pos, &a)) {
-		if (!type_fits(a.type, hash) || a.internal)
+		if (!type_fits(a.type, kind) || a.internal)
 			continue;
 		if (!strcmp(a.driver, want)) {
 			*out = a;

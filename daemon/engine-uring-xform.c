@@ -36,8 +36,8 @@
 #define ALG_SET_KEY_BY_KEY_SERIAL 7
 #endif
 
-/* A socket bound to @name of @hash's family, or -errno. */
-static int alg_bind(const char *name, bool hash)
+/* A socket bound to @name of AF_ALG's @type, or -errno. */
+static int alg_bind(const char *name, const char *type)
 {
 	struct sockaddr_alg sa = {.salg_family = AF_ALG};
 	int fd, err;
@@ -46,7 +46,7 @@ static int alg_bind(const char *name, bool hash)
 	if (fd < 0)
 		/* No AF_ALG in this kernel: this engine cannot run it. */
 		return errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
-	strcpy((char *)sa.salg_type, hash ? "hash" : "skcipher");
+	snprintf((char *)sa.salg_type, sizeof(sa.salg_type), "%s", type);
 	snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s", name);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		/* As fsw_alloc_err(): ENOENT unless out of memory. */
@@ -106,11 +106,11 @@ static int stage_bind(struct ustage *st, const struct flowswitch_transform *t,
 	char *text;
 	int fd, ret;
 
-	fd = alg_bind(want, hash);
+	fd = alg_bind(want, hash ? "hash" : "skcipher");
 	if (fd < 0)
 		return fd;
 	text = proc_crypto();
-	ret = text ? uxform_crypto_pick(text, want, hash, a) : -ENOENT;
+	ret = text ? uxform_crypto_pick(text, want, t->kind, a) : -ENOENT;
 	free(text);
 	if (ret) {
 		/*
@@ -128,7 +128,7 @@ static int stage_bind(struct ustage *st, const struct flowswitch_transform *t,
 	/* A driver named must implement the algorithm asked for. */
 	if (t->driver[0] && strcmp(a->name, t->alg))
 		return -ENOENT;
-	fd = alg_bind(a->driver, hash);
+	fd = alg_bind(a->driver, hash ? "hash" : "skcipher");
 	if (fd < 0)
 		return fd;
 	st->tfm_fd = fd;
@@ -197,10 +197,41 @@ static int stage_setup_cipher(struct ustage *st, struct flowswitch_transform *t,
 	return 0;
 }
 
+/*
+ * An AEAD or compression stage (ABI 1.6): this engine does not run them,
+ * but an unknown algorithm or driver is ENOENT first, as the module's
+ * allocation says it; then EOPNOTSUPP, before its key is read.
+ */
+static int stage_unsupported(const struct flowswitch_transform *t)
+{
+	const char *want = t->driver[0] ? t->driver : t->alg;
+	struct uxform_alg a;
+	char *text;
+	int fd, ret;
+
+	if (uxform_kind_aead(t->kind)) {
+		fd = alg_bind(want, "aead");
+		if (fd < 0)
+			return fd == -ENOENT ? fd : -EOPNOTSUPP;
+		close(fd);
+	}
+	text = proc_crypto();
+	if (!text)
+		return -EOPNOTSUPP;
+	ret = uxform_crypto_pick(text, want, t->kind, &a);
+	free(text);
+	if (ret || (t->driver[0] && strcmp(a.name, t->alg)))
+		return -ENOENT;
+	return -EOPNOTSUPP;
+}
+
 static int stage_setup(struct ustage *st, struct flowswitch_transform *t)
 {
 	struct uxform_alg a;
 	int ret;
+
+	if (uxform_kind_aead(t->kind) || uxform_kind_comp(t->kind))
+		return stage_unsupported(t);
 
 	st->kind = t->kind;
 	st->data_unit = t->data_unit;
@@ -249,10 +280,6 @@ int uxform_create(struct uflow *flow, struct flowswitch_flow_create *cmd)
 					   flow->length);
 	if (ret)
 		return ret;
-	/* AEAD records: valid, but not on this engine (yet). */
-	for (i = 0; i < cmd->nr_stages; i++)
-		if (uxform_kind_aead(us[i].kind))
-			return -EOPNOTSUPP;
 	flow->nr_stages = cmd->nr_stages;
 	for (i = 0; i < cmd->nr_stages; i++) {
 		ret = stage_setup(&flow->stages[i], &us[i]);

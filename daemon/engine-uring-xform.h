@@ -16,10 +16,11 @@
  *  - Stages run in the worker thread, chunk after chunk in stream order
  *    (a digest needs that order anyway): the ring's I/O still overlaps
  *    them, but two chunks are never transformed at once.
- *  - AEAD records (SEAL, OPEN: ABI 1.6) are checked as the module checks
- *    them, then refused with EOPNOTSUPP, before any key is read: records
- *    change the flow's lengths and sink offsets, which this engine's data
- *    path does not do yet.
+ *  - AEAD records (SEAL, OPEN) and compression frames (COMPRESS,
+ *    DECOMPRESS), ABI 1.6, are checked as the module checks them, then
+ *    refused with EOPNOTSUPP, before any key is read: they change the
+ *    flow's lengths and sink offsets, which this engine's data path does
+ *    not do yet.
  *  - AF_ALG itself must be there (CONFIG_CRYPTO_USER_API_SKCIPHER/HASH):
  *    without it the socket cannot be made and the stage is EOPNOTSUPP.
  */
@@ -67,10 +68,12 @@ int uxform_check(const struct flowswitch_transform *t, uint32_t chunk,
 		 uint64_t length);
 /* SEAL or OPEN (ABI 1.6): AEAD records. */
 bool uxform_kind_aead(uint32_t kind);
+/* COMPRESS or DECOMPRESS (ABI 1.6): frames. */
+bool uxform_kind_comp(uint32_t kind);
 /*
  * fsw_xform_records()'s checks of a flow's @n stages: at most one AEAD
- * stage and no other cipher with it; an opened flow's last record holds
- * more than its tag.  0 or -EINVAL.
+ * or compression stage and no other cipher with it; an opened flow's
+ * last record holds more than its tag.  0 or -EINVAL.
  */
 int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
 			 uint32_t chunk, uint64_t length);
@@ -80,8 +83,11 @@ int uxform_check_cipher(const struct flowswitch_transform *t, uint32_t ivsize);
 void uxform_ctr_iv(uint8_t *out, const uint8_t *iv, uint64_t pos);
 /* plain64: unit @unit's IV, (first 8 bytes of @iv, le64) + @unit. */
 void uxform_unit_iv(uint8_t *out, const uint8_t *iv, uint64_t unit);
-/* The driver crypto_alloc_*() picks for @want in /proc/crypto's @text. */
-int uxform_crypto_pick(const char *text, const char *want, bool hash,
+/*
+ * The driver crypto_alloc_*() picks for @want in /proc/crypto's @text,
+ * among the types a stage of @kind allocates; 0 or -ENOENT.
+ */
+int uxform_crypto_pick(const char *text, const char *want, uint32_t kind,
 		       struct uxform_alg *out);
 
 /* engine-uring-xkey.c */

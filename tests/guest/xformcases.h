@@ -185,16 +185,42 @@ static void r_kind0(struct xcase *c)
 	c_sha256(c);
 	c->st[0].kind = 0;
 }
-static void r_kind6(struct xcase *c)
+static void r_kind8(struct xcase *c)
 {
 	c_sha256(c);
-	c->st[0].kind = 6;
+	c->st[0].kind = 8;
+}
+static void c_compress(struct xcase *c)
+{
+	c->nr = 1;
+	stage(&c->st[0], FLOWSWITCH_XFORM_COMPRESS, "lz4");
+}
+static void r_compress_key(struct xcase *c)
+{
+	c_compress(c);
+	c->st[0].flags = FLOWSWITCH_XFORM_KEY_USER;
 }
 static void c_seal(struct xcase *c)
 {
 	c->nr = 1;
 	stage(&c->st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)");
 	key_fd(&c->st[0], key16, sizeof(key16));
+}
+static void r_no_compressor(struct xcase *c)
+{
+	c_compress(c);
+	snprintf(c->st[0].alg, sizeof(c->st[0].alg), "nosuchz");
+}
+static void r_no_aead(struct xcase *c)
+{
+	c_seal(c);
+	snprintf(c->st[0].alg, sizeof(c->st[0].alg), "gcm(nosuch)");
+}
+static void r_compress_seal(struct xcase *c)
+{
+	c_seal(c);
+	c->nr = 2;
+	stage(&c->st[1], FLOWSWITCH_XFORM_COMPRESS, "lz4");
 }
 static void r_seal_unit(struct xcase *c)
 {
@@ -410,7 +436,11 @@ static const struct {
 	int err;
 } refusals[] = {
 	{"kind 0", r_kind0, EINVAL},
-	{"kind 6", r_kind6, EINVAL},
+	{"kind 8", r_kind8, EINVAL},
+	{"compress with a key", r_compress_key, EINVAL},
+	{"no such compressor", r_no_compressor, ENOENT},
+	{"no such AEAD", r_no_aead, ENOENT},
+	{"compress and seal", r_compress_seal, EINVAL},
 	{"seal with a unit", r_seal_unit, EINVAL},
 	{"two seals", r_two_seals, EINVAL},
 	{"seal and ctr", r_seal_ctr, EINVAL},

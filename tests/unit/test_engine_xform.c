@@ -46,7 +46,7 @@ static void test_check(void **state)
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), 0);
 	t.kind = 0;
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), -EINVAL);
-	t.kind = 6;
+	t.kind = 8;
 	assert_int_equal(uxform_check(&t, MIB, 4 * MIB), -EINVAL);
 	stage(&t, FLOWSWITCH_XFORM_DIGEST, "sha256");
 	t.flags = FLOWSWITCH_XFORM_KEY_FD;
@@ -134,6 +134,23 @@ static void test_check_records(void **state)
 	/* Sealing: any length. */
 	t[0].kind = FLOWSWITCH_XFORM_SEAL;
 	assert_int_equal(uxform_check_records(t, 1, MIB, 16), 0);
+
+	/* Compression (ABI 1.6): no key, no unit; never with a seal. */
+	stage(&t[1], FLOWSWITCH_XFORM_COMPRESS, "deflate");
+	assert_int_equal(uxform_check(&t[1], MIB, 4 * MIB), 0);
+	assert_true(uxform_kind_comp(FLOWSWITCH_XFORM_DECOMPRESS));
+	assert_false(uxform_kind_comp(FLOWSWITCH_XFORM_OPEN));
+	t[1].flags = FLOWSWITCH_XFORM_KEY_FD;
+	assert_int_equal(uxform_check(&t[1], MIB, 4 * MIB), -EINVAL);
+	t[1].flags = 0;
+	t[1].data_unit = 512;
+	assert_int_equal(uxform_check(&t[1], MIB, 4 * MIB), -EINVAL);
+	t[1].data_unit = 0;
+	assert_int_equal(uxform_check_records(t + 1, 1, MIB, 4 * MIB), 0);
+	assert_int_equal(uxform_check_records(t, 2, MIB, 4 * MIB), -EINVAL);
+	t[2] = t[1];
+	t[2].kind = FLOWSWITCH_XFORM_DECOMPRESS;
+	assert_int_equal(uxform_check_records(t + 1, 2, MIB, 4 * MIB), -EINVAL);
 }
 
 static void test_check_cipher(void **state)
@@ -260,6 +277,21 @@ static const char proc_crypto[] = "name         : cbc(aes)\n"
 				  "type         : shash\n"
 				  "digestsize   : 32\n"
 				  "\n"
+				  "name         : gcm(aes)\n"
+				  "driver       : generic-gcm-aesni\n"
+				  "priority     : 400\n"
+				  "selftest     : passed\n"
+				  "internal     : no\n"
+				  "type         : aead\n"
+				  "ivsize       : 12\n"
+				  "\n"
+				  "name         : lz4\n"
+				  "driver       : lz4-scomp\n"
+				  "priority     : 0\n"
+				  "selftest     : passed\n"
+				  "internal     : no\n"
+				  "type         : scomp\n"
+				  "\n"
 				  "name         : sha256\n"
 				  "driver       : sha256-avx2-twin\n"
 				  "priority     : 170\n"
@@ -273,41 +305,64 @@ static void test_pick(void **state)
 	struct uxform_alg a;
 
 	(void)state;
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "cbc(aes)", false, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "cbc(aes)",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
 			 0);
 	assert_string_equal(a.driver, "cbc-aes-aesni");
 	assert_string_equal(a.name, "cbc(aes)");
 	assert_int_equal(a.ivsize, 16);
 	/* By driver name, any priority; and its algorithm's name. */
 	assert_int_equal(uxform_crypto_pick(proc_crypto,
-					    "cbc(ecb(aes-fixed-time))", false,
-					    &a),
+					    "cbc(ecb(aes-fixed-time))",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
 			 0);
 	assert_string_equal(a.name, "cbc(aes)");
 	assert_int_equal(a.priority, 101);
 	/* Internal ones are never picked; untested ones lose to tested. */
-	assert_int_equal(
-		uxform_crypto_pick(proc_crypto, "__cbc-aes-aesni", false, &a),
-		-ENOENT);
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "ctr(aes)", false, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "__cbc-aes-aesni",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
+			 -ENOENT);
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "ctr(aes)",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
 			 0);
 	assert_string_equal(a.driver, "ctr-aes-aesni");
 	/* A digest is a shash, as the module allocates; first on a tie. */
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "sha256", true, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "sha256",
+					    FLOWSWITCH_XFORM_DIGEST, &a),
 			 0);
 	assert_string_equal(a.driver, "sha256-avx2");
 	assert_int_equal(a.digestsize, 32);
-	assert_int_equal(
-		uxform_crypto_pick(proc_crypto, "sha256-accel", true, &a),
-		-ENOENT);
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "sha256-accel",
+					    FLOWSWITCH_XFORM_DIGEST, &a),
+			 -ENOENT);
 	/* The wrong family, or nothing of that name. */
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "sha256", false, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "sha256",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
 			 -ENOENT);
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "cbc(aes)", true, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "cbc(aes)",
+					    FLOWSWITCH_XFORM_DIGEST, &a),
 			 -ENOENT);
-	assert_int_equal(uxform_crypto_pick(proc_crypto, "xts(aes)", false, &a),
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "xts(aes)",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
 			 -ENOENT);
-	assert_int_equal(uxform_crypto_pick("", "sha256", true, &a), -ENOENT);
+	/* AEAD and compression (ABI 1.6): their own types. */
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "gcm(aes)",
+					    FLOWSWITCH_XFORM_SEAL, &a),
+			 0);
+	assert_string_equal(a.driver, "generic-gcm-aesni");
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "gcm(aes)",
+					    FLOWSWITCH_XFORM_ENCRYPT, &a),
+			 -ENOENT);
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "lz4",
+					    FLOWSWITCH_XFORM_DECOMPRESS, &a),
+			 0);
+	assert_string_equal(a.driver, "lz4-scomp");
+	assert_int_equal(uxform_crypto_pick(proc_crypto, "lz4",
+					    FLOWSWITCH_XFORM_DIGEST, &a),
+			 -ENOENT);
+	assert_int_equal(
+		uxform_crypto_pick("", "sha256", FLOWSWITCH_XFORM_DIGEST, &a),
+		-ENOENT);
 }
 
 static int pipe_with(const void *bytes, size_t len)
