@@ -16,6 +16,7 @@
  * Disk: reads A only.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "nettest.h"
 #include "xformtest.h"
@@ -346,6 +347,49 @@ static void test_tamper(int fsw)
 	check_failed_at(&q, 30, "truncated at a record boundary");
 }
 
+/*
+ * 6. The language's way: one .flow file with both ends, the sockets
+ * handed to flowctl as inherited descriptors, the key in the session
+ * keyring.
+ */
+static void test_lang(void)
+{
+	char text[1536], nonce[25];
+	long serial;
+	int fds[2];
+
+	if (tcp_pair(fds)) {
+		CHECK(0, "tcp pair");
+		return;
+	}
+	serial = syscall(SYS_add_key, "user", "flowswitch:t-aead", key,
+			 sizeof(key), -3 /* KEY_SPEC_SESSION_KEYRING */);
+	CHECK(serial > 0, "add_key: %s", strerror(errno));
+	to_hex(iv, 12, nonce);
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "param k : secret = keyring(\"%%user:flowswitch:t-aead\");\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device tx = socket(fd=%d);\n"
+		 "device rx = socket(fd=%d);\n"
+		 "device out = file(path=\"%s\");\n"
+		 "flow send {\n"
+		 "\tread(a, range=0..%lluB) -> [chunk=64KiB]\n"
+		 "\t\taead(alg=\"gcm(aes)\", key=$k, nonce=\"%s\") -> tx;\n}\n"
+		 "flow recv {\n"
+		 "\tread(rx, range=0..%lluB) -> [chunk=64KiB]\n"
+		 "\t\tunseal(alg=\"gcm(aes)\", key=$k, nonce=\"%s\") -> "
+		 "out;\n}\n",
+		 dev_a, fds[0], fds[1], DIR "/lang.out",
+		 (unsigned long long)LEN, nonce, (unsigned long long)SEALED,
+		 nonce);
+	CHECK(apply_text(DIR "/net.flow", text) == 0, "flowctl apply net.flow");
+	CHECK(same_as_a(DIR "/lang.out", LEN),
+	      "the language's seal -> TCP -> unseal equals A");
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* 5. What AEAD stages refuse. */
 static void test_refusals(int fsw)
 {
@@ -437,6 +481,7 @@ int main(void)
 	test_rfc4106(fsw);
 	test_tamper(fsw);
 	test_refusals(fsw);
+	test_lang();
 	close(fsw);
 	check_baseline(&before);
 	return t_result();

@@ -480,19 +480,6 @@ static void test_virtio(int fsw)
 }
 
 /* Run `flowctl apply --no-daemon` on @text; its exit status. */
-static int apply_text(const char *path, const char *text)
-{
-	char cmd[256];
-	FILE *f = fopen(path, "w");
-	int st;
-
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "/bin/flowctl apply --no-daemon %s", path);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /*
  * The language's way: .flow files with digest(), encrypt() and decrypt(),
  * applied by flowctl; the key in the session keyring, which flowctl
