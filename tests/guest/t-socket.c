@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "flowtest.h"
@@ -106,6 +107,15 @@ static bool same_as_a(const char *path, uint64_t len)
 	return same;
 }
 
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	return !uname(&u) && sscanf(u.release, "%d.%d", &ma, &mi) == 2 &&
+	       (ma > major || (ma == major && mi >= minor));
+}
+
 /* Read the fd's events; true if one of @type for @flow had @errs[]. */
 static bool saw_event(int fsw, unsigned int type, unsigned int flow,
 		      const int *errs, int nerrs, unsigned int *got)
@@ -181,6 +191,13 @@ static void test_module_pair(int fsw)
 	      "receiver: state %u error %u stage %u done %llu", qr.state,
 	      qr.error, qr.fail_stage, (unsigned long long)qr.bytes_done);
 	CHECK(same_as_a(DIR "/out1", LEN), "the file is A's bytes");
+	/* 6.5 took MSG_SPLICE_PAGES: the socket keeps the pages it sends. */
+	printf("zero-copy: %llu of %llu bytes sent by reference\n",
+	       (unsigned long long)qs.zerocopy_bytes, (unsigned long long)LEN);
+	if (kernel_at_least(6, 5))
+		CHECK(qs.zerocopy_bytes > 0 && qs.zerocopy_bytes <= LEN,
+		      "%llu bytes sent by reference",
+		      (unsigned long long)qs.zerocopy_bytes);
 	printf("A -> TCP -> file: %llu bytes in %.3f s (%.1f MiB/s)\n",
 	       (unsigned long long)LEN, now_s() - t0,
 	       LEN / MiB / (now_s() - t0));

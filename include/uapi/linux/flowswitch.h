@@ -774,6 +774,11 @@ enum flowswitch_stage {
  * @out_bytes: out (ABI 1.6), bytes written to each sink for the chunks in
  *	@bytes_done: @bytes_done itself, unless stages changed the length
  *	(AEAD records, compressed frames)
+ * @zerocopy_bytes: out (ABI 1.6), bytes a socket sink took by reference
+ *	to the flow's pages instead of copying them (MSG_SPLICE_PAGES, where
+ *	the kernel has it): the pages the network still held when their
+ *	chunk was done, which the flow then gave up for fresh ones.  A lower
+ *	bound (pages already let go are not seen); 0 where the kernel copies.
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -809,6 +814,7 @@ struct flowswitch_flow_query {
 	__u8 digest[FLOWSWITCH_MAX_DIGEST];
 	__aligned_u64 transform_ns;
 	__aligned_u64 out_bytes;
+	__aligned_u64 zerocopy_bytes;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
