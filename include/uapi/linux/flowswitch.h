@@ -1165,6 +1165,10 @@ enum flowswitch_event_type {
  *			FLOWSWITCH_STAGE_A_DIGEST: binary, a digest's final
  *			value (absent until the flow is done)
  *		FLOWSWITCH_FLOW_A_TRANSFORM_NS: u64 (ABI 1.5)
+ *		FLOWSWITCH_FLOW_A_OUT_BYTES: u64 (ABI 1.6), when stages
+ *		change lengths
+ *		FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES: u64 (ABI 1.6), when the
+ *		flow has a socket sink
  *	GET_POOL: FLOWSWITCH_A_POOL: nest (a pool belongs to one flow)
  *		FLOWSWITCH_POOL_A_FLOW: u32, the flow's id
  *		FLOWSWITCH_POOL_A_KIND: u32, enum flowswitch_pool_kind
@@ -1336,6 +1340,8 @@ enum flowswitch_flow_attr {
 	FLOWSWITCH_FLOW_A_ELAPSED_NS,
 	FLOWSWITCH_FLOW_A_STAGE,
 	FLOWSWITCH_FLOW_A_TRANSFORM_NS,
+	FLOWSWITCH_FLOW_A_OUT_BYTES,
+	FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES,
 	__FLOWSWITCH_FLOW_A_MAX
 };
 
