@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flows onto a namespace reached over NVMe-oF/TCP (issue 10, item 6).
+ *
+ * The guest is both hosts: the kernel NVMe target (nvmet, configured
+ * through configfs) exports the third controller's namespace (serial
+ * fswC, which other tests use only for its injected errors) on a TCP port
+ * on 127.0.0.1:4420, and the kernel's nvme-tcp initiator connects to it
+ * through /dev/nvme-fabrics.  Then flows run NVMe A -> fabric namespace
+ * and back, byte-exact: each sink is compared with the source device read
+ * with O_DIRECT, and the fabric's writes with what the exported device
+ * itself holds.  Flow stats (bytes_done, chunks, direct bytes, pool) are
+ * checked, the throughput of each direction printed.  A p2p placement
+ * asked for a fabric namespace must fall back (PREFERRED) or be refused
+ * (REQUIRED).  The target namespace's p2pmem attribute is set where the
+ * kernel has it, and whether it took is printed.  flowctl apply runs a
+ * .flow that copies A onto the fabric namespace.  Then the controller is
+ * deleted, the target taken down in order, lo and configfs put back as
+ * they were: the test bed is left as found.
+ *
+ * Regions: A 96-164 MiB (outside t-flow-copy's host-compared top half),
+ * C 24-60 MiB (clear of the injected error sectors at 8 and 16 MiB).
+ * Skips (77) only when the kernel has no nvmet, nvmet-tcp, nvme-fabrics
+ * or nvme-tcp.
+ */
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "flowtest.h"
+
+#define SUBNQN "nqn.2026-12.io.flowswitch:t-nvmeof"
+#define HOSTNQN "nqn.2026-12.io.flowswitch:t-nvmeof-host"
+#define CFG "/sys/kernel/config"
+#define NVMET CFG "/nvmet"
+#define SUBSYS NVMET "/subsystems/" SUBNQN
+#define NS SUBSYS "/namespaces/1"
+#define NS_PROBE SUBSYS "/namespaces/2"
+#define PORT NVMET "/ports/1"
+#define PORT_LINK PORT "/subsystems/" SUBNQN
+#define TRSVCID "4420"
+
+#define A_SRC (96 * MiB)
+#define A_BACK (128 * MiB)
+#define F_OFF (24 * MiB)
+#define LEN (32 * MiB)
+#define ROUNDS 2
+#define GUARD 4096
+#define APPLY_A (160 * MiB)
+#define APPLY_F (56 * MiB)
+#define APPLY_LEN (4 * MiB)
+#define FLOWFILE "/tmp/nvmeof.flow"
+
+static int mounted_configfs, lo_was_up = -1, fabric_instance = -1;
+static int ns_made, probe_made, port_made, linked;
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return 0;
+}
+
+static int attr(const char *dir, const char *name, const char *val)
+{
+	char path[512];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = write_sysfs(path, val);
+	if (ret)
+		fprintf(stderr, "nvmeof: %s = %s: %s\n", path, val,
+			strerror(-ret));
+	return ret;
+}
+
+/* lo up (SIOCSIFFLAGS); @up < 0 only reads.  The old IFF_UP, or -errno. */
+static int lo_set(int up)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), was, ret = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ret = -errno;
+		goto out;
+	}
+	was = !!(ifr.ifr_flags & IFF_UP);
+	ret = was;
+	if (up >= 0 && up != was) {
+		if (up)
+			ifr.ifr_flags |= IFF_UP;
+		else
+			ifr.ifr_flags &= ~IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr))
+			ret = -errno;
+	}
+out:
+	close(s);
+	return ret;
+}
+
+static int exists(const char *path)
+{
+	return !access(path, F_OK);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* /dev/nvmeXnY whose subsystem NQN is @nqn (a multipath head or not). */
+static int find_fabric_ns(const char *nqn, char *dev, size_t len)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *de;
+	int found = 0;
+
+	while (d && !found && (de = readdir(d))) {
+		char path[300], val[256];
+		int x, y, end = 0;
+
+		/* nvme3n1, not a hidden path device nvme3c3n1 */
+		if (sscanf(de->d_name, "nvme%dn%d%n", &x, &y, &end) != 2 ||
+		    de->d_name[end])
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/block/%.64s/device/subsysnqn", de->d_name);
+		if (read_str(path, val, sizeof(val)) || strcmp(val, nqn))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%.64s/size",
+			 de->d_name);
+		if (read_str(path, val, sizeof(val)) ||
+		    !strtoull(val, NULL, 10))
+			continue;
+		snprintf(dev, len, "/dev/%.32s", de->d_name);
+		found = exists(dev);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * A namespace of the target: @dir made, its device, p2pmem as @p2pmem
+ * (NULL: leave it), enabled.  Says what happened to p2pmem in @said.
+ */
+static int ns_setup(const char *dir, const char *dev, const char *p2pmem,
+		    char *said, size_t len)
+{
+	char path[300], val[64] = "";
+	int ret;
+
+	if (mkdir(dir, 0755))
+		return -errno;
+	if (attr(dir, "device_path", dev))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/p2pmem", dir);
+	if (!p2pmem || !exists(path)) {
+		snprintf(said, len, "%s",
+			 exists(path) ? "not asked"
+				      : "no p2pmem attribute (kernel without "
+					"CONFIG_PCI_P2PDMA)");
+		return attr(dir, "enable", "1");
+	}
+	ret = write_sysfs(path, p2pmem);
+	if (ret) {
+		snprintf(said, len, "p2pmem=%s refused by configfs: %s", p2pmem,
+			 strerror(-ret));
+		return attr(dir, "enable", "1");
+	}
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	ret = write_sysfs(path, "1");
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/p2pmem", dir);
+		read_str(path, val, sizeof(val));
+		snprintf(said, len, "p2pmem=%s took (reads back '%s')", p2pmem,
+			 val);
+		return 0;
+	}
+	/* nvmet found no provider near the device: without p2pmem, then. */
+	snprintf(said, len,
+		 "p2pmem=%s refused at enable (%s): no p2pmem provider the "
+		 "kernel lets this device reach",
+		 p2pmem, strerror(-ret));
+	snprintf(path, sizeof(path), "%s/p2pmem", dir);
+	write_sysfs(path, "0");
+	return attr(dir, "enable", "1");
+}
+
+static void ns_teardown(const char *dir)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	write_sysfs(path, "0");
+	CHECK(!rmdir(dir), "rmdir %s: %m", dir);
+}
+
+static int target_up(const char *dev_c, const char *dev_b)
+{
+	char said[256];
+	int ret;
+
+	if (mkdir(SUBSYS, 0755)) {
+		fprintf(stderr, "nvmeof: mkdir " SUBSYS ": %m\n");
+		return -1;
+	}
+	if (attr(SUBSYS, "attr_allow_any_host", "1"))
+		return -1;
+
+	/*
+	 * p2pmem where it can go: NVMe B sits behind the switch with the two
+	 * CMBs.  Only probed (enabled, then taken down before any host
+	 * connects): nothing is read or written on B.
+	 */
+	if (dev_b) {
+		ret = ns_setup(NS_PROBE, dev_b, "1", said, sizeof(said));
+		probe_made = 1;
+		CHECK(!ret, "probe namespace on %s: %s", dev_b, strerror(-ret));
+		printf("nvmeof: target namespace on %s (B, behind the switch): "
+		       "%s\n",
+		       dev_b, said);
+		if (getenv("FSW_EXPECT_P2PDMA") &&
+		    !strcmp(getenv("FSW_EXPECT_P2PDMA"), "1"))
+			CHECK(strstr(said, "took"),
+			      "p2pmem did not take next to B's CMB");
+		ns_teardown(NS_PROBE);
+		probe_made = 0;
+	}
+
+	ret = ns_setup(NS, dev_c, "1", said, sizeof(said));
+	ns_made = 1;
+	printf("nvmeof: target namespace 1 on %s (C, exported): %s\n", dev_c,
+	       said);
+	if (ret) {
+		fprintf(stderr, "nvmeof: namespace on %s: %s\n", dev_c,
+			strerror(-ret));
+		return -1;
+	}
+
+	if (mkdir(PORT, 0755)) {
+		fprintf(stderr, "nvmeof: mkdir " PORT ": %m\n");
+		return -1;
+	}
+	port_made = 1;
+	if (attr(PORT, "addr_trtype", "tcp") ||
+	    attr(PORT, "addr_adrfam", "ipv4") ||
+	    attr(PORT, "addr_traddr", "127.0.0.1") ||
+	    attr(PORT, "addr_trsvcid", TRSVCID))
+		return -1;
+	/* Linking the subsystem into the port starts the TCP listener. */
+	if (symlink(SUBSYS, PORT_LINK)) {
+		fprintf(stderr, "nvmeof: link " PORT_LINK ": %m\n");
+		return -1;
+	}
+	linked = 1;
+	return 0;
+}
+
+static int fabric_connect(void)
+{
+	const char *opts = "transport=tcp,traddr=127.0.0.1,trsvcid=" TRSVCID
+			   ",nqn=" SUBNQN ",hostnqn=" HOSTNQN;
+	char reply[128] = "";
+	int fd = open("/dev/nvme-fabrics", O_RDWR), cntlid = -1;
+	ssize_t n;
+
+	if (fd < 0) {
+		fprintf(stderr, "nvmeof: /dev/nvme-fabrics: %m\n");
+		return -1;
+	}
+	if (write(fd, opts, strlen(opts)) < 0) {
+		fprintf(stderr, "nvmeof: connect %s: %m\n", opts);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	reply[n > 0 ? n : 0] = 0;
+	if (sscanf(reply, "instance=%d,cntlid=%d", &fabric_instance, &cntlid) <
+	    1) {
+		fprintf(stderr, "nvmeof: /dev/nvme-fabrics said '%s'\n", reply);
+		return -1;
+	}
+	printf("nvmeof: connected: controller nvme%d, cntlid %d\n",
+	       fabric_instance, cntlid);
+	return 0;
+}
+
+/* Delete the fabric controller and wait until it is gone. */
+static void fabric_disconnect(void)
+{
+	char path[128];
+	int i, ret;
+
+	if (fabric_instance < 0)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/nvme/nvme%d/delete_controller",
+		 fabric_instance);
+	ret = write_sysfs(path, "1");
+	CHECK(!ret, "%s: %s", path, strerror(-ret));
+	snprintf(path, sizeof(path), "/sys/class/nvme/nvme%d", fabric_instance);
+	for (i = 0; i < 200 && exists(path); i++)
+		usleep(100000);
+	CHECK(!exists(path), "controller nvme%d still there", fabric_instance);
+	fabric_instance = -1;
+}
+
+static void target_down(void)
+{
+	if (linked)
+		CHECK(!unlink(PORT_LINK), "unlink " PORT_LINK ": %m");
+	if (port_made)
+		CHECK(!rmdir(PORT), "rmdir " PORT ": %m");
+	if (probe_made)
+		ns_teardown(NS_PROBE);
+	if (ns_made)
+		ns_teardown(NS);
+	if (exists(SUBSYS))
+		CHECK(!rmdir(SUBSYS), "rmdir " SUBSYS ": %m");
+	linked = port_made = probe_made = ns_made = 0;
+}
+
+/* Both ranges read with O_DIRECT, equal?  The first bad offset or -1. */
+static int64_t compare_direct(const char *a, uint64_t a_off, const char *b,
+			      uint64_t b_off, uint64_t len)
+{
+	static uint8_t buf_b[IO_BUF] __attribute__((aligned(4096)));
+	int fa = open(a, O_RDONLY | O_DIRECT),
+	    fb = open(b, O_RDONLY | O_DIRECT);
+	int64_t bad = -1;
+	uint64_t done = 0;
+
+	if (fa < 0 || fb < 0) {
+		fprintf(stderr, "nvmeof: open %s / %s: %m\n", a, b);
+		bad = 0;
+	}
+	while (bad < 0 && done < len) {
+		size_t n = len - done < IO_BUF ? len - done : IO_BUF, i;
+
+		if (pread(fa, io_buf, n, a_off + done) != (ssize_t)n ||
+		    pread(fb, buf_b, n, b_off + done) != (ssize_t)n) {
+			bad = done;
+			break;
+		}
+		if (memcmp(io_buf, buf_b, n))
+			for (i = 0; i < n; i++)
+				if (io_buf[i] != buf_b[i]) {
+					bad = done + i;
+					break;
+				}
+		done += n;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return bad;
+}
+
+/*
+ * One flow @src@soff -> @dst@doff of @len, 1 MiB chunks, depth 8, checked
+ * for exact accounting.  Returns MiB/s (0 on failure).
+ */
+static double run_flow(int fsw, const char *what, const char *src,
+		       uint64_t soff, const char *dst, uint64_t doff,
+		       uint64_t len)
+{
+	struct flowswitch_sink sink = {.offset = doff};
+	struct flowswitch_flow_create fc = {
+		.length = len,
+		.src_offset = soff,
+		.chunk_size = 1 * MiB,
+		.depth = 8,
+		.nr_sinks = 1,
+		.sinks_uptr = (uintptr_t)&sink,
+	};
+	struct flowswitch_flow_query q;
+	unsigned int state = 0;
+	double rate = 0;
+	int id, ret;
+
+	memset(&q, 0, sizeof(q));
+	fc.src_port_id = port_on(fsw, src, O_RDONLY, FLOWSWITCH_PORT_READ);
+	sink.port_id = port_on(fsw, dst, O_WRONLY, FLOWSWITCH_PORT_WRITE);
+	CHECK((int)fc.src_port_id > 0 && (int)sink.port_id > 0,
+	      "%s: ports %d %d", what, (int)fc.src_port_id, (int)sink.port_id);
+	if ((int)fc.src_port_id <= 0 || (int)sink.port_id <= 0)
+		goto out;
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0, "%s: create: %s", what, strerror(-id));
+	if (id <= 0)
+		goto out;
+	ret = fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START);
+	CHECK(!ret, "%s: start: %s", what, strerror(-ret));
+	ret = fsw_flow_wait(fsw, id, 300000, &state);
+	CHECK(!ret && state == FLOWSWITCH_FLOW_DONE, "%s: wait: %s, state %s",
+	      what, strerror(-ret), fsw_state_name(state));
+	ret = fsw_flow_query(fsw, id, &q);
+	CHECK(!ret, "%s: query: %s", what, strerror(-ret));
+	CHECK(q.bytes_done == len, "%s: bytes_done %llu", what,
+	      (unsigned long long)q.bytes_done);
+	CHECK(q.chunks_done == len / MiB, "%s: chunks_done %llu", what,
+	      (unsigned long long)q.chunks_done);
+	/* Aligned on both sides: every byte direct, read once, written once. */
+	CHECK(q.direct_bytes == 2 * len && !q.buffered_bytes,
+	      "%s: direct %llu buffered %llu", what,
+	      (unsigned long long)q.direct_bytes,
+	      (unsigned long long)q.buffered_bytes);
+	CHECK(!q.error && q.fail_stage == FLOWSWITCH_STAGE_NONE && !q.retries,
+	      "%s: error %u stage %u retries %llu", what, q.error, q.fail_stage,
+	      (unsigned long long)q.retries);
+	CHECK(q.pool == FLOWSWITCH_POOL_HOST && !q.p2p_bytes &&
+		      q.host_pool_bytes == 8 * MiB,
+	      "%s: pool %s, p2p bytes %llu, host pool %llu", what,
+	      fsw_pool_name(q.pool), (unsigned long long)q.p2p_bytes,
+	      (unsigned long long)q.host_pool_bytes);
+	if (q.elapsed_ns && q.bytes_done == len)
+		rate = (double)len / MiB / (q.elapsed_ns / 1e9);
+	printf("nvmeof: %-13s %llu MiB in %.3f s: %.1f MiB/s, %llu chunks, "
+	       "direct %llu, buffered %llu, host bytes %llu, pool %s\n",
+	       what, (unsigned long long)(len / MiB), q.elapsed_ns / 1e9, rate,
+	       (unsigned long long)q.chunks_done,
+	       (unsigned long long)q.direct_bytes,
+	       (unsigned long long)q.buffered_bytes,
+	       (unsigned long long)q.host_bytes, fsw_pool_name(q.pool));
+	CHECK(!fsw_destroy(fsw, id), "%s: destroy flow", what);
+out:
+	if ((int)fc.src_port_id > 0)
+		CHECK(!fsw_destroy(fsw, fc.src_port_id), "destroy port");
+	if ((int)sink.port_id > 0)
+		CHECK(!fsw_destroy(fsw, sink.port_id), "destroy port");
+	return rate;
+}
+
+/* Guard bands of 0x5a around [@off, @off + @len) of @dev intact? */
+static void check_guards(const char *dev, uint64_t off, uint64_t len)
+{
+	int fd = open(dev, O_RDONLY);
+	int64_t bad;
+
+	bad = pattern_check(fd, off - GUARD, UINT64_MAX, GUARD, 0x5a);
+	CHECK(bad < 0, "%s: guard before hit at %lld", dev, (long long)bad);
+	bad = pattern_check(fd, off + len, UINT64_MAX, GUARD, 0x5a);
+	CHECK(bad < 0, "%s: guard after hit at %lld", dev, (long long)bad);
+	close(fd);
+}
+
+static void prepare(const char *dev, uint64_t off, uint64_t len, uint64_t seed)
+{
+	int fd = open(dev, O_RDWR);
+
+	CHECK(fd >= 0 && !pattern_write(fd, off, off, len, seed),
+	      "prepare %s: %m", dev);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void prepare_sink(const char *dev, uint64_t off, uint64_t len)
+{
+	int fd = open(dev, O_RDWR);
+
+	CHECK(fd >= 0 && !fill_byte(fd, off - GUARD, len + 2 * GUARD, 0x5a),
+	      "prepare sink %s: %m", dev);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void flows(int fsw, const char *a, const char *c, const char *f)
+{
+	double out[ROUNDS], back[ROUNDS], best_out = 0, best_back = 0;
+	int64_t bad;
+	int fd, r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		uint64_t seed = 0x0f0f + r;
+
+		prepare(a, A_SRC, LEN, seed);
+		prepare_sink(f, F_OFF, LEN);
+		out[r] = run_flow(fsw, "A->fabric", a, A_SRC, f, F_OFF, LEN);
+		fd = open(f, O_RDONLY);
+		bad = pattern_check(fd, F_OFF, A_SRC, LEN, seed);
+		CHECK(bad < 0, "fabric differs from the pattern at %lld",
+		      (long long)bad);
+		close(fd);
+		bad = compare_direct(a, A_SRC, f, F_OFF, LEN);
+		CHECK(bad < 0, "fabric differs from A (O_DIRECT) at +%lld",
+		      (long long)bad);
+		/* What the initiator wrote is what the target's disk holds. */
+		bad = compare_direct(a, A_SRC, c, F_OFF, LEN);
+		CHECK(bad < 0, "exported C differs from A (O_DIRECT) at +%lld",
+		      (long long)bad);
+		check_guards(f, F_OFF, LEN);
+
+		prepare_sink(a, A_BACK, LEN);
+		back[r] = run_flow(fsw, "fabric->A", f, F_OFF, a, A_BACK, LEN);
+		fd = open(a, O_RDONLY);
+		bad = pattern_check(fd, A_BACK, A_SRC, LEN, seed);
+		CHECK(bad < 0, "A differs from the pattern at %lld",
+		      (long long)bad);
+		close(fd);
+		bad = compare_direct(f, F_OFF, a, A_BACK, LEN);
+		CHECK(bad < 0, "A differs from the fabric (O_DIRECT) at +%lld",
+		      (long long)bad);
+		check_guards(a, A_BACK, LEN);
+		if (out[r] > best_out)
+			best_out = out[r];
+		if (back[r] > best_back)
+			best_back = back[r];
+	}
+	printf("nvmeof: throughput over %d rounds of %llu MiB: A->fabric "
+	       "best %.1f MiB/s, fabric->A best %.1f MiB/s\n",
+	       ROUNDS, (unsigned long long)(LEN / MiB), best_out, best_back);
+}
+
+/* p2p for a fabric namespace: PREFERRED falls back, REQUIRED is refused. */
+static void placement(int fsw, const char *a, const char *f)
+{
+	struct flowswitch_sink sink = {.offset = F_OFF};
+	struct flowswitch_flow_create fc = {
+		.length = 1 * MiB,
+		.src_offset = A_SRC,
+		.chunk_size = 256 * KiB,
+		.depth = 4,
+		.nr_sinks = 1,
+		.sinks_uptr = (uintptr_t)&sink,
+		.placement = FLOWSWITCH_P2P_PREFERRED,
+	};
+	int id;
+
+	fc.src_port_id = port_on(fsw, a, O_RDONLY, FLOWSWITCH_PORT_READ);
+	sink.port_id = port_on(fsw, f, O_WRONLY, FLOWSWITCH_PORT_WRITE);
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0 && fc.out_pool == FLOWSWITCH_POOL_HOST &&
+		      fc.out_p2p_reason != FLOWSWITCH_P2P_OK,
+	      "preferred: id %d pool %u reason %u", id, fc.out_pool,
+	      fc.out_p2p_reason);
+	printf("nvmeof: p2p preferred, A->fabric: pool %s (%s)\n",
+	       fsw_pool_name(fc.out_pool),
+	       fsw_p2p_reason_name(fc.out_p2p_reason));
+	if (id > 0)
+		fsw_destroy(fsw, id);
+	fc.placement = FLOWSWITCH_P2P_REQUIRED;
+	fc.out_p2p_reason = 0;
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id == -EXDEV, "required: %d, want -EXDEV", id);
+	if (id > 0)
+		fsw_destroy(fsw, id);
+	printf("nvmeof: p2p required, A->fabric: refused (%s)\n",
+	       fsw_p2p_reason_name(fc.out_p2p_reason));
+	fsw_destroy(fsw, fc.src_port_id);
+	fsw_destroy(fsw, sink.port_id);
+}
+
+static char out_buf[16384], err_buf[16384];
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* flowctl apply --no-daemon --wait of a .flow copying A onto the fabric. */
+static void apply(const char *a, const char *f)
+{
+	char text[1024];
+	int64_t bad;
+	int status = -1, fd;
+	FILE *file;
+	pid_t pid;
+
+	if (access("/bin/flowctl", X_OK)) {
+		fprintf(stderr, "nvmeof: no /bin/flowctl\n");
+		t_failures++;
+		return;
+	}
+	prepare(a, APPLY_A, APPLY_LEN, 0xfab);
+	prepare_sink(f, APPLY_F, APPLY_LEN);
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device fabric = nvme(path=\"%s\");\n"
+		 "flow tofabric [range=160MiB..164MiB] {\n"
+		 "\tread(a) -> [chunk=1MiB, depth=8] write(fabric, "
+		 "offset=56MiB);\n"
+		 "}\n",
+		 a, f);
+	file = fopen(FLOWFILE, "w");
+	CHECK(file && fputs(text, file) >= 0 && !fclose(file), FLOWFILE);
+	pid = fork();
+	if (!pid) {
+		int o = open("/tmp/nvmeof-stdout", O_WRONLY | O_CREAT | O_TRUNC,
+			     0644);
+		int e = open("/tmp/nvmeof-stderr", O_WRONLY | O_CREAT | O_TRUNC,
+			     0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execl("/bin/flowctl", "flowctl", "apply", "--no-daemon",
+		      "--wait", FLOWFILE, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	slurp("/tmp/nvmeof-stdout", out_buf, sizeof(out_buf));
+	slurp("/tmp/nvmeof-stderr", err_buf, sizeof(err_buf));
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status) &&
+		      strstr(out_buf, "done, 4194304 of 4194304 bytes"),
+	      "flowctl apply: status %d\nstdout:\n%s\nstderr:\n%s", status,
+	      out_buf, err_buf);
+	printf("%s%s", out_buf, err_buf);
+	fd = open(f, O_RDONLY);
+	bad = pattern_check(fd, APPLY_F, APPLY_A, APPLY_LEN, 0xfab);
+	CHECK(bad < 0, "apply: fabric differs at %lld", (long long)bad);
+	close(fd);
+	check_guards(f, APPLY_F, APPLY_LEN);
+	unlink(FLOWFILE);
+	unlink("/tmp/nvmeof-stdout");
+	unlink("/tmp/nvmeof-stderr");
+}
+
+/* configfs mounted, nvmet and the TCP transports there: else a reason. */
+static const char *lacking(void)
+{
+	if (!exists(NVMET)) {
+		if (!exists(CFG))
+			return "no configfs (CONFIG_CONFIGFS_FS)";
+		if (mount("configfs", CFG, "configfs", 0, NULL))
+			return "configfs does not mount";
+		mounted_configfs = 1;
+	}
+	if (!exists(NVMET))
+		return "no nvmet in configfs (CONFIG_NVME_TARGET)";
+	if (!exists("/sys/module/nvmet_tcp"))
+		return "no nvmet-tcp (CONFIG_NVME_TARGET_TCP)";
+	if (!exists("/dev/nvme-fabrics"))
+		return "no /dev/nvme-fabrics (CONFIG_NVME_FABRICS)";
+	if (!exists("/sys/module/nvme_tcp"))
+		return "no nvme-tcp (CONFIG_NVME_TCP)";
+	return NULL;
+}
+
+int main(void)
+{
+	const char *a, *b, *c, *why;
+	struct flowswitch_info before;
+	char f[64] = "";
+	double t0;
+	int i, fsw, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < 50 && !nvme_by_serial("fswC"); i++)
+		usleep(100000);
+	a = nvme_by_serial("fswA");
+	b = nvme_by_serial("fswB");
+	c = nvme_by_serial("fswC");
+	if (!a || !c) {
+		fprintf(stderr, "nvmeof: need fswA and fswC\n");
+		return T_FAIL;
+	}
+	why = lacking();
+	if (why) {
+		printf("nvmeof: skip: %s\n", why);
+		if (mounted_configfs)
+			umount(CFG);
+		return T_SKIP;
+	}
+	CHECK(!exists(SUBSYS) && !exists(PORT), "target already set up");
+	CHECK(!info_now(&before), "info");
+
+	lo_was_up = lo_set(1);
+	CHECK(lo_was_up >= 0 && lo_set(-1) == 1, "lo up: %s",
+	      strerror(-lo_was_up));
+
+	t0 = now_s();
+	if (target_up(c, b) || fabric_connect()) {
+		t_failures++;
+		goto down;
+	}
+	for (i = 0; i < 200 && !find_fabric_ns(SUBNQN, f, sizeof(f)); i++)
+		usleep(100000);
+	CHECK(f[0], "no namespace of " SUBNQN " appeared");
+	if (!f[0])
+		goto down;
+	printf("nvmeof: fabric namespace %s (C's %s, over TCP "
+	       "127.0.0.1:" TRSVCID "), up in %.2f s\n",
+	       f, c, now_s() - t0);
+
+	fsw = fsw_open(NULL);
+	CHECK(fsw >= 0, "open /dev/flowswitch: %s", strerror(-fsw));
+	if (fsw >= 0) {
+		flows(fsw, a, c, f);
+		placement(fsw, a, f);
+		close(fsw);
+	}
+	apply(a, f);
+
+down:
+	fabric_disconnect();
+	target_down();
+	if (f[0])
+		CHECK(!exists(f), "%s still there after disconnect", f);
+	CHECK(!exists(SUBSYS) && !exists(PORT), "target still there");
+	if (mounted_configfs)
+		CHECK(!umount(CFG), "umount " CFG ": %m");
+	if (lo_was_up == 0) {
+		ret = lo_set(0);
+		CHECK(ret == 1, "lo down again: %s", strerror(-ret));
+	}
+	/* C is the test bed's again: nobody holds it, it reads. */
+	ret = open(c, O_RDONLY | O_EXCL | O_DIRECT);
+	CHECK(ret >= 0 && pread(ret, io_buf, 4096, 0) == 4096,
+	      "%s after teardown: %m", c);
+	if (ret >= 0)
+		close(ret);
+	check_baseline(&before);
+	return t_result();
+}
