@@ -34,6 +34,12 @@
 
 #define SUBNQN "nqn.2026-12.io.flowswitch:t-nvmeof"
 #define HOSTNQN "nqn.2026-12.io.flowswitch:t-nvmeof-host"
+/*
+ * A host NQN of our own needs a host ID of its own: 6.12 refuses a new
+ * NQN under the default host's ID ("found same hostid but different
+ * hostnqn").
+ */
+#define HOSTID "f1057c11-0e0f-4a10-8000-000000000006"
 #define CFG "/sys/kernel/config"
 #define NVMET CFG "/nvmet"
 #define SUBSYS NVMET "/subsystems/" SUBNQN
@@ -47,7 +53,7 @@
 #define A_BACK (128 * MiB)
 #define F_OFF (24 * MiB)
 #define LEN (32 * MiB)
-#define ROUNDS 2
+#define ROUNDS 3
 #define GUARD 4096
 #define APPLY_A (160 * MiB)
 #define APPLY_F (56 * MiB)
@@ -281,7 +287,7 @@ static int target_up(const char *dev_c, const char *dev_b)
 static int fabric_connect(void)
 {
 	const char *opts = "transport=tcp,traddr=127.0.0.1,trsvcid=" TRSVCID
-			   ",nqn=" SUBNQN ",hostnqn=" HOSTNQN;
+			   ",nqn=" SUBNQN ",hostnqn=" HOSTNQN ",hostid=" HOSTID;
 	char reply[128] = "";
 	int fd = open("/dev/nvme-fabrics", O_RDWR), cntlid = -1;
 	ssize_t n;
@@ -487,51 +493,65 @@ static void prepare_sink(const char *dev, uint64_t off, uint64_t len)
 		close(fd);
 }
 
-static void flows(int fsw, const char *a, const char *c, const char *f)
+/*
+ * ROUNDS of A -> @f and back through @name's namespace @f, each checked;
+ * @c, when set, is the device behind @f, read to see the data arrived.
+ * The best rate of each direction into @best.
+ */
+static void flows(int fsw, const char *name, const char *a, const char *c,
+		  const char *f, double best[2])
 {
-	double out[ROUNDS], back[ROUNDS], best_out = 0, best_back = 0;
+	char out_what[32], back_what[32];
+	double rate;
 	int64_t bad;
 	int fd, r;
 
+	snprintf(out_what, sizeof(out_what), "A->%s", name);
+	snprintf(back_what, sizeof(back_what), "%s->A", name);
+	best[0] = best[1] = 0;
 	for (r = 0; r < ROUNDS; r++) {
 		uint64_t seed = 0x0f0f + r;
 
 		prepare(a, A_SRC, LEN, seed);
 		prepare_sink(f, F_OFF, LEN);
-		out[r] = run_flow(fsw, "A->fabric", a, A_SRC, f, F_OFF, LEN);
+		rate = run_flow(fsw, out_what, a, A_SRC, f, F_OFF, LEN);
+		if (rate > best[0])
+			best[0] = rate;
 		fd = open(f, O_RDONLY);
 		bad = pattern_check(fd, F_OFF, A_SRC, LEN, seed);
-		CHECK(bad < 0, "fabric differs from the pattern at %lld",
+		CHECK(bad < 0, "%s: differs from the pattern at %lld", f,
 		      (long long)bad);
 		close(fd);
 		bad = compare_direct(a, A_SRC, f, F_OFF, LEN);
-		CHECK(bad < 0, "fabric differs from A (O_DIRECT) at +%lld",
+		CHECK(bad < 0, "%s differs from A (O_DIRECT) at +%lld", f,
 		      (long long)bad);
 		/* What the initiator wrote is what the target's disk holds. */
-		bad = compare_direct(a, A_SRC, c, F_OFF, LEN);
-		CHECK(bad < 0, "exported C differs from A (O_DIRECT) at +%lld",
-		      (long long)bad);
+		if (c) {
+			bad = compare_direct(a, A_SRC, c, F_OFF, LEN);
+			CHECK(bad < 0,
+			      "exported %s differs from A (O_DIRECT) at +%lld",
+			      c, (long long)bad);
+		}
 		check_guards(f, F_OFF, LEN);
 
 		prepare_sink(a, A_BACK, LEN);
-		back[r] = run_flow(fsw, "fabric->A", f, F_OFF, a, A_BACK, LEN);
+		rate = run_flow(fsw, back_what, f, F_OFF, a, A_BACK, LEN);
+		if (rate > best[1])
+			best[1] = rate;
 		fd = open(a, O_RDONLY);
 		bad = pattern_check(fd, A_BACK, A_SRC, LEN, seed);
 		CHECK(bad < 0, "A differs from the pattern at %lld",
 		      (long long)bad);
 		close(fd);
 		bad = compare_direct(f, F_OFF, a, A_BACK, LEN);
-		CHECK(bad < 0, "A differs from the fabric (O_DIRECT) at +%lld",
+		CHECK(bad < 0, "A differs from %s (O_DIRECT) at +%lld", f,
 		      (long long)bad);
 		check_guards(a, A_BACK, LEN);
-		if (out[r] > best_out)
-			best_out = out[r];
-		if (back[r] > best_back)
-			best_back = back[r];
 	}
-	printf("nvmeof: throughput over %d rounds of %llu MiB: A->fabric "
-	       "best %.1f MiB/s, fabric->A best %.1f MiB/s\n",
-	       ROUNDS, (unsigned long long)(LEN / MiB), best_out, best_back);
+	printf("nvmeof: %d rounds of %llu MiB: %s best %.1f MiB/s, %s best "
+	       "%.1f MiB/s\n",
+	       ROUNDS, (unsigned long long)(LEN / MiB), out_what, best[0],
+	       back_what, best[1]);
 }
 
 /* p2p for a fabric namespace: PREFERRED falls back, REQUIRED is refused. */
@@ -669,8 +689,8 @@ int main(void)
 {
 	const char *a, *b, *c, *why;
 	struct flowswitch_info before;
+	double fabric_rate[2] = {0, 0}, local_rate[2] = {0, 0}, t0;
 	char f[64] = "";
-	double t0;
 	int i, fsw, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -714,7 +734,7 @@ int main(void)
 	fsw = fsw_open(NULL);
 	CHECK(fsw >= 0, "open /dev/flowswitch: %s", strerror(-fsw));
 	if (fsw >= 0) {
-		flows(fsw, a, c, f);
+		flows(fsw, "fabric", a, c, f, fabric_rate);
 		placement(fsw, a, f);
 		close(fsw);
 	}
@@ -738,6 +758,20 @@ down:
 	      "%s after teardown: %m", c);
 	if (ret >= 0)
 		close(ret);
+
+	/* The same flows to C itself, for scale: what the fabric costs. */
+	fsw = fsw_open(NULL);
+	if (fsw >= 0 && fabric_rate[0] > 0) {
+		flows(fsw, "C(local)", a, NULL, c, local_rate);
+		printf("nvmeof: fabric vs local C: A->C %.1f vs %.1f MiB/s "
+		       "(%.2fx), C->A %.1f vs %.1f MiB/s (%.2fx)\n",
+		       fabric_rate[0], local_rate[0],
+		       local_rate[0] ? fabric_rate[0] / local_rate[0] : 0,
+		       fabric_rate[1], local_rate[1],
+		       local_rate[1] ? fabric_rate[1] / local_rate[1] : 0);
+	}
+	if (fsw >= 0)
+		close(fsw);
 	check_baseline(&before);
 	return t_result();
 }
