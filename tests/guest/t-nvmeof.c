@@ -554,6 +554,78 @@ static void flows(int fsw, const char *name, const char *a, const char *c,
 	       back_what, best[1]);
 }
 
+/*
+ * QEMU fails reads of C at 8 MiB and writes at 16 MiB (blkdebug.conf):
+ * the target's disk error must come back over the fabric as the flow's
+ * error, at its offset, with exactly the bytes before it done.
+ */
+static void fabric_error(int fsw, const char *a, const char *f, int write)
+{
+	const uint64_t err_at = write ? 16 * MiB : 8 * MiB;
+	const uint64_t f_off = err_at - 2 * MiB, len = 4 * MiB;
+	struct flowswitch_sink sink = {.offset = write ? f_off : A_BACK};
+	struct flowswitch_flow_create fc = {
+		.length = len,
+		.src_offset = write ? A_SRC : f_off,
+		.chunk_size = 1 * MiB,
+		.depth = 4,
+		.nr_sinks = 1,
+		.sinks_uptr = (uintptr_t)&sink,
+	};
+	struct flowswitch_flow_query q;
+	const char *what = write ? "write error" : "read error";
+	unsigned int state = 0;
+	int id;
+
+	memset(&q, 0, sizeof(q));
+	if (write) {
+		prepare(a, A_SRC, len, 0xe1);
+	} else {
+		prepare(f, f_off, err_at - f_off, 0xe1);
+		prepare_sink(a, A_BACK, len);
+	}
+	fc.src_port_id =
+		port_on(fsw, write ? a : f, O_RDONLY, FLOWSWITCH_PORT_READ);
+	sink.port_id =
+		port_on(fsw, write ? f : a, O_WRONLY, FLOWSWITCH_PORT_WRITE);
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0, "%s: create: %s", what, strerror(-id));
+	if (id > 0) {
+		CHECK(!fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START), "start");
+		CHECK(!fsw_flow_wait(fsw, id, 300000, &state), "wait");
+		CHECK(!fsw_flow_query(fsw, id, &q), "query");
+		CHECK(q.state == FLOWSWITCH_FLOW_FAILED, "%s: state %s", what,
+		      fsw_state_name(q.state));
+		CHECK(q.fail_stage == (write ? FLOWSWITCH_STAGE_WRITE
+					     : FLOWSWITCH_STAGE_READ) &&
+			      q.error == ENODATA,
+		      "%s: stage %s error %u (%s), want ENODATA", what,
+		      fsw_stage_name(q.fail_stage), q.error, strerror(q.error));
+		CHECK(q.fail_offset == fc.src_offset + 2 * MiB &&
+			      q.bytes_done == 2 * MiB,
+		      "%s: fail_offset %llu bytes_done %llu", what,
+		      (unsigned long long)q.fail_offset,
+		      (unsigned long long)q.bytes_done);
+		printf("nvmeof: %s of the target's disk, over the fabric: %s "
+		       "in %s at %llu, %llu bytes done\n",
+		       what, strerror(q.error), fsw_stage_name(q.fail_stage),
+		       (unsigned long long)q.fail_offset,
+		       (unsigned long long)q.bytes_done);
+		fsw_destroy(fsw, id);
+	}
+	if (!write && q.bytes_done) {
+		int fd = open(a, O_RDONLY);
+		int64_t bad =
+			pattern_check(fd, A_BACK, f_off, q.bytes_done, 0xe1);
+
+		CHECK(bad < 0, "%s: sink differs at %lld", what,
+		      (long long)bad);
+		close(fd);
+	}
+	fsw_destroy(fsw, fc.src_port_id);
+	fsw_destroy(fsw, sink.port_id);
+}
+
 /* p2p for a fabric namespace: PREFERRED falls back, REQUIRED is refused. */
 static void placement(int fsw, const char *a, const char *f)
 {
@@ -736,6 +808,8 @@ int main(void)
 	if (fsw >= 0) {
 		flows(fsw, "fabric", a, c, f, fabric_rate);
 		placement(fsw, a, f);
+		fabric_error(fsw, a, f, 0);
+		fabric_error(fsw, a, f, 1);
 		close(fsw);
 	}
 	apply(a, f);
