@@ -13,12 +13,13 @@
  * checked, the throughput of each direction printed.  A p2p placement
  * asked for a fabric namespace must fall back (PREFERRED) or be refused
  * (REQUIRED).  The target namespace's p2pmem attribute is set where the
- * kernel has it, and whether it took is printed.  flowctl apply runs a
- * .flow that copies A onto the fabric namespace.  Then the controller is
+ * kernel has it, and whether it took is printed.  The target's disk errors
+ * (blkdebug on C) reach the initiator's flow.  flowctl apply runs a .flow
+ * that copies A onto the fabric namespace, flowd one that copies it back.  Then the controller is
  * deleted, the target taken down in order, lo and configfs put back as
  * they were: the test bed is left as found.
  *
- * Regions: A 96-164 MiB (outside t-flow-copy's host-compared top half),
+ * Regions: A 96-172 MiB (outside t-flow-copy's host-compared top half),
  * C 24-60 MiB (clear of the injected error sectors at 8 and 16 MiB).
  * Skips (77) only when the kernel has no nvmet, nvmet-tcp, nvme-fabrics
  * or nvme-tcp.
@@ -27,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -57,6 +59,7 @@
 #define GUARD 4096
 #define APPLY_A (160 * MiB)
 #define APPLY_F (56 * MiB)
+#define APPLY_BACK (168 * MiB)
 #define APPLY_LEN (4 * MiB)
 #define FLOWFILE "/tmp/nvmeof.flow"
 
@@ -677,17 +680,73 @@ static void slurp(const char *path, char *buf, size_t len)
 		close(fd);
 }
 
-/* flowctl apply --no-daemon --wait of a .flow copying A onto the fabric. */
+/* /bin/flowctl with @argv (NULL-ended): its wait status, output kept. */
+static int flowctl(const char *const *argv)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (!pid) {
+		int o = open("/tmp/nvmeof-stdout", O_WRONLY | O_CREAT | O_TRUNC,
+			     0644);
+		int e = open("/tmp/nvmeof-stderr", O_WRONLY | O_CREAT | O_TRUNC,
+			     0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execv("/bin/flowctl", (char *const *)argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	slurp("/tmp/nvmeof-stdout", out_buf, sizeof(out_buf));
+	slurp("/tmp/nvmeof-stderr", err_buf, sizeof(err_buf));
+	unlink("/tmp/nvmeof-stdout");
+	unlink("/tmp/nvmeof-stderr");
+	return status;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *file = fopen(path, "w");
+
+	if (!file)
+		return -1;
+	fputs(text, file);
+	return fclose(file);
+}
+
+#define FLOWD_DIR "/tmp/nvmeof-flowd"
+
+/*
+ * .flow files on the fabric namespace: flowctl apply --no-daemon copies
+ * A onto it, then flowd (started here on a directory of its own, driven
+ * with flowctl apply -s) copies that back from the fabric to A.
+ */
 static void apply(const char *a, const char *f)
 {
+	const char *direct[] = {"flowctl", "apply",  "--no-daemon",
+				"--wait",  FLOWFILE, NULL};
+	const char *via_flowd[] = {"flowctl", "apply", FLOWFILE,
+				   "--wait",  "-s",    FLOWD_DIR "/sock",
+				   NULL};
+	const char *flowd_argv[] = {"flowd",
+				    "-c",
+				    FLOWD_DIR "/etc",
+				    "-a",
+				    FLOWD_DIR "/flowd.conf",
+				    "-s",
+				    FLOWD_DIR "/sock",
+				    "-S",
+				    FLOWD_DIR "/state.json",
+				    NULL};
 	char text[1024];
 	int64_t bad;
-	int status = -1, fd;
-	FILE *file;
+	int status, fd, i;
 	pid_t pid;
 
-	if (access("/bin/flowctl", X_OK)) {
-		fprintf(stderr, "nvmeof: no /bin/flowctl\n");
+	if (access("/bin/flowctl", X_OK) || access("/bin/flowd", X_OK)) {
+		fprintf(stderr, "nvmeof: no /bin/flowctl or /bin/flowd\n");
 		t_failures++;
 		return;
 	}
@@ -702,38 +761,74 @@ static void apply(const char *a, const char *f)
 		 "offset=56MiB);\n"
 		 "}\n",
 		 a, f);
-	file = fopen(FLOWFILE, "w");
-	CHECK(file && fputs(text, file) >= 0 && !fclose(file), FLOWFILE);
-	pid = fork();
-	if (!pid) {
-		int o = open("/tmp/nvmeof-stdout", O_WRONLY | O_CREAT | O_TRUNC,
-			     0644);
-		int e = open("/tmp/nvmeof-stderr", O_WRONLY | O_CREAT | O_TRUNC,
-			     0644);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(127);
-		execl("/bin/flowctl", "flowctl", "apply", "--no-daemon",
-		      "--wait", FLOWFILE, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	slurp("/tmp/nvmeof-stdout", out_buf, sizeof(out_buf));
-	slurp("/tmp/nvmeof-stderr", err_buf, sizeof(err_buf));
+	CHECK(!write_text(FLOWFILE, text), FLOWFILE);
+	status = flowctl(direct);
 	CHECK(WIFEXITED(status) && !WEXITSTATUS(status) &&
 		      strstr(out_buf, "done, 4194304 of 4194304 bytes"),
-	      "flowctl apply: status %d\nstdout:\n%s\nstderr:\n%s", status,
-	      out_buf, err_buf);
+	      "flowctl apply --no-daemon: status %d\nstdout:\n%s\nstderr:\n%s",
+	      status, out_buf, err_buf);
 	printf("%s%s", out_buf, err_buf);
 	fd = open(f, O_RDONLY);
 	bad = pattern_check(fd, APPLY_F, APPLY_A, APPLY_LEN, 0xfab);
 	CHECK(bad < 0, "apply: fabric differs at %lld", (long long)bad);
 	close(fd);
 	check_guards(f, APPLY_F, APPLY_LEN);
+
+	/* Back through flowd: fabric 56-60 MiB -> A at 168 MiB. */
+	prepare_sink(a, APPLY_BACK, APPLY_LEN);
+	mkdir(FLOWD_DIR, 0755);
+	mkdir(FLOWD_DIR "/etc", 0755);
+	CHECK(!write_text(FLOWD_DIR "/flowd.conf", "allow /dev/nvme*\n"),
+	      "flowd.conf");
+	snprintf(text, sizeof(text),
+		 "flowlang 1;\n"
+		 "device a = nvme(path=\"%s\");\n"
+		 "device fabric = nvme(path=\"%s\");\n"
+		 "flow fromfabric [range=56MiB..60MiB] {\n"
+		 "\tread(fabric) -> [chunk=1MiB, depth=8] write(a, "
+		 "offset=168MiB);\n"
+		 "}\n",
+		 a, f);
+	CHECK(!write_text(FLOWFILE, text), FLOWFILE);
+	pid = fork();
+	if (!pid) {
+		fd = open(FLOWD_DIR "/flowd.log", O_WRONLY | O_CREAT, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv("/bin/flowd", (char *const *)flowd_argv);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && !exists(FLOWD_DIR "/sock"); i++)
+		usleep(100000);
+	CHECK(exists(FLOWD_DIR "/sock"), "flowd's socket did not appear");
+	status = flowctl(via_flowd);
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "flowctl apply via flowd: status %d\nstdout:\n%s\nstderr:\n%s",
+	      status, out_buf, err_buf);
+	printf("via flowd: %s%s", out_buf, err_buf);
+	fd = open(a, O_RDONLY);
+	bad = pattern_check(fd, APPLY_BACK, APPLY_A, APPLY_LEN, 0xfab);
+	CHECK(bad < 0, "flowd: A differs at %lld", (long long)bad);
+	close(fd);
+	check_guards(a, APPLY_BACK, APPLY_LEN);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+		CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "flowd exits 0 on SIGTERM: %d", status);
+	}
+	slurp(FLOWD_DIR "/flowd.log", out_buf, sizeof(out_buf));
+	if (t_failures)
+		fprintf(stderr, "flowd.log:\n%s", out_buf);
+	unlink(FLOWD_DIR "/flowd.log");
+	unlink(FLOWD_DIR "/flowd.conf");
+	unlink(FLOWD_DIR "/state.json");
+	unlink(FLOWD_DIR "/sock");
+	rmdir(FLOWD_DIR "/etc");
+	CHECK(!rmdir(FLOWD_DIR), FLOWD_DIR " not empty: %m");
 	unlink(FLOWFILE);
-	unlink("/tmp/nvmeof-stdout");
-	unlink("/tmp/nvmeof-stderr");
 }
 
 /* configfs mounted, nvmet and the TCP transports there: else a reason. */
