@@ -3,9 +3,10 @@
  * Flows onto a namespace reached over NVMe-oF/TCP (issue 10, item 6).
  *
  * The guest is both hosts: the kernel NVMe target (nvmet, configured
- * through configfs) exports the third controller's namespace (serial
- * fswC, which other tests use only for its injected errors) on a TCP port
- * on 127.0.0.1:4420, and the kernel's nvme-tcp initiator connects to it
+ * through configfs) exports one subsystem with two namespaces -- 1 on the
+ * third controller (serial fswC, no CMB, with QEMU's injected errors), 2
+ * on NVMe B (behind the switch with the CMBs) -- on a TCP port on
+ * 127.0.0.1:4420, and the kernel's nvme-tcp initiator connects to it
  * through /dev/nvme-fabrics.  Then flows run NVMe A -> fabric namespace
  * and back, byte-exact: each sink is compared with the source device read
  * with O_DIRECT, and the fabric's writes with what the exported device
@@ -19,8 +20,10 @@
  * deleted, the target taken down in order, lo and configfs put back as
  * they were: the test bed is left as found.
  *
- * Regions: A 96-172 MiB (outside t-flow-copy's host-compared top half),
- * C 24-60 MiB (clear of the injected error sectors at 8 and 16 MiB).
+ * Regions: A 96-172 MiB, B 64-96 MiB (both outside t-flow-copy's
+ * host-compared 255-511 MiB; the tests after this one write what they
+ * check), C 6-60 MiB (24-60 clear of the injected error sectors at 8 and
+ * 16 MiB, which the error cases cross on purpose).
  * Skips (77) only when the kernel has no nvmet, nvmet-tcp, nvme-fabrics
  * or nvme-tcp.
  */
@@ -46,7 +49,7 @@
 #define NVMET CFG "/nvmet"
 #define SUBSYS NVMET "/subsystems/" SUBNQN
 #define NS SUBSYS "/namespaces/1"
-#define NS_PROBE SUBSYS "/namespaces/2"
+#define NS_B SUBSYS "/namespaces/2"
 #define PORT NVMET "/ports/1"
 #define PORT_LINK PORT "/subsystems/" SUBNQN
 #define TRSVCID "4420"
@@ -54,6 +57,7 @@
 #define A_SRC (96 * MiB)
 #define A_BACK (128 * MiB)
 #define F_OFF (24 * MiB)
+#define B_OFF (64 * MiB)
 #define LEN (32 * MiB)
 #define ROUNDS 3
 #define GUARD 4096
@@ -64,7 +68,7 @@
 #define FLOWFILE "/tmp/nvmeof.flow"
 
 static int mounted_configfs, lo_was_up = -1, fabric_instance = -1;
-static int ns_made, probe_made, port_made, linked;
+static int ns_made, ns_b_made, port_made, linked;
 
 static int read_str(const char *path, char *buf, size_t len)
 {
@@ -138,8 +142,11 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* /dev/nvmeXnY whose subsystem NQN is @nqn (a multipath head or not). */
-static int find_fabric_ns(const char *nqn, char *dev, size_t len)
+/*
+ * /dev/nvmeXnY of namespace @nsid of the subsystem @nqn (a multipath head
+ * or not).
+ */
+static int find_fabric_ns(const char *nqn, int nsid, char *dev, size_t len)
 {
 	DIR *d = opendir("/sys/block");
 	struct dirent *de;
@@ -156,6 +163,10 @@ static int find_fabric_ns(const char *nqn, char *dev, size_t len)
 		snprintf(path, sizeof(path),
 			 "/sys/block/%.64s/device/subsysnqn", de->d_name);
 		if (read_str(path, val, sizeof(val)) || strcmp(val, nqn))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%.64s/nsid",
+			 de->d_name);
+		if (read_str(path, val, sizeof(val)) || atoi(val) != nsid)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%.64s/size",
 			 de->d_name);
@@ -239,29 +250,28 @@ static int target_up(const char *dev_c, const char *dev_b)
 		return -1;
 
 	/*
-	 * p2pmem where it can go: NVMe B sits behind the switch with the two
-	 * CMBs.  Only probed (enabled, then taken down before any host
-	 * connects): nothing is read or written on B.
+	 * Namespace 2: NVMe B, behind the switch with the two CMBs, with
+	 * p2pmem where the kernel has it (nvmet finds a provider B may reach).
 	 */
-	if (dev_b) {
-		ret = ns_setup(NS_PROBE, dev_b, "1", said, sizeof(said));
-		probe_made = 1;
-		CHECK(!ret, "probe namespace on %s: %s", dev_b, strerror(-ret));
-		printf("nvmeof: target namespace on %s (B, behind the switch): "
-		       "%s\n",
-		       dev_b, said);
-		if (getenv("FSW_EXPECT_P2PDMA") &&
-		    !strcmp(getenv("FSW_EXPECT_P2PDMA"), "1"))
-			CHECK(strstr(said, "took"),
-			      "p2pmem did not take next to B's CMB");
-		ns_teardown(NS_PROBE);
-		probe_made = 0;
+	ret = ns_setup(NS_B, dev_b, "1", said, sizeof(said));
+	ns_b_made = 1;
+	printf("nvmeof: target namespace 2 on %s (B, behind the switch): %s\n",
+	       dev_b, said);
+	if (ret) {
+		fprintf(stderr, "nvmeof: namespace on %s: %s\n", dev_b,
+			strerror(-ret));
+		return -1;
 	}
+	if (getenv("FSW_EXPECT_P2PDMA") &&
+	    !strcmp(getenv("FSW_EXPECT_P2PDMA"), "1"))
+		CHECK(strstr(said, "took"),
+		      "p2pmem did not take next to B's CMB");
 
+	/* Namespace 1: NVMe C, on the root bus, no CMB. */
 	ret = ns_setup(NS, dev_c, "1", said, sizeof(said));
 	ns_made = 1;
-	printf("nvmeof: target namespace 1 on %s (C, exported): %s\n", dev_c,
-	       said);
+	printf("nvmeof: target namespace 1 on %s (C, on the root bus): %s\n",
+	       dev_c, said);
 	if (ret) {
 		fprintf(stderr, "nvmeof: namespace on %s: %s\n", dev_c,
 			strerror(-ret));
@@ -342,13 +352,13 @@ static void target_down(void)
 		CHECK(!unlink(PORT_LINK), "unlink " PORT_LINK ": %m");
 	if (port_made)
 		CHECK(!rmdir(PORT), "rmdir " PORT ": %m");
-	if (probe_made)
-		ns_teardown(NS_PROBE);
+	if (ns_b_made)
+		ns_teardown(NS_B);
 	if (ns_made)
 		ns_teardown(NS);
 	if (exists(SUBSYS))
 		CHECK(!rmdir(SUBSYS), "rmdir " SUBSYS ": %m");
-	linked = port_made = probe_made = ns_made = 0;
+	linked = port_made = ns_b_made = ns_made = 0;
 }
 
 /* Both ranges read with O_DIRECT, equal?  The first bad offset or -1. */
@@ -497,12 +507,12 @@ static void prepare_sink(const char *dev, uint64_t off, uint64_t len)
 }
 
 /*
- * ROUNDS of A -> @f and back through @name's namespace @f, each checked;
+ * @rounds of A -> @f at @f_off and back, each checked (@name for people);
  * @c, when set, is the device behind @f, read to see the data arrived.
  * The best rate of each direction into @best.
  */
 static void flows(int fsw, const char *name, const char *a, const char *c,
-		  const char *f, double best[2])
+		  const char *f, uint64_t f_off, int rounds, double best[2])
 {
 	char out_what[32], back_what[32];
 	double rate;
@@ -512,33 +522,33 @@ static void flows(int fsw, const char *name, const char *a, const char *c,
 	snprintf(out_what, sizeof(out_what), "A->%s", name);
 	snprintf(back_what, sizeof(back_what), "%s->A", name);
 	best[0] = best[1] = 0;
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < rounds; r++) {
 		uint64_t seed = 0x0f0f + r;
 
 		prepare(a, A_SRC, LEN, seed);
-		prepare_sink(f, F_OFF, LEN);
-		rate = run_flow(fsw, out_what, a, A_SRC, f, F_OFF, LEN);
+		prepare_sink(f, f_off, LEN);
+		rate = run_flow(fsw, out_what, a, A_SRC, f, f_off, LEN);
 		if (rate > best[0])
 			best[0] = rate;
 		fd = open(f, O_RDONLY);
-		bad = pattern_check(fd, F_OFF, A_SRC, LEN, seed);
+		bad = pattern_check(fd, f_off, A_SRC, LEN, seed);
 		CHECK(bad < 0, "%s: differs from the pattern at %lld", f,
 		      (long long)bad);
 		close(fd);
-		bad = compare_direct(a, A_SRC, f, F_OFF, LEN);
+		bad = compare_direct(a, A_SRC, f, f_off, LEN);
 		CHECK(bad < 0, "%s differs from A (O_DIRECT) at +%lld", f,
 		      (long long)bad);
 		/* What the initiator wrote is what the target's disk holds. */
 		if (c) {
-			bad = compare_direct(a, A_SRC, c, F_OFF, LEN);
+			bad = compare_direct(a, A_SRC, c, f_off, LEN);
 			CHECK(bad < 0,
 			      "exported %s differs from A (O_DIRECT) at +%lld",
 			      c, (long long)bad);
 		}
-		check_guards(f, F_OFF, LEN);
+		check_guards(f, f_off, LEN);
 
 		prepare_sink(a, A_BACK, LEN);
-		rate = run_flow(fsw, back_what, f, F_OFF, a, A_BACK, LEN);
+		rate = run_flow(fsw, back_what, f, f_off, a, A_BACK, LEN);
 		if (rate > best[1])
 			best[1] = rate;
 		fd = open(a, O_RDONLY);
@@ -546,14 +556,14 @@ static void flows(int fsw, const char *name, const char *a, const char *c,
 		CHECK(bad < 0, "A differs from the pattern at %lld",
 		      (long long)bad);
 		close(fd);
-		bad = compare_direct(f, F_OFF, a, A_BACK, LEN);
+		bad = compare_direct(f, f_off, a, A_BACK, LEN);
 		CHECK(bad < 0, "A differs from %s (O_DIRECT) at +%lld", f,
 		      (long long)bad);
 		check_guards(a, A_BACK, LEN);
 	}
 	printf("nvmeof: %d rounds of %llu MiB: %s best %.1f MiB/s, %s best "
 	       "%.1f MiB/s\n",
-	       ROUNDS, (unsigned long long)(LEN / MiB), out_what, best[0],
+	       rounds, (unsigned long long)(LEN / MiB), out_what, best[0],
 	       back_what, best[1]);
 }
 
@@ -856,8 +866,10 @@ int main(void)
 {
 	const char *a, *b, *c, *why;
 	struct flowswitch_info before;
-	double fabric_rate[2] = {0, 0}, local_rate[2] = {0, 0}, t0;
-	char f[64] = "";
+	double fabric_rate[2] = {0, 0}, fabric_b_rate[2],
+	       local_rate[2] = {0, 0};
+	double t0;
+	char f[64] = "", fb[64] = "";
 	int i, fsw, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -866,8 +878,8 @@ int main(void)
 	a = nvme_by_serial("fswA");
 	b = nvme_by_serial("fswB");
 	c = nvme_by_serial("fswC");
-	if (!a || !c) {
-		fprintf(stderr, "nvmeof: need fswA and fswC\n");
+	if (!a || !b || !c) {
+		fprintf(stderr, "nvmeof: need fswA, fswB and fswC\n");
 		return T_FAIL;
 	}
 	why = lacking();
@@ -889,19 +901,23 @@ int main(void)
 		t_failures++;
 		goto down;
 	}
-	for (i = 0; i < 200 && !find_fabric_ns(SUBNQN, f, sizeof(f)); i++)
+	for (i = 0; i < 200 && !(find_fabric_ns(SUBNQN, 1, f, sizeof(f)) &&
+				 find_fabric_ns(SUBNQN, 2, fb, sizeof(fb)));
+	     i++)
 		usleep(100000);
-	CHECK(f[0], "no namespace of " SUBNQN " appeared");
-	if (!f[0])
+	CHECK(f[0] && fb[0], "namespaces of " SUBNQN " did not appear");
+	if (!f[0] || !fb[0])
 		goto down;
-	printf("nvmeof: fabric namespace %s (C's %s, over TCP "
-	       "127.0.0.1:" TRSVCID "), up in %.2f s\n",
-	       f, c, now_s() - t0);
+	printf("nvmeof: fabric namespaces %s (C's %s) and %s (B's %s), over "
+	       "TCP "
+	       "127.0.0.1:" TRSVCID ", up in %.2f s\n",
+	       f, c, fb, b, now_s() - t0);
 
 	fsw = fsw_open(NULL);
 	CHECK(fsw >= 0, "open /dev/flowswitch: %s", strerror(-fsw));
 	if (fsw >= 0) {
-		flows(fsw, "fabric", a, c, f, fabric_rate);
+		flows(fsw, "fabric-C", a, c, f, F_OFF, ROUNDS, fabric_rate);
+		flows(fsw, "fabric-B", a, b, fb, B_OFF, 2, fabric_b_rate);
 		placement(fsw, a, f);
 		fabric_error(fsw, a, f, 0);
 		fabric_error(fsw, a, f, 1);
@@ -914,6 +930,8 @@ down:
 	target_down();
 	if (f[0])
 		CHECK(!exists(f), "%s still there after disconnect", f);
+	if (fb[0])
+		CHECK(!exists(fb), "%s still there after disconnect", fb);
 	CHECK(!exists(SUBSYS) && !exists(PORT), "target still there");
 	if (mounted_configfs)
 		CHECK(!umount(CFG), "umount " CFG ": %m");
@@ -921,17 +939,21 @@ down:
 		ret = lo_set(0);
 		CHECK(ret == 1, "lo down again: %s", strerror(-ret));
 	}
-	/* C is the test bed's again: nobody holds it, it reads. */
-	ret = open(c, O_RDONLY | O_EXCL | O_DIRECT);
-	CHECK(ret >= 0 && pread(ret, io_buf, 4096, 0) == 4096,
-	      "%s after teardown: %m", c);
-	if (ret >= 0)
-		close(ret);
+	/* B and C are the test bed's again: nobody holds them, they read. */
+	for (i = 0; i < 2; i++) {
+		const char *dev = i ? b : c;
+
+		ret = open(dev, O_RDONLY | O_EXCL | O_DIRECT);
+		CHECK(ret >= 0 && pread(ret, io_buf, 4096, 0) == 4096,
+		      "%s after teardown: %m", dev);
+		if (ret >= 0)
+			close(ret);
+	}
 
 	/* The same flows to C itself, for scale: what the fabric costs. */
 	fsw = fsw_open(NULL);
 	if (fsw >= 0 && fabric_rate[0] > 0) {
-		flows(fsw, "C(local)", a, NULL, c, local_rate);
+		flows(fsw, "C(local)", a, NULL, c, F_OFF, ROUNDS, local_rate);
 		printf("nvmeof: fabric vs local C: A->C %.1f vs %.1f MiB/s "
 		       "(%.2fx), C->A %.1f vs %.1f MiB/s (%.2fx)\n",
 		       fabric_rate[0], local_rate[0],
