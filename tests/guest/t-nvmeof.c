@@ -506,10 +506,24 @@ static void prepare_sink(const char *dev, uint64_t off, uint64_t len)
 		close(fd);
 }
 
+/* Only the guard bands around [@off, @off + @len) of @dev. */
+static void prepare_guards(const char *dev, uint64_t off, uint64_t len)
+{
+	int fd = open(dev, O_RDWR);
+
+	CHECK(fd >= 0 && !fill_byte(fd, off - GUARD, GUARD, 0x5a) &&
+		      !fill_byte(fd, off + len, GUARD, 0x5a),
+	      "prepare guards %s: %m", dev);
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * @rounds of A -> @f at @f_off and back, each checked (@name for people);
  * @c, when set, is the device behind @f, read to see the data arrived.
- * The best rate of each direction into @best.
+ * The best rate of each direction into @best.  The first round checks
+ * everything; later ones (a new pattern each) compare sink and source
+ * only, which the sanitizer kernel needs to keep the test short.
  */
 static void flows(int fsw, const char *name, const char *a, const char *c,
 		  const char *f, uint64_t f_off, int rounds, double best[2])
@@ -524,22 +538,28 @@ static void flows(int fsw, const char *name, const char *a, const char *c,
 	best[0] = best[1] = 0;
 	for (r = 0; r < rounds; r++) {
 		uint64_t seed = 0x0f0f + r;
+		int full = !r;
 
 		prepare(a, A_SRC, LEN, seed);
-		prepare_sink(f, f_off, LEN);
+		if (full)
+			prepare_sink(f, f_off, LEN);
+		else
+			prepare_guards(f, f_off, LEN);
 		rate = run_flow(fsw, out_what, a, A_SRC, f, f_off, LEN);
 		if (rate > best[0])
 			best[0] = rate;
-		fd = open(f, O_RDONLY);
-		bad = pattern_check(fd, f_off, A_SRC, LEN, seed);
-		CHECK(bad < 0, "%s: differs from the pattern at %lld", f,
-		      (long long)bad);
-		close(fd);
+		if (full) {
+			fd = open(f, O_RDONLY);
+			bad = pattern_check(fd, f_off, A_SRC, LEN, seed);
+			CHECK(bad < 0, "%s: differs from the pattern at %lld",
+			      f, (long long)bad);
+			close(fd);
+		}
 		bad = compare_direct(a, A_SRC, f, f_off, LEN);
 		CHECK(bad < 0, "%s differs from A (O_DIRECT) at +%lld", f,
 		      (long long)bad);
 		/* What the initiator wrote is what the target's disk holds. */
-		if (c) {
+		if (c && full) {
 			bad = compare_direct(a, A_SRC, c, f_off, LEN);
 			CHECK(bad < 0,
 			      "exported %s differs from A (O_DIRECT) at +%lld",
@@ -547,15 +567,20 @@ static void flows(int fsw, const char *name, const char *a, const char *c,
 		}
 		check_guards(f, f_off, LEN);
 
-		prepare_sink(a, A_BACK, LEN);
+		if (full)
+			prepare_sink(a, A_BACK, LEN);
+		else
+			prepare_guards(a, A_BACK, LEN);
 		rate = run_flow(fsw, back_what, f, f_off, a, A_BACK, LEN);
 		if (rate > best[1])
 			best[1] = rate;
-		fd = open(a, O_RDONLY);
-		bad = pattern_check(fd, A_BACK, A_SRC, LEN, seed);
-		CHECK(bad < 0, "A differs from the pattern at %lld",
-		      (long long)bad);
-		close(fd);
+		if (full) {
+			fd = open(a, O_RDONLY);
+			bad = pattern_check(fd, A_BACK, A_SRC, LEN, seed);
+			CHECK(bad < 0, "A differs from the pattern at %lld",
+			      (long long)bad);
+			close(fd);
+		}
 		bad = compare_direct(f, f_off, a, A_BACK, LEN);
 		CHECK(bad < 0, "A differs from %s (O_DIRECT) at +%lld", f,
 		      (long long)bad);
