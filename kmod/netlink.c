@@ -625,7 +625,11 @@ void fsw_nl_flow_event(struct fsw_flow *flow, u32 type)
 	if (!bad && type == FLOWSWITCH_NL_EVENT_FALLBACK)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_REASON,
 				  q.p2p_reason);
-	if (!bad && q.state == FLOWSWITCH_FLOW_FAILED)
+	if (!bad && type == FLOWSWITCH_NL_EVENT_PEER)
+		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR,
+				  READ_ONCE(flow->peer_error));
+	if (!bad && q.state == FLOWSWITCH_FLOW_FAILED &&
+	    type != FLOWSWITCH_NL_EVENT_PEER)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR, q.error) ||
 		      nla_put_u32(msg, FLOWSWITCH_EVENT_A_STAGE,
 				  q.fail_stage) ||

@@ -639,6 +639,8 @@ const char *fsw_nl_event_name(uint32_t type)
 		return "device-removed";
 	case FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND:
 		return "device-unbound";
+	case FLOWSWITCH_NL_EVENT_PEER:
+		return "peer";
 	}
 	return "unknown";
 }
