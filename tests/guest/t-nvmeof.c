@@ -16,9 +16,10 @@
  * (REQUIRED).  The target namespace's p2pmem attribute is set where the
  * kernel has it, and whether it took is printed.  The target's disk errors
  * (blkdebug on C) reach the initiator's flow.  flowctl apply runs a .flow
- * that copies A onto the fabric namespace, flowd one that copies it back.  Then the controller is
- * deleted, the target taken down in order, lo and configfs put back as
- * they were: the test bed is left as found.
+ * that copies A onto the fabric namespace, flowd one that copies it back.
+ * Then the controller is deleted, the target taken down in order, lo and
+ * configfs put back as they were: the test bed is left as found.  Last,
+ * the same flows to C directly, for the comparison.
  *
  * Regions: A 96-172 MiB, B 64-96 MiB (both outside t-flow-copy's
  * host-compared 255-511 MiB; the tests after this one write what they
@@ -28,10 +29,10 @@
  * or nvme-tcp.
  */
 #include <net/if.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
