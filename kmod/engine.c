@@ -569,6 +569,19 @@ static void fsw_flow_retire(struct fsw_flow *flow)
 
 		if (slot->phase != FSW_SLOT_DONE)
 			break;
+		if (flow->zerocopy) {
+			u64 held = 0;
+			int err = fsw_sock_renew_pages(slot, &held);
+
+			spin_lock_irq(&flow->lock);
+			flow->zerocopy_bytes += held;
+			spin_unlock_irq(&flow->lock);
+			if (err) {
+				fsw_flow_fail(flow, &slot->io[1],
+					      FLOWSWITCH_STAGE_WRITE, err);
+				break;
+			}
+		}
 		slot->phase = FSW_SLOT_FREE;
 		spin_lock_irq(&flow->lock);
 		flow->bytes_done += slot->len;

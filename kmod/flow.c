@@ -692,6 +692,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		}
 	}
 
+	flow->zerocopy = fsw_sock_zerocopy(flow);
 	ret = fsw_obj_insert(ctx, &flow->obj);
 	if (ret)
 		goto err_unreserve;
@@ -901,6 +902,7 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->digest_len = fsw_xform_digest(flow, q->digest);
 	q->transform_ns = flow->transform_ns;
 	q->out_bytes = flow->out_bytes;
+	q->zerocopy_bytes = flow->zerocopy_bytes;
 	q->elapsed_ns = 0;
 	if (flow->start_ns)
 		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -

@@ -192,6 +192,7 @@ struct fsw_flow {
 	u64 transform_ns;	/* under lock */
 	bool ordered;		/* chunks written strictly in order */
 	bool linear;		/* chunk buffers are vmalloc()ed pairs */
+	bool zerocopy;		/* socket sinks may keep the chunks' pages */
 	bool framed;		/* the source is compressed frames */
 	bool out_running;	/* sink offsets run on as frames are written */
 	u64 out_pos;		/* out_running: the next frame's, work only */
@@ -224,6 +225,7 @@ struct fsw_flow {
 	u64 fail_offset;
 	u64 bytes_done;
 	u64 out_bytes;
+	u64 zerocopy_bytes;
 	u64 chunks_done;
 	u64 retries;
 	u64 direct_bytes;
@@ -363,6 +365,8 @@ void fsw_sock_watch(struct fsw_flow *flow);
 void fsw_sock_unwatch(struct fsw_flow *flow);
 void fsw_sock_flow_free(struct fsw_flow *flow);
 int fsw_sock_io(struct fsw_io *io, struct file *file, bool write, u32 left);
+bool fsw_sock_zerocopy(struct fsw_flow *flow);
+int fsw_sock_renew_pages(struct fsw_slot *slot, u64 *held);
 
 /* verify.c */
 int fsw_verify_sinks(struct fsw_flow *flow, u32 *sink);

@@ -12,10 +12,12 @@
  * work tries again.  The entry goes before the flow does: a wakeup then
  * can never kick a freed flow.
  *
- * The bytes are copied into the socket's buffers by sendmsg(), as a
- * program's write() would be: the chunk buffer is reused for the next
- * chunk at once, which zero-copy sending (MSG_SPLICE_PAGES) would forbid
- * until the peer acknowledged the data.
+ * Sending, the socket takes the chunk's pages by reference where the
+ * kernel can (MSG_SPLICE_PAGES: no copy into socket buffers) and keeps
+ * them until the data is acknowledged -- after the chunk is done.  So a
+ * chunk buffer is never written again while the network holds a page of
+ * it: when the chunk retires, each page still held is given up to the
+ * network (its reference dropped) and replaced with a fresh one.
  */
 #include <linux/file.h>
 #include <linux/net.h>
@@ -140,6 +142,52 @@ void fsw_sock_unwatch(struct fsw_flow *flow)
 	}
 }
 
+/*
+ * May the flow's socket sinks keep its pages?  Only whole host pages it
+ * owns: not a p2p pool, not the vmalloc()ed pairs of a compressing flow.
+ */
+bool fsw_sock_zerocopy(struct fsw_flow *flow)
+{
+	u32 i;
+
+	if (!IS_ENABLED(CONFIG_NET) || flow->pool_kind != FLOWSWITCH_POOL_HOST ||
+	    flow->linear || flow->mem_port)
+		return false;
+	for (i = 0; i < flow->nr_sinks; i++)
+		if (flow->sinks[i]->kind == FLOWSWITCH_PORT_SOCKET)
+			return true;
+	return false;
+}
+
+/*
+ * A chunk of a zero-copy flow is done: replace each page the network
+ * still holds.  Adds the bytes given up to *@held; -ENOMEM if a page
+ * could not be replaced (the flow then fails: the page must not be
+ * written again).
+ */
+int fsw_sock_renew_pages(struct fsw_slot *slot, u64 *held)
+{
+	u32 i, pos = 0;
+
+	for (i = 0; i < slot->nr_bvec && pos < slot->out_len;
+	     pos += slot->bvec[i++].bv_len) {
+		struct bio_vec *bv = &slot->bvec[i];
+		unsigned int order = get_order(bv->bv_len);
+		struct page *fresh;
+
+		if (page_count(bv->bv_page) == 1)
+			continue;
+		fresh = alloc_pages(GFP_KERNEL_ACCOUNT |
+				    (order ? __GFP_COMP : 0), order);
+		if (!fresh)
+			return -ENOMEM;
+		put_page(bv->bv_page);	/* the network's now */
+		bv->bv_page = fresh;
+		*held += min(bv->bv_len, slot->out_len - pos);
+	}
+	return 0;
+}
+
 void fsw_sock_flow_free(struct fsw_flow *flow)
 {
 	kfree(flow->sock_watch);
@@ -178,6 +226,8 @@ int fsw_sock_io(struct fsw_io *io, struct file *file, bool write, u32 left)
 	iov_iter_bvec(&msg.msg_iter, write ? ITER_SOURCE : ITER_DEST,
 		      slot->bvec, slot->nr_bvec, io->progress + left);
 	iov_iter_advance(&msg.msg_iter, io->progress);
+	if (write && slot->flow->zerocopy)
+		msg.msg_flags |= MSG_SPLICE_PAGES;
 	if (write)
 		ret = sock_sendmsg(sock, &msg);
 	else

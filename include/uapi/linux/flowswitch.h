@@ -774,6 +774,11 @@ enum flowswitch_stage {
  * @out_bytes: out (ABI 1.6), bytes written to each sink for the chunks in
  *	@bytes_done: @bytes_done itself, unless stages changed the length
  *	(AEAD records, compressed frames)
+ * @zerocopy_bytes: out (ABI 1.6), bytes a socket sink took by reference
+ *	to the flow's pages instead of copying them (MSG_SPLICE_PAGES, where
+ *	the kernel has it): the pages the network still held when their
+ *	chunk was done, which the flow then gave up for fresh ones.  A lower
+ *	bound (pages already let go are not seen); 0 where the kernel copies.
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -809,6 +814,7 @@ struct flowswitch_flow_query {
 	__u8 digest[FLOWSWITCH_MAX_DIGEST];
 	__aligned_u64 transform_ns;
 	__aligned_u64 out_bytes;
+	__aligned_u64 zerocopy_bytes;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
@@ -1159,6 +1165,10 @@ enum flowswitch_event_type {
  *			FLOWSWITCH_STAGE_A_DIGEST: binary, a digest's final
  *			value (absent until the flow is done)
  *		FLOWSWITCH_FLOW_A_TRANSFORM_NS: u64 (ABI 1.5)
+ *		FLOWSWITCH_FLOW_A_OUT_BYTES: u64 (ABI 1.6), when stages
+ *		change lengths
+ *		FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES: u64 (ABI 1.6), when the
+ *		flow has a socket sink
  *	GET_POOL: FLOWSWITCH_A_POOL: nest (a pool belongs to one flow)
  *		FLOWSWITCH_POOL_A_FLOW: u32, the flow's id
  *		FLOWSWITCH_POOL_A_KIND: u32, enum flowswitch_pool_kind
@@ -1330,6 +1340,8 @@ enum flowswitch_flow_attr {
 	FLOWSWITCH_FLOW_A_ELAPSED_NS,
 	FLOWSWITCH_FLOW_A_STAGE,
 	FLOWSWITCH_FLOW_A_TRANSFORM_NS,
+	FLOWSWITCH_FLOW_A_OUT_BYTES,
+	FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES,
 	__FLOWSWITCH_FLOW_A_MAX
 };
 
