@@ -19,7 +19,7 @@
 KDIR ?= $(shell scripts/kdir.sh)
 BUILD ?= build
 
-PKG_DEPS := libbpf libnl-3.0 libnl-genl-3.0 liburing cmocka json-c
+PKG_DEPS := libbpf libnl-3.0 libnl-genl-3.0 liburing cmocka json-c liblz4 libzstd zlib
 # Goals that install the packages first (or need none) skip the check.
 ifneq ($(if $(MAKECMDGOALS),$(filter-out run check deps clean check-vm,$(MAKECMDGOALS)),all),)
 PKG_MISSING := $(strip $(foreach p,$(PKG_DEPS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))

@@ -9,8 +9,12 @@ ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
 	       $(OUT)/daemon/engine-uring-flow.o \
 	       $(OUT)/daemon/engine-uring-xform.o \
 	       $(OUT)/daemon/engine-uring-xcheck.o \
-	       $(OUT)/daemon/engine-uring-xkey.o
-ENGINE_LDLIBS := $(call pc_libs,liburing) -pthread
+	       $(OUT)/daemon/engine-uring-xkey.o \
+	       $(OUT)/daemon/engine-uring-xrec.o \
+	       $(OUT)/daemon/engine-uring-xcomp.o
+# Compressed frames: the crypto API's compression is kernel-only.
+ENGINE_LDLIBS := $(call pc_libs,liburing) $(call pc_libs,liblz4) \
+		 $(call pc_libs,libzstd) $(call pc_libs,zlib) -pthread
 
 $(ENGINE_LIB): $(ENGINE_OBJS)
 	$(Q)$(AR) rcs $@ $^
@@ -20,6 +24,7 @@ CFLAGS_engine-uring-flow := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-port := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-event := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-xform := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-xrec := $(call pc_cflags,liburing)
 
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \

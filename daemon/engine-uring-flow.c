@@ -36,14 +36,22 @@ void uflow_kick(struct uflow *flow)
 	pthread_cond_signal(&flow->wake);
 }
 
-static struct uport *io_port(struct uflow *flow, uint32_t idx, uint64_t *pos)
+/* Where I/O @idx of @slot goes, from its first byte. */
+static struct uport *io_port(struct uflow *flow, struct uslot *slot,
+			     uint32_t idx, uint64_t *pos)
 {
 	if (!idx) {
-		*pos = flow->src_off;
+		*pos = flow->src_off + slot->off;
 		return flow->src;
 	}
-	*pos = flow->sink_off[idx - 1];
+	*pos = flow->sink_off[idx - 1] + slot->out_off;
 	return flow->sinks[idx - 1];
+}
+
+/* Bytes I/O @idx moves: the chunk as read, or as its stages left it. */
+static uint32_t io_len(struct uslot *slot, uint32_t idx)
+{
+	return idx ? slot->out_len : slot->len;
 }
 
 /* Issue (or reissue) I/O @idx of slot @s for what is left of its chunk. */
@@ -51,15 +59,15 @@ static void io_submit(struct uflow *flow, uint32_t s, uint32_t idx)
 {
 	struct uslot *slot = &flow->slots[s];
 	struct uio *io = &slot->io[idx];
-	uint32_t left = slot->len - io->progress;
+	uint32_t left = io_len(slot, idx) - io->progress;
 	char *buf = slot->buf + io->progress;
 	struct io_uring_sqe *sqe;
 	struct uport *port;
 	uint64_t pos;
 	int fd;
 
-	port = io_port(flow, idx, &pos);
-	pos += slot->off + io->progress;
+	port = io_port(flow, slot, idx, &pos);
+	pos += io->progress;
 	io->direct = port->dio_fd >= 0 && !(pos % port->dio_align) &&
 		     !(left % port->dio_align) &&
 		     !((uintptr_t)buf % port->dio_mem_align);
@@ -135,10 +143,35 @@ static void slot_write(struct uflow *flow, uint32_t s)
 
 	slot->phase = USLOT_WRITING;
 	slot->writes_pending = flow->nr_sinks;
+	/* Compressed frames go back to back, in stream order. */
+	if (flow->rec.out_running) {
+		slot->out_off = flow->out_pos;
+		flow->out_pos += slot->out_len;
+	}
 	for (i = 1; i <= flow->nr_sinks; i++) {
 		slot->io[i].progress = 0;
 		io_submit(flow, s, i);
 	}
+}
+
+/*
+ * A frame's header was read (DECOMPRESS): check it (fsw_xform_frame())
+ * and make the slot's read cover the frame; the next header comes after.
+ */
+static int slot_frame(struct uflow *flow, struct uslot *slot)
+{
+	uint32_t stored, orig;
+	int ret;
+
+	ret = uxform_frame_check((const uint8_t *)slot->buf, slot->off,
+				 flow->length, flow->chunk, &stored, &orig);
+	if (ret)
+		return ret;
+	slot->len = FLOWSWITCH_FRAME_HDR + stored;
+	slot->out_len = orig;
+	slot->hdr_done = true;
+	flow->issued += stored;
+	return 0;
 }
 
 static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
@@ -178,7 +211,7 @@ static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 	pthread_mutex_unlock(&flow->lock);
 	io->progress += res;
 
-	if (io->progress < slot->len) {
+	if (io->progress < io_len(slot, idx)) {
 		if (!res) {
 			/* The source ended early, or the sink took nothing. */
 			flow_fail(flow, slot, idx, idx ? -EIO : -ENODATA);
@@ -191,6 +224,21 @@ static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 	if (!idx) {
 		if (slot_abandoned(flow, slot))
 			return;
+		if (flow->rec.framed && !slot->hdr_done) {
+			int err = slot_frame(flow, slot);
+
+			if (err) {
+				flow_fail_at(flow, slot,
+					     FLOWSWITCH_STAGE_TRANSFORM, 0,
+					     err);
+				return;
+			}
+			/* The frame's body, after its header. */
+			if (io->progress < slot->len) {
+				io_submit(flow, s, idx);
+				return;
+			}
+		}
 		if (flow->nr_stages) {
 			/* flow_transform() writes it after the stages. */
 			slot->phase = USLOT_TRANSFORM;
@@ -257,6 +305,7 @@ static void flow_retire(struct uflow *flow)
 		slot->phase = USLOT_FREE;
 		pthread_mutex_lock(&flow->lock);
 		flow->bytes_done += slot->len;
+		flow->out_bytes += slot->out_len;
 		flow->chunks_done++;
 		flow->head++;
 		flow->in_flight = flow->tail - flow->head;
@@ -300,9 +349,16 @@ static void flow_issue(struct uflow *flow, uint64_t *wait_ns)
 		uint32_t s = flow->tail % flow->depth;
 		struct uslot *slot = &flow->slots[s];
 		uint64_t left = flow->length - flow->issued;
-		uint32_t len = left < flow->chunk ? left : flow->chunk;
-
+		uint32_t len = flow->rec.framed ? FLOWSWITCH_FRAME_HDR
+						: flow->rec.rec_in;
 		bool running;
+
+		if (left < len)
+			len = (uint32_t)left;
+		/* Frames: the next header's place is known from this one. */
+		if (flow->rec.framed && flow->tail != flow->head &&
+		    !flow->slots[(flow->tail - 1) % flow->depth].hdr_done)
+			break;
 
 		if (!flow_tokens(flow, len, wait_ns))
 			break;
@@ -327,6 +383,13 @@ static void flow_issue(struct uflow *flow, uint64_t *wait_ns)
 		slot->phase = USLOT_READING;
 		slot->off = flow->issued;
 		slot->len = len;
+		/* An AEAD record is longer or shorter on the sinks' side. */
+		slot->out_off =
+			slot->off / flow->rec.rec_in * flow->rec.rec_out;
+		slot->out_len = len + flow->rec.rec_out - flow->rec.rec_in;
+		slot->hdr_done = !flow->rec.framed;
+		if (flow->rec.framed) /* frame K's bytes go to K * chunk */
+			slot->out_off = flow->frames++ * flow->chunk;
 		slot->retries = 0;
 		slot->io[0].progress = 0;
 		flow->issued += len;
@@ -500,10 +563,15 @@ int uflow_setup(struct uflow *flow)
 		return -ENOMEM;
 	}
 	for (i = 0; i < flow->depth; i++) {
-		flow->slots[i].buf = flow->pool + (size_t)i * flow->chunk;
+		flow->slots[i].buf = flow->pool + (size_t)i * flow->slot_len;
 		iov[i].iov_base = flow->slots[i].buf;
-		iov[i].iov_len = flow->chunk;
+		iov[i].iov_len = flow->slot_len;
 	}
+	/* Compression's other buffer: after the slots, as the module's. */
+	if (flow->rec.kind == FLOWSWITCH_XFORM_COMPRESS ||
+	    flow->rec.kind == FLOWSWITCH_XFORM_DECOMPRESS)
+		flow->scratch =
+			flow->pool + (size_t)flow->depth * flow->slot_len;
 	/* Room for every I/O of every slot at once: a write to each sink. */
 	ret = io_uring_queue_init(flow->depth * flow->nr_sinks, &flow->ring, 0);
 	if (ret)

@@ -87,6 +87,100 @@ int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
 	return 0;
 }
 
+void uxform_records(const struct flowswitch_transform *t, uint32_t n,
+		    uint32_t chunk, uint64_t length, struct urecords *out)
+{
+	uint32_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->rec_in = out->rec_out = chunk;
+	out->out_length = length;
+	for (i = 0; i < n; i++)
+		if (uxform_kind_aead(t[i].kind) || uxform_kind_comp(t[i].kind))
+			out->kind = t[i].kind;
+	switch (out->kind) {
+	case FLOWSWITCH_XFORM_SEAL:
+		out->rec_out = chunk + FLOWSWITCH_AEAD_TAG;
+		out->out_length = length + (length + chunk - 1) / chunk *
+						   FLOWSWITCH_AEAD_TAG;
+		break;
+	case FLOWSWITCH_XFORM_OPEN:
+		out->rec_in = chunk + FLOWSWITCH_AEAD_TAG;
+		out->out_length = length - (length + out->rec_in - 1) /
+						   out->rec_in *
+						   FLOWSWITCH_AEAD_TAG;
+		break;
+	case FLOWSWITCH_XFORM_COMPRESS:
+		/* At most: every frame stored, with its header. */
+		out->rec_out = chunk + FLOWSWITCH_FRAME_HDR;
+		out->out_length = length + (length + chunk - 1) / chunk *
+						   FLOWSWITCH_FRAME_HDR;
+		out->out_running = true;
+		break;
+	case FLOWSWITCH_XFORM_DECOMPRESS:
+		/* Frames are read header first; sizes come later. */
+		out->rec_in = chunk + FLOWSWITCH_FRAME_HDR;
+		out->out_length = 0;
+		out->framed = true;
+		break;
+	}
+}
+
+void uxform_aead_nonce(uint8_t *out, const uint8_t *iv, uint64_t nr)
+{
+	int i;
+
+	memcpy(out, iv, 12);
+	for (i = 0; i < 8; i++)
+		out[11 - i] ^= (uint8_t)(nr >> (8 * i));
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+void uxform_aead_ad(uint8_t *out, uint32_t plain, bool last)
+{
+	memcpy(out, "fsw1", 4);
+	put_be32(out + 4, plain);
+	put_be32(out + 8, last);
+}
+
+int uxform_frame_check(const uint8_t *h, uint64_t off, uint64_t length,
+		       uint32_t chunk, uint32_t *stored, uint32_t *orig)
+{
+	uint64_t end;
+
+	if (length - off < FLOWSWITCH_FRAME_HDR || memcmp(h, "fsz1", 4))
+		return -EBADMSG;
+	*stored = get_be32(h + 4);
+	*orig = get_be32(h + 8);
+	if (!*orig || *orig > chunk || *stored > *orig)
+		return -EBADMSG;
+	end = off + FLOWSWITCH_FRAME_HDR + *stored;
+	/* Past the flow's end, or short of a whole chunk but not last. */
+	if (end > length || (end < length && *orig != chunk))
+		return -EBADMSG;
+	return 0;
+}
+
+void uxform_frame_hdr(uint8_t *h, uint32_t stored, uint32_t orig)
+{
+	memcpy(h, "fsz1", 4);
+	put_be32(h + 4, stored);
+	put_be32(h + 8, orig);
+}
+
 int uxform_check_cipher(const struct flowswitch_transform *t, uint32_t ivsize)
 {
 	/*

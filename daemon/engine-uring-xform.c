@@ -37,7 +37,7 @@
 #endif
 
 /* A socket bound to @name of AF_ALG's @type, or -errno. */
-static int alg_bind(const char *name, const char *type)
+int uxform_alg_bind(const char *name, const char *type)
 {
 	struct sockaddr_alg sa = {.salg_family = AF_ALG};
 	int fd, err;
@@ -58,7 +58,7 @@ static int alg_bind(const char *name, const char *type)
 }
 
 /* /proc/crypto as one string (the caller frees it), or NULL. */
-static char *proc_crypto(void)
+char *uxform_proc_crypto(void)
 {
 	size_t len = 0, size = 1 << 16;
 	char *buf = malloc(size), *nbuf;
@@ -101,15 +101,17 @@ fail:
 static int stage_bind(struct ustage *st, const struct flowswitch_transform *t,
 		      struct uxform_alg *a)
 {
-	bool hash = t->kind == FLOWSWITCH_XFORM_DIGEST;
+	const char *type = t->kind == FLOWSWITCH_XFORM_DIGEST ? "hash"
+			   : uxform_kind_aead(t->kind)	      ? "aead"
+							      : "skcipher";
 	const char *want = t->driver[0] ? t->driver : t->alg;
 	char *text;
 	int fd, ret;
 
-	fd = alg_bind(want, hash ? "hash" : "skcipher");
+	fd = uxform_alg_bind(want, type);
 	if (fd < 0)
 		return fd;
-	text = proc_crypto();
+	text = uxform_proc_crypto();
 	ret = text ? uxform_crypto_pick(text, want, t->kind, a) : -ENOENT;
 	free(text);
 	if (ret) {
@@ -121,6 +123,9 @@ static int stage_bind(struct ustage *st, const struct flowswitch_transform *t,
 		snprintf(a->name, sizeof(a->name), "%s", t->alg);
 		snprintf(a->driver, sizeof(a->driver), "%s", want);
 		a->ivsize = 16;
+		/* rfc4106's IV is 8 bytes (the salt is in the key), gcm's 12. */
+		if (uxform_kind_aead(t->kind))
+			a->ivsize = strncmp(t->alg, "rfc4106(", 8) ? 12 : 8;
 		st->tfm_fd = fd;
 		return 0;
 	}
@@ -128,7 +133,7 @@ static int stage_bind(struct ustage *st, const struct flowswitch_transform *t,
 	/* A driver named must implement the algorithm asked for. */
 	if (t->driver[0] && strcmp(a->name, t->alg))
 		return -ENOENT;
-	fd = alg_bind(a->driver, hash ? "hash" : "skcipher");
+	fd = uxform_alg_bind(a->driver, type);
 	if (fd < 0)
 		return fd;
 	st->tfm_fd = fd;
@@ -156,18 +161,12 @@ static int stage_setup_digest(struct ustage *st, struct flowswitch_transform *t,
 	return 0;
 }
 
-static int stage_setup_cipher(struct ustage *st, struct flowswitch_transform *t,
-			      const struct uxform_alg *a)
+int uxform_set_key(struct ustage *st, const struct flowswitch_transform *t)
 {
 	uint8_t key[FLOWSWITCH_MAX_KEY];
 	int32_t serial;
-	int ret, len;
+	int ret = 0, len;
 
-	ret = uxform_check_cipher(t, a->ivsize);
-	if (ret)
-		return ret;
-	st->ivsize = a->ivsize;
-	t->out_digest_len = 0;
 	len = uxform_key(t, key, &serial);
 	if (len > 0) {
 		ret = setsockopt(st->tfm_fd, SOL_ALG, ALG_SET_KEY, key,
@@ -187,8 +186,20 @@ static int stage_setup_cipher(struct ustage *st, struct flowswitch_transform *t,
 			ret = -EKEYREJECTED;
 	}
 	explicit_bzero(key, sizeof(key));
-	if (len < 0)
-		return len;
+	return len < 0 ? len : ret;
+}
+
+static int stage_setup_cipher(struct ustage *st, struct flowswitch_transform *t,
+			      const struct uxform_alg *a)
+{
+	int ret;
+
+	ret = uxform_check_cipher(t, a->ivsize);
+	if (ret)
+		return ret;
+	st->ivsize = a->ivsize;
+	t->out_digest_len = 0;
+	ret = uxform_set_key(st, t);
 	if (ret)
 		return ret;
 	st->op_fd = accept4(st->tfm_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -197,53 +208,28 @@ static int stage_setup_cipher(struct ustage *st, struct flowswitch_transform *t,
 	return 0;
 }
 
-/*
- * An AEAD or compression stage (ABI 1.6): this engine does not run them,
- * but an unknown algorithm or driver is ENOENT first, as the module's
- * allocation says it; then EOPNOTSUPP, before its key is read.
- */
-static int stage_unsupported(const struct flowswitch_transform *t)
-{
-	const char *want = t->driver[0] ? t->driver : t->alg;
-	struct uxform_alg a;
-	char *text;
-	int fd, ret;
-
-	if (uxform_kind_aead(t->kind)) {
-		fd = alg_bind(want, "aead");
-		if (fd < 0)
-			return fd == -ENOENT ? fd : -EOPNOTSUPP;
-		close(fd);
-	}
-	text = proc_crypto();
-	if (!text)
-		return -EOPNOTSUPP;
-	ret = uxform_crypto_pick(text, want, t->kind, &a);
-	free(text);
-	if (ret || (t->driver[0] && strcmp(a.name, t->alg)))
-		return -ENOENT;
-	return -EOPNOTSUPP;
-}
-
-static int stage_setup(struct ustage *st, struct flowswitch_transform *t)
+static int stage_setup(struct uflow *flow, struct ustage *st,
+		       struct flowswitch_transform *t)
 {
 	struct uxform_alg a;
 	int ret;
-
-	if (uxform_kind_aead(t->kind) || uxform_kind_comp(t->kind))
-		return stage_unsupported(t);
 
 	st->kind = t->kind;
 	st->data_unit = t->data_unit;
 	memcpy(st->iv, t->iv, sizeof(st->iv));
 	snprintf(st->alg, sizeof(st->alg), "%s", t->alg);
+	if (uxform_kind_comp(t->kind))
+		return uxrec_setup_comp(st, t);
 	ret = stage_bind(st, t, &a);
 	if (ret)
 		return ret;
 	snprintf(st->driver, sizeof(st->driver), "%s", a.driver);
-	ret = t->kind == FLOWSWITCH_XFORM_DIGEST
-		      ? stage_setup_digest(st, t, &a)
-		      : stage_setup_cipher(st, t, &a);
+	if (uxform_kind_aead(t->kind))
+		ret = uxrec_setup_aead(st, t, a.ivsize, flow->slot_len);
+	else if (t->kind == FLOWSWITCH_XFORM_DIGEST)
+		ret = stage_setup_digest(st, t, &a);
+	else
+		ret = stage_setup_cipher(st, t, &a);
 	if (ret)
 		return ret;
 	snprintf(t->out_driver, sizeof(t->out_driver), "%s", a.driver);
@@ -280,9 +266,14 @@ int uxform_create(struct uflow *flow, struct flowswitch_flow_create *cmd)
 					   flow->length);
 	if (ret)
 		return ret;
+	uxform_records(us, cmd->nr_stages, flow->chunk, flow->length,
+		       &flow->rec);
+	flow->slot_len = flow->rec.rec_in > flow->rec.rec_out
+				 ? flow->rec.rec_in
+				 : flow->rec.rec_out;
 	flow->nr_stages = cmd->nr_stages;
 	for (i = 0; i < cmd->nr_stages; i++) {
-		ret = stage_setup(&flow->stages[i], &us[i]);
+		ret = stage_setup(flow, &flow->stages[i], &us[i]);
 		if (ret)
 			return ret;
 	}
@@ -303,6 +294,7 @@ void uxform_free(struct uflow *flow)
 		if (st->tfm_fd >= 0)
 			close(st->tfm_fd);
 		st->op_fd = st->tfm_fd = -1;
+		uxrec_free(st);
 	}
 	flow->nr_stages = 0;
 }
@@ -380,15 +372,14 @@ static int stage_cipher(struct ustage *st, struct uslot *slot)
 }
 
 /* The chunk's bytes into the digest; its value after the flow's last. */
-static int stage_digest(struct ustage *st, struct uslot *slot, bool last,
-			pthread_mutex_t *lock)
+static int stage_digest(struct ustage *st, struct uslot *slot, uint32_t xlen,
+			bool last, pthread_mutex_t *lock)
 {
 	uint32_t off, len;
 	ssize_t n;
 
-	for (off = 0; off < slot->len; off += (uint32_t)n) {
-		len = slot->len - off < UXFORM_PIECE ? slot->len - off
-						     : UXFORM_PIECE;
+	for (off = 0; off < xlen; off += (uint32_t)n) {
+		len = xlen - off < UXFORM_PIECE ? xlen - off : UXFORM_PIECE;
 		n = send(st->op_fd, slot->buf + off, len,
 			 MSG_MORE | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR) {
@@ -415,17 +406,24 @@ int uxform_run(struct uflow *flow, struct uslot *slot)
 {
 	bool last = slot->off + slot->len == flow->length;
 	uint64_t t0 = uring_now_ns();
-	uint32_t i;
+	uint32_t i, xlen = slot->len;
 	int ret = 0;
 
 	for (i = 0; i < flow->nr_stages && !ret; i++) {
 		struct ustage *st = &flow->stages[i];
 
 		if (st->kind == FLOWSWITCH_XFORM_DIGEST)
-			ret = stage_digest(st, slot, last, &flow->lock);
+			ret = stage_digest(st, slot, xlen, last, &flow->lock);
+		else if (uxform_kind_aead(st->kind))
+			ret = uxrec_aead(flow, st, slot, &xlen);
+		else if (uxform_kind_comp(st->kind))
+			ret = uxrec_comp(flow, st, slot, &xlen);
 		else
 			ret = stage_cipher(st, slot);
 	}
+	/* What the stages left is what goes out. */
+	if (!ret)
+		slot->out_len = xlen;
 	pthread_mutex_lock(&flow->lock);
 	flow->transform_ns += uring_now_ns() - t0;
 	pthread_mutex_unlock(&flow->lock);

@@ -48,6 +48,10 @@ struct ustage {
 	bool final;
 	char alg[FLOWSWITCH_ALG_LEN];
 	char driver[FLOWSWITCH_ALG_LEN];
+	/* engine-uring-xrec.c: an AEAD or compression stage's own. */
+	uint32_t comp; /* enum uxrec_comp */
+	void *cctx; /* the library's compression context, or NULL */
+	void *dctx; /* its decompression context, or NULL */
 };
 
 /* An entry of /proc/crypto, the fields we use. */
@@ -77,6 +81,37 @@ bool uxform_kind_comp(uint32_t kind);
  */
 int uxform_check_records(const struct flowswitch_transform *t, uint32_t n,
 			 uint32_t chunk, uint64_t length);
+/*
+ * What a flow's records or frames make of its lengths (kmod/xform.c's
+ * fsw_xform_records(), after uxform_check_records()): source bytes per
+ * record (@rec_in) and sink bytes per record (@rec_out), the sinks' range
+ * (@out_length, 0 when not known in advance), frames read header first
+ * (@framed, DECOMPRESS) or written back to back (@out_running, COMPRESS).
+ * Without an AEAD or compression stage: chunk, chunk, @length.
+ */
+struct urecords {
+	uint32_t rec_in;
+	uint32_t rec_out;
+	uint64_t out_length;
+	bool framed;
+	bool out_running;
+	uint32_t kind; /* the AEAD or compression stage's, or 0 */
+};
+void uxform_records(const struct flowswitch_transform *t, uint32_t n,
+		    uint32_t chunk, uint64_t length, struct urecords *out);
+/* An AEAD record's nonce, 12 bytes, for record @nr (TLS 1.3's XOR). */
+void uxform_aead_nonce(uint8_t *out, const uint8_t *iv, uint64_t nr);
+/* An AEAD record's 12 bytes of associated data. */
+void uxform_aead_ad(uint8_t *out, uint32_t plain, bool last);
+/*
+ * A frame's header (12 bytes at @h) checked as fsw_xform_frame() does,
+ * for a frame at source byte @off of a @length-byte flow of @chunk-byte
+ * pieces: 0 with *@stored and *@orig, or -EBADMSG.
+ */
+int uxform_frame_check(const uint8_t *h, uint64_t off, uint64_t length,
+		       uint32_t chunk, uint32_t *stored, uint32_t *orig);
+void uxform_frame_hdr(uint8_t *h, uint32_t stored, uint32_t orig);
+
 /* The module's checks of a cipher once its IV size is known. */
 int uxform_check_cipher(const struct flowswitch_transform *t, uint32_t ivsize);
 /* ctr: the counter block of byte @pos is @iv + @pos / 16, big-endian. */
@@ -98,5 +133,44 @@ int uxform_crypto_pick(const char *text, const char *want, uint32_t kind,
  */
 int uxform_key(const struct flowswitch_transform *t, uint8_t *key,
 	       int32_t *serial);
+
+/* engine-uring-xform.c, for engine-uring-xrec.c */
+/* A socket bound to @name of AF_ALG's @type, or -errno. */
+int uxform_alg_bind(const char *name, const char *type);
+/* /proc/crypto as one string (the caller frees it), or NULL. */
+char *uxform_proc_crypto(void);
+/* Key st->tfm_fd from @t's key source; 0 or -errno. */
+int uxform_set_key(struct ustage *st, const struct flowswitch_transform *t);
+
+/* engine-uring-xrec.c: AEAD records and compressed frames (ABI 1.6). */
+enum uxrec_comp {
+	UXREC_LZ4 = 1,
+	UXREC_ZSTD,
+	UXREC_DEFLATE,
+};
+/* The library for algorithm @alg: enum uxrec_comp, or 0 for none. */
+uint32_t uxrec_comp_by_name(const char *alg);
+struct uflow;
+struct uslot;
+int uxrec_setup_aead(struct ustage *st, struct flowswitch_transform *t,
+		     uint32_t ivsize, uint32_t rec_max);
+int uxrec_setup_comp(struct ustage *st, struct flowswitch_transform *t);
+void uxrec_free(struct ustage *st);
+/* Seal or open @slot's record in place; *@xlen its length in and out. */
+int uxrec_aead(struct uflow *flow, struct ustage *st, struct uslot *slot,
+	       uint32_t *xlen);
+/* Compress @slot's piece into a frame, or a frame back; in place. */
+int uxrec_comp(struct uflow *flow, struct ustage *st, struct uslot *slot,
+	       uint32_t *xlen);
+/*
+ * One piece of @len bytes at @src compressed into a frame at @dst (room
+ * for FLOWSWITCH_FRAME_HDR + @len bytes): the frame's length.
+ */
+uint32_t uxrec_compress(struct ustage *st, const uint8_t *src, uint32_t len,
+			uint8_t *dst);
+/* A frame's body back into @orig bytes at @dst: 0 or -EBADMSG. */
+int uxrec_decompress(struct ustage *st, const uint8_t *src, uint32_t stored,
+		     uint8_t *dst, uint32_t orig);
+void uxrec_comp_free(struct ustage *st);
 
 #endif /* FLOWSWITCH_ENGINE_URING_XFORM_H */

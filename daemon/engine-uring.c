@@ -174,18 +174,22 @@ static int flow_check_sinks(struct uflow *flow)
 
 		if (!(sink->access & FLOWSWITCH_PORT_WRITE))
 			return -EBADF;
-		if (__builtin_add_overflow(flow->sink_off[i], flow->length,
-					   &end) ||
+		if (__builtin_add_overflow(flow->sink_off[i],
+					   flow->rec.out_length, &end) ||
 		    end > (uint64_t)LLONG_MAX)
 			return -EOVERFLOW;
 		if (sink->kind != FLOWSWITCH_PORT_FILE && end > sink->size)
 			return -ENOSPC;
 		if (ranges_clash(flow->src, flow->src_off, sink,
-				 flow->sink_off[i], flow->length))
+				 flow->sink_off[i],
+				 flow->length > flow->rec.out_length
+					 ? flow->length
+					 : flow->rec.out_length))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (ranges_clash(flow->sinks[j], flow->sink_off[j],
-					 sink, flow->sink_off[i], flow->length))
+					 sink, flow->sink_off[i],
+					 flow->rec.out_length))
 				return -EINVAL;
 	}
 	return 0;
@@ -301,6 +305,8 @@ static int flow_create(struct uring_engine *eng,
 			goto err_free;
 	}
 
+	flow->rec.rec_in = flow->rec.rec_out = flow->chunk;
+	flow->rec.out_length = flow->length;
 	for (i = 0; i < cmd->nr_sinks; i++) {
 		ret = -ENOENT;
 		port = flow_port(eng, usinks[i].port_id, txn_ids, nr_txn_ids);
@@ -327,6 +333,12 @@ static int flow_create(struct uring_engine *eng,
 	ret = uxform_create(flow, cmd);
 	if (ret)
 		goto err_free;
+	/* AEAD records, frames: the sinks' ranges are longer or shorter. */
+	if (flow->rec.out_length != flow->length) {
+		ret = flow_check_sinks(flow);
+		if (ret)
+			goto err_free;
+	}
 
 	/* No p2p memory here: refused, or host memory and an event. */
 	if (cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
@@ -338,8 +350,17 @@ static int flow_create(struct uring_engine *eng,
 			goto err_free;
 	}
 
-	/* chunk <= 16 MiB and depth <= 64: cannot overflow. */
-	flow->pool_bytes = (uint64_t)flow->chunk * flow->depth;
+	/*
+	 * chunk <= 16 MiB (+ a tag or header), depth <= 64: cannot
+	 * overflow.  Compression has a second buffer, as in the module
+	 * (which has one per slot; the worker here needs only one).
+	 */
+	flow->slot_len = flow->rec.rec_in > flow->rec.rec_out
+				 ? flow->rec.rec_in
+				 : flow->rec.rec_out;
+	flow->pool_bytes = (uint64_t)flow->slot_len * flow->depth;
+	if (uxform_kind_comp(flow->rec.kind))
+		flow->pool_bytes += flow->slot_len;
 	ret = -EDQUOT;
 	if (flow->pool_bytes > URING_POOL_MAX - eng->pool_bytes)
 		goto err_free;
@@ -550,6 +571,7 @@ static int uring_flow_query(struct fsw_engine *e, uint32_t flow_id,
 			       flow->start_ns;
 	q.digest_len = uxform_digest(flow, q.digest);
 	q.transform_ns = flow->transform_ns;
+	q.out_bytes = flow->out_bytes;
 	pthread_mutex_unlock(&flow->lock);
 	pthread_mutex_unlock(&eng->lock);
 	cmd_out(uq, &q, sizeof(q), usize);

@@ -76,7 +76,10 @@ struct uio {
 struct uslot {
 	enum uslot_phase phase;
 	uint64_t off; /* relative to the flow's first byte */
-	uint32_t len;
+	uint32_t len; /* source bytes (a frame: its header, then all) */
+	uint64_t out_off; /* relative to each sink's offset */
+	uint32_t out_len; /* sink bytes, once the stages have run */
+	bool hdr_done; /* a frame's header was read and checked */
 	uint32_t retries;
 	uint32_t writes_pending;
 	char *buf;
@@ -105,6 +108,9 @@ struct uflow {
 	uint32_t p2p_reason;
 	uint64_t pool_bytes;
 	uint32_t nr_stages;
+	struct urecords rec; /* records and frames (ABI 1.6) */
+	uint32_t slot_len; /* max(rec_in, rec_out) */
+	char *scratch; /* slot_len bytes for the compression stage */
 	/* The worker's once running; final and value under @lock. */
 	struct ustage stages[FLOWSWITCH_MAX_STAGES];
 
@@ -116,6 +122,8 @@ struct uflow {
 	struct uslot *slots;
 	uint64_t head, tail, issued; /* ring of chunks, as the module's */
 	uint64_t xform_seq; /* the chunk whose turn at the stages it is */
+	uint64_t out_pos; /* COMPRESS: where the next frame goes */
+	uint64_t frames; /* DECOMPRESS: frames issued */
 	uint32_t ios_in_flight;
 	bool submit_pending;
 	int64_t tokens;
@@ -146,6 +154,7 @@ struct uflow {
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint64_t transform_ns;
+	uint64_t out_bytes;
 };
 
 struct uring_engine {

@@ -14,6 +14,9 @@ PKGS=(
 	build-essential pkg-config
 	libbpf-dev libnl-3-dev libnl-genl-3-dev liburing-dev libcmocka-dev
 	libjson-c-dev
+	# the embedded engine's compressed frames (the crypto API's compression
+	# is kernel-only, AF_ALG has none)
+	liblz4-dev libzstd-dev zlib1g-dev
 	# flowctl top's BPF program (clang -target bpf, bpftool gen skeleton)
 	# and flowctl topo --svg (Graphviz's dot)
 	clang bpftool graphviz
