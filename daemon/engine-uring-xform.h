@@ -6,7 +6,9 @@
  *
  *  - engine-uring-xcheck.c: the pure half (checks, IVs, /proc/crypto);
  *  - engine-uring-xkey.c: the key sources (an fd, the user keyring);
- *  - engine-uring-xform.c: the sockets and the per-chunk work.
+ *  - engine-uring-xform.c: the sockets and the per-chunk work;
+ *  - engine-uring-xrec.c: AEAD records (AF_ALG aead), and frames;
+ *  - engine-uring-xcomp.c: the compression libraries (pure).
  *
  * Where it differs from the module, knowingly:
  *  - A "logon" key cannot be read from userspace.  It is handed to the
@@ -17,10 +19,10 @@
  *    (a digest needs that order anyway): the ring's I/O still overlaps
  *    them, but two chunks are never transformed at once.
  *  - AEAD records (SEAL, OPEN) and compression frames (COMPRESS,
- *    DECOMPRESS), ABI 1.6, are checked as the module checks them, then
- *    refused with EOPNOTSUPP, before any key is read: they change the
- *    flow's lengths and sink offsets, which this engine's data path does
- *    not do yet.
+ *    DECOMPRESS), ABI 1.6: engine-uring-xrec.c and -xcomp.c; the data
+ *    path (engine-uring-flow.c) moves the records' and frames' lengths
+ *    and offsets as kmod/engine.c does.  AF_ALG has no compression: the
+ *    frames' formats run on liblz4, libzstd and zlib.
  *  - AF_ALG itself must be there (CONFIG_CRYPTO_USER_API_SKCIPHER/HASH):
  *    without it the socket cannot be made and the stage is EOPNOTSUPP.
  */

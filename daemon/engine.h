@@ -30,6 +30,14 @@
  *    ALG_SET_KEY_BY_KEY_SERIAL (Linux 6.2) and a kernel without it, or
  *    without AF_ALG, refuses the stage with EOPNOTSUPP; one chunk at a
  *    time is transformed, in the flow's worker.
+ *  - AEAD records (SEAL/OPEN, ABI 1.6) run on AF_ALG "aead": the
+ *    module's records byte for byte; a record whose AF_ALG request does
+ *    not fit the socket's buffers (raised as far as we may: SO_*BUFFORCE,
+ *    else wmem_max/rmem_max) is EMSGSIZE at creation, no AF_ALG aead is
+ *    EOPNOTSUPP.  Compressed frames (ABI 1.6) run on liblz4, libzstd and
+ *    zlib: frames either engine writes decompress on the other, but the
+ *    compressed bytes may differ; out_driver is the library's name, and
+ *    an algorithm none of them is ("lz4", "zstd", "deflate") is ENOENT.
  */
 #ifndef FLOWSWITCH_ENGINE_H
 #define FLOWSWITCH_ENGINE_H

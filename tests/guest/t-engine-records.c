@@ -72,8 +72,7 @@ static bool same_bytes(const char *a, const char *b, uint64_t len)
 
 static bool same_file(const char *a, const char *b)
 {
-	return file_size(a) == file_size(b) &&
-	       same_bytes(a, b, file_size(a));
+	return file_size(a) == file_size(b) && same_bytes(a, b, file_size(a));
 }
 
 /*
@@ -326,8 +325,7 @@ static void test_aead(struct fsw_engine *k, struct fsw_engine *u,
 		      ko.q.error == EBADMSG &&
 		      ko.q.fail_stage == FLOWSWITCH_STAGE_TRANSFORM,
 	      "%s bad: kernel state %u error %u", alg, ko.q.state, ko.q.error);
-	CHECK(!uo.ret && uo.q.state == ko.q.state &&
-		      uo.q.error == ko.q.error &&
+	CHECK(!uo.ret && uo.q.state == ko.q.state && uo.q.error == ko.q.error &&
 		      uo.q.fail_stage == ko.q.fail_stage &&
 		      uo.q.fail_offset == ko.q.fail_offset &&
 		      uo.q.bytes_done == ko.q.bytes_done &&

@@ -34,3 +34,12 @@ $(OUT)/tests/unit/test_engine_xform: $(OUT)/tests/unit/test_engine_xform.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
 CFLAGS_test_engine_xform := -Idaemon
+
+# AEAD records' and frames' pure half, and compressing flows (no AF_ALG).
+UNIT_TESTS += $(OUT)/tests/unit/test_engine_xrec
+
+$(OUT)/tests/unit/test_engine_xrec: $(OUT)/tests/unit/test_engine_xrec.o \
+				    $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
+CFLAGS_test_engine_xrec := -Idaemon
