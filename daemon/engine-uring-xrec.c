@@ -12,10 +12,16 @@
  * associated data's end, as the module hands it), then the record; the
  * nonce as the IV.  The same request the module makes, so the same
  * bytes.  AF_ALG takes a request whole only while it fits the operation
- * socket's send and receive buffers: they are raised to the record's
- * size (SO_SNDBUFFORCE where we may, else SO_SNDBUF up to wmem_max), and
- * a record that still does not fit is EMSGSIZE at creation (the chunk
- * is too big for this engine, not for the flow).
+ * socket's send and receive buffers, and while its scatterlists fit the
+ * socket's option memory (net.core.optmem_max: 20 KiB before Linux 6.9,
+ * 128 KiB after; about 40 bytes per page of the record).  The buffers are
+ * raised to the record's size (SO_SNDBUFFORCE where we may, else
+ * SO_SNDBUF up to wmem_max), the option memory is estimated from above,
+ * and a record that does not fit either is EMSGSIZE at creation: the
+ * chunk is too big for this engine on this kernel, not for the flow (on
+ * Linux 6.1's defaults, records up to about 512 KiB go).  Should AF_ALG
+ * still take less than a record, the flow fails with EMSGSIZE at
+ * FLOWSWITCH_STAGE_TRANSFORM rather than write a wrong record.
  *
  * Compression: engine-uring-xcomp.c, through the flow's one other
  * buffer (@flow->scratch): the worker runs one chunk at a time.
@@ -50,6 +56,35 @@ static int sock_buf(int fd, int force, int opt, int need)
 	return val;
 }
 
+/*
+ * The option memory an AF_ALG aead request of @in bytes sent and @out
+ * bytes read takes (crypto/af_alg.c, algif_aead.c), from above: TX
+ * scatterlist blocks of a page (100 entries with CONFIG_DEBUG_SG's
+ * 40-byte scatterlist), the request's copy of them, RX lists of 16 pages
+ * (~740 bytes each), the request and the socket's context.
+ */
+static uint64_t aead_omem(uint64_t in, uint64_t out)
+{
+	uint64_t pages = (in + 4095) / 4096 + 1;
+
+	return (pages + 99) / 100 * 4096 + (pages + 1) * 40 +
+	       (out / 61440 + 2) * 740 + 3072;
+}
+
+static uint64_t optmem_max(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "re");
+	uint64_t v = 20480; /* the old default, if unreadable */
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoull(buf, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
 int uxrec_setup_aead(struct ustage *st, struct flowswitch_transform *t,
 		     uint32_t ivsize, uint32_t rec_max)
 {
@@ -75,6 +110,10 @@ int uxrec_setup_aead(struct ustage *st, struct flowswitch_transform *t,
 		    need ||
 	    (sock_buf(st->op_fd, SO_RCVBUFFORCE, SO_RCVBUF, need) & ~4095) <
 		    need)
+		return -EMSGSIZE;
+	if (aead_omem(UXREC_AD_MAX + rec_max,
+		      UXREC_AD_MAX + rec_max + FLOWSWITCH_AEAD_TAG) >=
+	    optmem_max())
 		return -EMSGSIZE;
 	return 0;
 }
@@ -173,8 +212,9 @@ int uxrec_aead(struct uflow *flow, struct ustage *st, struct uslot *slot,
 		n = sendmsg(st->op_fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	explicit_bzero(&cbuf, sizeof(cbuf));
+	/* Less than the whole request: AF_ALG's memory ran out. */
 	if (n != (ssize_t)(assoclen + len))
-		return n < 0 ? -errno : -EIO;
+		return n < 0 ? -errno : -EMSGSIZE;
 	/* The output: the associated data again, then the record. */
 	iov[1].iov_len = out;
 	msg.msg_control = NULL;
@@ -185,7 +225,7 @@ int uxrec_aead(struct uflow *flow, struct ustage *st, struct uslot *slot,
 	if (n < 0)
 		return errno == EBADMSG ? -EBADMSG : -errno;
 	if (n != (ssize_t)(assoclen + out))
-		return -EIO;
+		return -EMSGSIZE;
 	*xlen = out;
 	return 0;
 }
