@@ -11,7 +11,8 @@ ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
 	       $(OUT)/daemon/engine-uring-xcheck.o \
 	       $(OUT)/daemon/engine-uring-xkey.o \
 	       $(OUT)/daemon/engine-uring-xrec.o \
-	       $(OUT)/daemon/engine-uring-xcomp.o
+	       $(OUT)/daemon/engine-uring-xcomp.o \
+	       $(OUT)/daemon/engine-uring-sock.o
 # Compressed frames: the crypto API's compression is kernel-only.
 ENGINE_LDLIBS := $(call pc_libs,liburing) $(call pc_libs,liblz4) \
 		 $(call pc_libs,libzstd) $(call pc_libs,zlib) -pthread
@@ -25,6 +26,7 @@ CFLAGS_engine-uring-port := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-event := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-xform := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-xrec := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-sock := $(call pc_cflags,liburing)
 
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \

@@ -18,6 +18,7 @@
  * in flight, as in the module.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +28,8 @@
 #include "engine-uring.h"
 
 #define UD(slot, idx) ((uint64_t)(slot) << 8 | (idx))
+/* A poll linked before a socket I/O: its CQE is not the I/O's. */
+#define UD_POLL (1ULL << 62)
 #define UD_SLOT(ud) ((uint32_t)((ud) >> 8))
 #define UD_IDX(ud) ((uint32_t)((ud)&0xff))
 
@@ -54,6 +57,49 @@ static uint32_t io_len(struct uslot *slot, uint32_t idx)
 	return idx ? slot->out_len : slot->len;
 }
 
+static struct io_uring_sqe *get_sqe(struct uflow *flow)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&flow->ring);
+
+	if (!sqe) {
+		/* Sized for every I/O at once: a poll or cancel took room. */
+		io_uring_submit(&flow->ring);
+		sqe = io_uring_get_sqe(&flow->ring);
+		if (!sqe)
+			abort();
+	}
+	return sqe;
+}
+
+/*
+ * A socket's I/O: recv or send at the stream's position (in order, by
+ * the callers), behind a poll when the socket said EAGAIN (O_NONBLOCK).
+ */
+static void sock_submit(struct uflow *flow, struct uport *port, uint32_t s,
+			uint32_t idx, char *buf, uint32_t left)
+{
+	struct uio *io = &flow->slots[s].io[idx];
+	struct io_uring_sqe *sqe;
+
+	io->direct = false;
+	if (io->poll_first) {
+		io->poll_first = false;
+		sqe = get_sqe(flow);
+		io_uring_prep_poll_add(sqe, port->fd, idx ? POLLOUT : POLLIN);
+		io_uring_sqe_set_data64(sqe, UD_POLL | URING_UD_IGNORE);
+		sqe->flags |= IOSQE_IO_LINK;
+	}
+	sqe = get_sqe(flow);
+	if (idx)
+		io_uring_prep_send(sqe, port->fd, buf, left, MSG_NOSIGNAL);
+	else
+		io_uring_prep_recv(sqe, port->fd, buf, left, 0);
+	io_uring_sqe_set_data64(sqe, UD(s, idx));
+	io->in_flight = true;
+	flow->ios_in_flight++;
+	flow->submit_pending = true;
+}
+
 /* Issue (or reissue) I/O @idx of slot @s for what is left of its chunk. */
 static void io_submit(struct uflow *flow, uint32_t s, uint32_t idx)
 {
@@ -68,6 +114,10 @@ static void io_submit(struct uflow *flow, uint32_t s, uint32_t idx)
 
 	port = io_port(flow, slot, idx, &pos);
 	pos += io->progress;
+	if (port->kind == FLOWSWITCH_PORT_SOCKET) {
+		sock_submit(flow, port, s, idx, buf, left);
+		return;
+	}
 	io->direct = port->dio_fd >= 0 && !(pos % port->dio_align) &&
 		     !(left % port->dio_align) &&
 		     !((uintptr_t)buf % port->dio_mem_align);
@@ -174,13 +224,49 @@ static int slot_frame(struct uflow *flow, struct uslot *slot)
 	return 0;
 }
 
+/*
+ * A chunk ready to be written.  An ordered flow (a socket sink) writes
+ * only the chunk at the head of the ring, so each chunk's writes start
+ * after every earlier chunk's have completed; the others wait READY.
+ */
+static void slot_ready(struct uflow *flow, uint32_t s)
+{
+	if (flow->ordered && s != flow->head % flow->depth) {
+		flow->slots[s].phase = USLOT_READY;
+		return;
+	}
+	slot_write(flow, s);
+}
+
+/* An ordered flow's head chunk became writable (its predecessor retired). */
+static void flow_write_head(struct uflow *flow)
+{
+	uint32_t s = flow->head % flow->depth;
+
+	if (!flow->ordered || flow->head == flow->tail ||
+	    flow->slots[s].phase != USLOT_READY ||
+	    slot_abandoned(flow, &flow->slots[s]))
+		return;
+	slot_write(flow, s);
+}
+
 static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 {
 	struct uslot *slot = &flow->slots[s];
 	struct uio *io = &slot->io[idx];
+	uint64_t pos;
 
 	io->in_flight = false;
 	flow->ios_in_flight--;
+	if (io_port(flow, slot, idx, &pos)->kind == FLOWSWITCH_PORT_SOCKET) {
+		/* Cancelled (a stop, a failure elsewhere): nothing to say. */
+		if (res == -ECANCELED && slot_abandoned(flow, slot))
+			return;
+		if (res == -EAGAIN)
+			io->poll_first = true;
+		usock_result(flow, idx, res,
+			     res == 0 && io->progress < io_len(slot, idx));
+	}
 	if (res == -EINTR || res == -EAGAIN) {
 		/* Not the device's answer: ask again, uncounted. */
 		if (!slot_abandoned(flow, slot))
@@ -244,7 +330,7 @@ static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 			slot->phase = USLOT_TRANSFORM;
 			return;
 		}
-		slot_write(flow, s);
+		slot_ready(flow, s);
 		return;
 	}
 	if (!--slot->writes_pending)
@@ -276,7 +362,7 @@ static void flow_transform(struct uflow *flow)
 				     ret);
 			return;
 		}
-		slot_write(flow, s);
+		slot_ready(flow, s);
 		/* Its writes go now, while the next chunk is transformed. */
 		flow_submit(flow);
 	}
@@ -291,6 +377,8 @@ static void flow_reap(struct uflow *flow)
 		int res = cqe->res;
 
 		io_uring_cqe_seen(&flow->ring, cqe);
+		if (ud & URING_UD_IGNORE)
+			continue; /* a cancel's, or a poll's before an I/O */
 		io_finish(flow, UD_SLOT(ud), UD_IDX(ud), res);
 	}
 }
@@ -355,6 +443,12 @@ static void flow_issue(struct uflow *flow, uint64_t *wait_ns)
 
 		if (left < len)
 			len = (uint32_t)left;
+		/* A stream: the next receive once this one has its bytes. */
+		if (flow->src->kind == FLOWSWITCH_PORT_SOCKET &&
+		    flow->tail != flow->head &&
+		    flow->slots[(flow->tail - 1) % flow->depth].phase ==
+			    USLOT_READING)
+			break;
 		/* Frames: the next header's place is known from this one. */
 		if (flow->rec.framed && flow->tail != flow->head &&
 		    !flow->slots[(flow->tail - 1) % flow->depth].hdr_done)
@@ -403,7 +497,9 @@ static int flow_flush(struct uflow *flow, uint32_t *sink)
 	if (flow->flags & FLOWSWITCH_FLOW_NO_FLUSH)
 		return 0;
 	for (*sink = 0; *sink < flow->nr_sinks; (*sink)++)
-		if (fsync(flow->sinks[*sink]->fd))
+		/* A stream has nothing to flush to. */
+		if (flow->sinks[*sink]->kind != FLOWSWITCH_PORT_SOCKET &&
+		    fsync(flow->sinks[*sink]->fd))
 			return -errno;
 	return 0;
 }
@@ -501,6 +597,7 @@ static void *flow_worker(void *arg)
 		if (flow->nr_stages)
 			flow_transform(flow);
 		flow_retire(flow);
+		flow_write_head(flow);
 
 		pthread_mutex_lock(&flow->lock);
 		state = flow->state;
@@ -513,6 +610,12 @@ static void *flow_worker(void *arg)
 		if (flow->submit_pending)
 			flow_submit(flow);
 
+		if ((stopping || failing) && flow->ios_in_flight) {
+			/* A socket may never answer: stop waiting on it. */
+			usock_cancel(flow);
+			if (flow->submit_pending)
+				flow_submit(flow);
+		}
 		if (stopping || failing) {
 			if (!flow->ios_in_flight) {
 				flow_finish(flow,
@@ -540,6 +643,13 @@ static void *flow_worker(void *arg)
 		/* SQEs left queued are retried soon, not after a completion. */
 		if (flow->submit_pending && (!wait_ns || wait_ns > 1000000))
 			wait_ns = 1000000;
+		/*
+		 * A socket may keep its I/O waiting for ever, and a control
+		 * op cannot reach a worker blocked in the ring: look at the
+		 * flow's state every 10 ms meanwhile.
+		 */
+		if (flow->has_sock && (!wait_ns || wait_ns > 10000000))
+			wait_ns = 10000000;
 		if (flow->ios_in_flight)
 			flow_wait_cqe(flow, wait_ns);
 		else

@@ -142,6 +142,14 @@ int uport_open(const struct flowswitch_port_create *cmd, struct uport **out)
 		port->size = st.st_size;
 		port->space_dev = st.st_dev;
 		port->space_ino = st.st_ino;
+	} else if (S_ISSOCK(st.st_mode)) {
+		ret = usock_port_check(cmd->fd);
+		if (ret) {
+			free(port);
+			return ret;
+		}
+		port->kind = FLOWSWITCH_PORT_SOCKET;
+		port->size = 0; /* a stream */
 	} else {
 		free(port);
 		return -EOPNOTSUPP;
@@ -153,7 +161,8 @@ int uport_open(const struct flowswitch_port_create *cmd, struct uport **out)
 		free(port);
 		return ret;
 	}
-	if (!(cmd->flags & FLOWSWITCH_PORT_BUFFERED))
+	if (!(cmd->flags & FLOWSWITCH_PORT_BUFFERED) &&
+	    port->kind != FLOWSWITCH_PORT_SOCKET)
 		port_open_direct(port, accmode);
 
 	*out = port;

@@ -156,6 +156,10 @@ static struct uport *flow_port(struct uring_engine *eng, uint32_t id,
 static bool ranges_clash(const struct uport *a, uint64_t a_off,
 			 const struct uport *b, uint64_t b_off, uint64_t len)
 {
+	/* A socket's two directions are two streams: no clash. */
+	if (a->kind == FLOWSWITCH_PORT_SOCKET ||
+	    b->kind == FLOWSWITCH_PORT_SOCKET)
+		return false;
 	if (a->kind != b->kind || a->space_dev != b->space_dev ||
 	    a->space_ino != b->space_ino)
 		return false;
@@ -174,6 +178,17 @@ static int flow_check_sinks(struct uflow *flow)
 
 		if (!(sink->access & FLOWSWITCH_PORT_WRITE))
 			return -EBADF;
+		if (sink->kind == FLOWSWITCH_PORT_SOCKET) {
+			/* A stream has no offsets, and one flow at a time. */
+			if (flow->sink_off[i])
+				return -EINVAL;
+			if (sink->users)
+				return -EBUSY;
+			for (j = 0; j < i; j++)
+				if (flow->sinks[j] == sink)
+					return -EINVAL;
+			continue;
+		}
 		if (__builtin_add_overflow(flow->sink_off[i],
 					   flow->rec.out_length, &end) ||
 		    end > (uint64_t)LLONG_MAX)
@@ -289,9 +304,17 @@ static int flow_create(struct uring_engine *eng,
 	flow->src = port;
 
 	ret = -EINVAL;
-	if (cmd->src_offset > port->size)
+	if (port->kind == FLOWSWITCH_PORT_SOCKET) {
+		/* A stream: from where it is, as long as the caller says. */
+		if (cmd->src_offset || (cmd->flags & FLOWSWITCH_FLOW_TO_END))
+			goto err_free;
+		ret = -EBUSY;
+		if (port->users)
+			goto err_free;
+		flow->length = cmd->length;
+	} else if (cmd->src_offset > port->size) {
 		goto err_free;
-	if (cmd->flags & FLOWSWITCH_FLOW_TO_END) {
+	} else if (cmd->flags & FLOWSWITCH_FLOW_TO_END) {
 		flow->length = port->size - cmd->src_offset;
 		if (!flow->length)
 			goto err_free;
@@ -316,6 +339,9 @@ static int flow_create(struct uring_engine *eng,
 		flow->sink_off[i] = usinks[i].offset;
 	}
 	ret = flow_check_sinks(flow);
+	if (ret)
+		goto err_free;
+	ret = usock_flow_check(flow);
 	if (ret)
 		goto err_free;
 

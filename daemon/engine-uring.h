@@ -61,6 +61,7 @@ enum uslot_phase {
 	USLOT_FREE,
 	USLOT_READING,
 	USLOT_TRANSFORM, /* read, waiting for its turn at the stages */
+	USLOT_READY, /* an ordered flow's chunk, waiting to be the head */
 	USLOT_WRITING,
 	USLOT_DONE,
 	USLOT_FAILED,
@@ -71,7 +72,11 @@ struct uio {
 	uint32_t progress;
 	bool in_flight;
 	bool direct;
+	bool poll_first; /* a socket said EAGAIN: poll it, then again */
 };
+
+/* A CQE that is no I/O of a slot: a cancel, or a poll linked before one. */
+#define URING_UD_IGNORE (1ULL << 63)
 
 struct uslot {
 	enum uslot_phase phase;
@@ -111,6 +116,8 @@ struct uflow {
 	struct urecords rec; /* records and frames (ABI 1.6) */
 	uint32_t slot_len; /* max(rec_in, rec_out) */
 	char *scratch; /* slot_len bytes for the compression stage */
+	bool ordered; /* a socket sink: only the ring's head chunk writes */
+	bool has_sock; /* a socket port: stop and fail cancel its I/O */
 	/* The worker's once running; final and value under @lock. */
 	struct ustage stages[FLOWSWITCH_MAX_STAGES];
 
@@ -124,6 +131,7 @@ struct uflow {
 	uint64_t xform_seq; /* the chunk whose turn at the stages it is */
 	uint64_t out_pos; /* COMPRESS: where the next frame goes */
 	uint64_t frames; /* DECOMPRESS: frames issued */
+	bool sock_cancelled;
 	uint32_t ios_in_flight;
 	bool submit_pending;
 	int64_t tokens;
@@ -155,6 +163,7 @@ struct uflow {
 	uint64_t end_ns;
 	uint64_t transform_ns;
 	uint64_t out_bytes;
+	uint32_t peer_error; /* a socket's peer went: EPIPE, ECONNRESET */
 };
 
 struct uring_engine {
@@ -195,6 +204,18 @@ void uflow_teardown(struct uflow *flow); /* after a final state */
 void uflow_stop_sync(struct uflow *flow);
 /* Wake the worker after a change of state; flow->lock held. */
 void uflow_kick(struct uflow *flow);
+
+/* engine-uring-sock.c: socket ports (ABI 1.6). */
+/* A connected stream socket: 0, -EOPNOTSUPP or -ENOTCONN. */
+int usock_port_check(int fd);
+/* A flow's socket rules once its ports are known: 0 or -EINVAL. */
+int usock_flow_check(struct uflow *flow);
+/* The peer went (EPIPE, ECONNRESET): one PEER event for the flow. */
+void usock_peer(struct uflow *flow, int err);
+/* A socket I/O's result; @short_end: it ended before its bytes. */
+void usock_result(struct uflow *flow, uint32_t idx, int res, bool short_end);
+/* Stopping or failing: cancel the I/O waiting on the flow's sockets. */
+void usock_cancel(struct uflow *flow);
 
 /* engine-uring-xform.c: transform stages on AF_ALG. */
 void uxform_init(struct uflow *flow); /* no stage yet: nothing to free */

@@ -43,3 +43,12 @@ $(OUT)/tests/unit/test_engine_xrec: $(OUT)/tests/unit/test_engine_xrec.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
 CFLAGS_test_engine_xrec := -Idaemon
+
+# Socket ports on the embedded engine: Unix pairs and loopback TCP.
+UNIT_TESTS += $(OUT)/tests/unit/test_engine_sock
+
+$(OUT)/tests/unit/test_engine_sock: $(OUT)/tests/unit/test_engine_sock.o \
+				    $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
+CFLAGS_test_engine_sock := -Idaemon
