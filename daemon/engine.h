@@ -6,8 +6,8 @@
  * of ports and flows, flow control, query, events), so flowd, flowctl and
  * the tests hold one code path and a flow means the same thing on both.
  *
- * What the embedded engine cannot do (p2p pools, PCI BAR windows, sockets
- * before the transforms issue) it refuses with the errno the module gives
+ * What the embedded engine cannot do (p2p pools, PCI BAR windows) it
+ * refuses with the errno the module gives
  * for it, never by pretending: a required p2p pool is EXDEV with
  * FLOWSWITCH_P2P_NO_KERNEL_SUPPORT (the UAPI's reason for "no P2PDMA
  * here"), a preferred one runs in host memory with that reason and a
@@ -38,6 +38,12 @@
  *    zlib: frames either engine writes decompress on the other, but the
  *    compressed bytes may differ; out_driver is the library's name, and
  *    an algorithm none of them is ("lz4", "zstd", "deflate") is ENOENT.
+ *  - Socket ports (ABI 1.6, engine-uring-sock.c): the module's rules and
+ *    errnos (EOPNOTSUPP, ENOTCONN, EINVAL, EBUSY; ENODATA, EPIPE,
+ *    ECONNRESET after a PEER event), io_uring recv/send in stream order;
+ *    no zero-copy (zerocopy_bytes 0); a stop cancels socket I/O with
+ *    IORING_ASYNC_CANCEL_FD (Linux 5.19): on an older kernel a stop waits
+ *    for the socket to move.
  */
 #ifndef FLOWSWITCH_ENGINE_H
 #define FLOWSWITCH_ENGINE_H
