@@ -21,7 +21,8 @@
  *   - on io_uring, flows with stages stopped mid-flight reach a final
  *     state.
  * Then figures: ctr(aes) and sha256 throughput on each engine, and
- * flowd -E uring applying a .flow with digest() and encrypt().
+ * flowd -E uring applying a .flow with digest() and encrypt(), and one
+ * with aead() whose records must be the module's.
  */
 #include <poll.h>
 #include <sys/stat.h>
@@ -311,6 +312,7 @@ static void flowd_uring(void)
 	mkdir(fd_path("etc"), 0755);
 	unlink(fd_path("state.json"));
 	unlink(path("lang.out"));
+	unlink(path("langseal.out"));
 	write_file(fd_path("flowd.conf"), "allow " DIR "/*\n");
 	snprintf(text, sizeof(text),
 		 "flowlang 1;\n"
@@ -320,8 +322,14 @@ static void flowd_uring(void)
 		 "flow sealed {\n"
 		 "\tread(in) -> digest(alg=\"sha256\")\n"
 		 "\t\t-> encrypt(alg=\"cbc(aes)\", key=$k, unit=512B)\n"
-		 "\t\t-> write(out);\n}\n",
-		 path("src"), path("lang.out"));
+		 "\t\t-> write(out);\n}\n"
+		 "device rec = file(path=\"%s\");\n"
+		 "flow records {\n"
+		 "\tread(in) -> [chunk=256KiB]\n"
+		 "\t\taead(alg=\"gcm(aes)\", key=$k, "
+		 "nonce=\"000000000000000000000000\")\n"
+		 "\t\t-> write(rec);\n}\n",
+		 path("src"), path("lang.out"), path("langseal.out"));
 	write_file(fd_path("etc/sealed.flow"), text);
 	pid = start_flowd(extra);
 	CHECK(WAIT_FOR("sealed", f, !strcmp(f.state, "done"), 60),
@@ -329,6 +337,8 @@ static void flowd_uring(void)
 	CHECK(!strcmp(f.engine, "io_uring"), "engine %s", f.engine);
 	/* cbc-user's plain64 starts at 8; the planner's at the sink's 0. */
 	CHECK(f.bytes == LEN, "sealed moved %llu", (unsigned long long)f.bytes);
+	CHECK(WAIT_FOR("records", f, !strcmp(f.state, "done"), 60),
+	      "flowd -E uring: records is %s (%s)", f.state, f.outcome);
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	if (t_failures)
@@ -471,9 +481,19 @@ int main(void)
 		run(k, lang_ref, "lang.kernel", &ko);
 		k->ops->close(k);
 	}
+	/* And its AEAD records (a "user" key: key16), the module's c_seal. */
+	k = fsw_engine_kernel_open(NULL);
+	if (k) {
+		run(k, c_seal, "langseal.kernel", &ko);
+		k->ops->close(k);
+	}
 	flowd_uring();
 	CHECK(same_bytes("lang.kernel", "lang.out", LEN),
 	      "flowd's sealed.flow equals the module's cbc(aes)");
+	CHECK(file_size("langseal.out") == ko.q.out_bytes &&
+		      same_bytes("langseal.kernel", "langseal.out",
+				 ko.q.out_bytes),
+	      "flowd's records equal the module's gcm(aes) records");
 
 	printf("t-engine-xform: %zu flows and %zu refusals on both engines "
 	       "(logon key on io_uring: %s): %d differences\n",
