@@ -148,6 +148,9 @@ void fsw_slot_free(struct fsw_slot *slot)
 {
 	u32 i;
 
+	/* Never initialised: the slots after one whose set-up failed. */
+	if (!slot->flow)
+		return;
 	if (slot->view) {
 		kvfree(slot->bvec);	/* the pages are the window's */
 		return;
@@ -165,9 +168,12 @@ void fsw_slot_free(struct fsw_slot *slot)
 		kvfree(slot->alt_bvec);
 		return;
 	}
+	/*
+	 * put_page(): a zero-copy socket may still hold a page a stopped
+	 * flow never retired; it frees it when it lets go.
+	 */
 	for (i = 0; i < slot->nr_bvec; i++)
-		__free_pages(slot->bvec[i].bv_page,
-			     get_order(slot->bvec[i].bv_len));
+		put_page(slot->bvec[i].bv_page);
 	kvfree(slot->bvec);
 }
 
@@ -242,8 +248,16 @@ static bool fsw_io_sock_attempt(struct fsw_io *io, bool write, u32 left)
 	port = fsw_io_port(io, &pos);
 	ret = fsw_sock_io(io, port->file, write, left);
 	io->sock_pending = ret == -EAGAIN;
-	if (io->sock_pending)
+	if (io->sock_pending) {
+		/*
+		 * The socket's wakeup brings the work back; a look every
+		 * 200 ms too, as a blocked sender's timeout would: an
+		 * allocation failure under TCP memory pressure leaves nothing
+		 * in flight to wake us.  (An earlier kick stays first.)
+		 */
+		queue_delayed_work(fsw_wq, &io->slot->flow->work, HZ / 5);
 		return false;
+	}
 	fsw_io_complete(&io->iocb, ret);
 	return true;
 }
@@ -577,7 +591,13 @@ static void fsw_flow_retire(struct fsw_flow *flow)
 			flow->zerocopy_bytes += held;
 			spin_unlock_irq(&flow->lock);
 			if (err) {
-				fsw_flow_fail(flow, &slot->io[1],
+				u32 i = 0;
+
+				/* Blame the (first) socket sink. */
+				while (flow->sinks[i]->kind !=
+				       FLOWSWITCH_PORT_SOCKET)
+					i++;
+				fsw_flow_fail(flow, &slot->io[i + 1],
 					      FLOWSWITCH_STAGE_WRITE, err);
 				break;
 			}

@@ -120,7 +120,22 @@ static bool fsw_ranges_clash(struct fsw_port *a, u64 a_off, struct fsw_port *b,
 	return a_off < b_off + len && b_off < a_off + len;
 }
 
-static int fsw_flow_check_sinks(struct fsw_flow *flow)
+/* Do two ports address the same device or file? */
+static bool fsw_same_space(struct fsw_port *a, struct fsw_port *b)
+{
+	u64 ignored;
+	void *sa = fsw_port_space(a, 0, &ignored);
+
+	return sa && sa == fsw_port_space(b, 0, &ignored);
+}
+
+/*
+ * The sinks: rights, streams, and -- once the stages have said how long
+ * the output is (@sized) -- ranges.  A decompressing flow's output length
+ * is known only from its frames: its sinks may share no device or file
+ * with its source or each other, and their ends are found at the write.
+ */
+static int fsw_flow_check_sinks(struct fsw_flow *flow, bool sized)
 {
 	u64 end;
 	u32 i, j;
@@ -138,6 +153,16 @@ static int fsw_flow_check_sinks(struct fsw_flow *flow)
 				return -EBUSY;
 			for (j = 0; j < i; j++)
 				if (flow->sinks[j] == sink)
+					return -EINVAL;
+			continue;
+		}
+		if (!sized)
+			continue;
+		if (flow->framed) {
+			if (fsw_same_space(flow->src, sink))
+				return -EINVAL;
+			for (j = 0; j < i; j++)
+				if (fsw_same_space(flow->sinks[j], sink))
 					return -EINVAL;
 			continue;
 		}
@@ -594,7 +619,8 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		flow->sinks[i] = port;
 		flow->sink_off[i] = usinks[i].offset;
 	}
-	ret = fsw_flow_check_sinks(flow);
+	/* With stages, the output's length is known once they are set up. */
+	ret = fsw_flow_check_sinks(flow, !cmd->nr_stages);
 	if (ret)
 		goto err_free;
 	ret = fsw_flow_check_sockets(flow);
@@ -638,9 +664,9 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	ret = fsw_xform_create(flow, cmd);
 	if (ret)
 		goto err_free;
-	/* AEAD records: the sinks' ranges are longer or shorter. */
-	if (flow->out_length != flow->length) {
-		ret = fsw_flow_check_sinks(flow);
+	/* AEAD records and frames: the sinks' ranges are not the source's. */
+	if (flow->nr_stages) {
+		ret = fsw_flow_check_sinks(flow, true);
 		if (ret)
 			goto err_free;
 	}
@@ -677,7 +703,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	pool = 0;
 	if (flow->pool_kind == FLOWSWITCH_POOL_HOST && !flow->slots) {
 		/* chunk <= 16 MiB (+ a tag), depth <= 64: no overflow. */
-		pool = (u64)fsw_flow_slot_len(flow) * flow->depth *
+		pool = (u64)PAGE_ALIGN(fsw_flow_slot_len(flow)) * flow->depth *
 		       (flow->linear ? 2 : 1);
 		ret = fsw_pool_reserve(ctx, pool);
 		if (ret) {

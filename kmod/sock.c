@@ -22,6 +22,7 @@
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/sock.h>
@@ -118,6 +119,8 @@ void fsw_sock_watch(struct fsw_flow *flow)
 		w->flow = flow;
 		init_waitqueue_func_entry(&w->wait, fsw_sock_wake);
 		init_poll_funcptr(&w->pt, fsw_sock_queue);
+		/* Not POLL_BUSY_LOOP: no busy-polling under the fd's lock. */
+		w->pt._key = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP;
 		vfs_poll(port->file, &w->pt);
 	}
 }
@@ -160,32 +163,77 @@ bool fsw_sock_zerocopy(struct fsw_flow *flow)
 }
 
 /*
+ * Replace entry @i (@order) of @slot with single pages: the entries after
+ * it move up (the array was sized for single pages).  All or nothing.
+ */
+static int fsw_sock_split(struct fsw_slot *slot, u32 i, unsigned int order)
+{
+	u32 n = 1U << order, k;
+	struct page **pages;
+
+	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		pages[k] = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!pages[k]) {
+			while (k--)
+				put_page(pages[k]);
+			kfree(pages);
+			return -ENOMEM;
+		}
+	}
+	memmove(&slot->bvec[i + n], &slot->bvec[i + 1],
+		(slot->nr_bvec - i - 1) * sizeof(slot->bvec[0]));
+	for (k = 0; k < n; k++)
+		bvec_set_page(&slot->bvec[i + k], pages[k], PAGE_SIZE, 0);
+	slot->nr_bvec += n - 1;
+	kfree(pages);
+	return 0;
+}
+
+/*
  * A chunk of a zero-copy flow is done: replace each page the network
- * still holds.  Adds the bytes given up to *@held; -ENOMEM if a page
- * could not be replaced (the flow then fails: the page must not be
- * written again).
+ * still holds, with one of the same order if the allocator has it at
+ * once, else with single pages.  Adds the bytes given up to *@held;
+ * -ENOMEM if a page could not be replaced (the flow then fails: the page
+ * must not be written again).
  */
 int fsw_sock_renew_pages(struct fsw_slot *slot, u64 *held)
 {
+	unsigned int noio = memalloc_noio_save();
 	u32 i, pos = 0;
+	int ret = 0;
 
-	for (i = 0; i < slot->nr_bvec && pos < slot->out_len;
+	for (i = 0; i < slot->nr_bvec && pos < slot->out_len && !ret;
 	     pos += slot->bvec[i++].bv_len) {
 		struct bio_vec *bv = &slot->bvec[i];
 		unsigned int order = get_order(bv->bv_len);
-		struct page *fresh;
+		struct page *old = bv->bv_page, *fresh;
+		u32 len = bv->bv_len;
 
-		if (page_count(bv->bv_page) == 1)
+		if (page_count(old) == 1)
 			continue;
-		fresh = alloc_pages(GFP_KERNEL_ACCOUNT |
-				    (order ? __GFP_COMP : 0), order);
-		if (!fresh)
-			return -ENOMEM;
-		put_page(bv->bv_page);	/* the network's now */
-		bv->bv_page = fresh;
-		*held += min(bv->bv_len, slot->out_len - pos);
+		fresh = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_NORETRY |
+				    __GFP_NOWARN | (order ? __GFP_COMP : 0),
+				    order);
+		if (fresh) {
+			bv->bv_page = fresh;
+		} else if (order) {
+			ret = fsw_sock_split(slot, i, order);
+			if (ret)
+				break;
+			i += (1U << order) - 1;	/* past the new entries */
+		} else {
+			ret = -ENOMEM;
+			break;
+		}
+		put_page(old);	/* the network's now */
+		*held += min(len, slot->out_len - pos);
+		pos += len - slot->bvec[i].bv_len;	/* loop adds the last */
 	}
-	return 0;
+	memalloc_noio_restore(noio);
+	return ret;
 }
 
 void fsw_sock_flow_free(struct fsw_flow *flow)

@@ -212,6 +212,14 @@ static struct crypto_shash *fsw_alloc_digest(const char *alg,
 	return tfm;
 }
 
+static bool fsw_aead_known(const char *name)
+{
+	return str_has_prefix(name, "gcm(") ||
+	       str_has_prefix(name, "rfc4106(gcm(") ||
+	       str_has_prefix(name, "rfc7539(") ||
+	       !strcmp(name, "chacha20poly1305");
+}
+
 /*
  * An AEAD stage: a 12-byte nonce (gcm), or rfc4106's 8 bytes after the
  * salt its key ends with; a 16-byte tag.
@@ -230,7 +238,13 @@ static int fsw_stage_setup_aead(struct fsw_stage *st,
 		return ret;
 	}
 	ivsize = crypto_aead_ivsize(st->aead);
-	if ((ivsize != 12 && ivsize != 8) ||
+	/*
+	 * The AEADs whose IV is all ours: not an IV generator (seqiv()
+	 * would overwrite the record's first bytes), not a MAC alone
+	 * (rfc4543 leaves the data in clear).
+	 */
+	if (!fsw_aead_known(crypto_tfm_alg_name(crypto_aead_tfm(st->aead))) ||
+	    (ivsize != 12 && ivsize != 8) ||
 	    crypto_aead_setauthsize(st->aead, FLOWSWITCH_AEAD_TAG))
 		return -EINVAL;
 	us->out_digest_len = 0;
@@ -761,6 +775,9 @@ int fsw_xform_frame(struct fsw_flow *flow, struct fsw_slot *slot)
 	spin_lock_irq(&flow->lock);
 	flow->issued += stored;
 	spin_unlock_irq(&flow->lock);
+	/* The body counts against the rate too (tokens may go negative). */
+	if (flow->rate_bps)
+		flow->tokens -= stored;
 	return 0;
 }
 

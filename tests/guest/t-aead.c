@@ -336,6 +336,18 @@ static void test_refusals(int fsw)
 	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -ENOENT,
 	      "ctr(aes) is no AEAD");
 	close_keys(st, 1);
+	/* An IV generator would overwrite data; a MAC alone seals nothing. */
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "seqiv(rfc4106(gcm(aes)))",
+	       key4106, sizeof(key4106), iv);
+	/* (ENOENT where seqiv is a module the guest did not load) */
+	id = xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc);
+	CHECK(id == -EINVAL || id == -ENOENT, "an IV generator: %d", id);
+	close_keys(st, 1);
+	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "rfc4543(gcm(aes))", key4106,
+	       sizeof(key4106), iv);
+	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -EINVAL,
+	      "a MAC alone");
+	close_keys(st, 1);
 	xstage(&st[0], FLOWSWITCH_XFORM_SEAL, "gcm(aes)", key, 7, iv);
 	CHECK(xflow(fsw, pa, po, LEN, CHUNK, st, 1, &fc) == -EKEYREJECTED,
 	      "a 7-byte key");

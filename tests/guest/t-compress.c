@@ -294,11 +294,12 @@ static void test_refusals(int fsw)
 	static const uint8_t key[32], iv[16];
 	struct flowswitch_transform st[2];
 	struct flowswitch_flow_create fc;
-	int pi, po;
+	int pi, po, pi2;
 
 	pi = xport(fsw, DIR "/text", -1, O_RDONLY, FLOWSWITCH_PORT_READ);
 	po = xport(fsw, DIR "/refused", -1, O_RDWR | O_CREAT | O_TRUNC,
 		   FLOWSWITCH_PORT_WRITE);
+	pi2 = xport(fsw, DIR "/text", -1, O_RDWR, FLOWSWITCH_PORT_WRITE);
 	xstage(&st[0], FLOWSWITCH_XFORM_COMPRESS, "lz4", NULL, 0, NULL);
 	xstage(&st[1], FLOWSWITCH_XFORM_COMPRESS, "zstd", NULL, 0, NULL);
 	CHECK(xflow(fsw, pi, po, LEN, CHUNK, st, 2, &fc) == -EINVAL,
@@ -314,12 +315,17 @@ static void test_refusals(int fsw)
 	CHECK(xflow(fsw, pi, po, LEN, CHUNK, st, 1, &fc) == -EINVAL,
 	      "a key for a compression");
 	close_keys(st, 1);
+	/* Output of unknown length: no sink on the source's file. */
+	xstage(&st[0], FLOWSWITCH_XFORM_DECOMPRESS, "lz4", NULL, 0, NULL);
+	CHECK(xflow(fsw, pi, pi2, LEN, CHUNK, st, 1, &fc) == -EINVAL,
+	      "decompressing onto the source's file");
 	xstage(&st[0], FLOWSWITCH_XFORM_COMPRESS, "lz4", NULL, 0, NULL);
 	st[0].data_unit = 4096;
 	CHECK(xflow(fsw, pi, po, LEN, CHUNK, st, 1, &fc) == -EINVAL,
 	      "data units");
 	fsw_destroy(fsw, pi);
 	fsw_destroy(fsw, po);
+	fsw_destroy(fsw, pi2);
 }
 
 int main(void)
