@@ -221,6 +221,9 @@ static int slot_frame(struct uflow *flow, struct uslot *slot)
 	slot->out_len = orig;
 	slot->hdr_done = true;
 	flow->issued += stored;
+	/* The body counts against the rate too (tokens may go negative). */
+	if (flow->rate_bps)
+		flow->tokens -= stored;
 	return 0;
 }
 

@@ -126,6 +126,14 @@ void uxform_records(const struct flowswitch_transform *t, uint32_t n,
 	}
 }
 
+bool uxform_aead_known(const char *name)
+{
+	return !strncmp(name, "gcm(", 4) ||
+	       !strncmp(name, "rfc4106(gcm(", 12) ||
+	       !strncmp(name, "rfc7539(", 8) ||
+	       !strcmp(name, "chacha20poly1305");
+}
+
 void uxform_aead_nonce(uint8_t *out, const uint8_t *iv, uint64_t nr)
 {
 	int i;

@@ -233,7 +233,7 @@ static int stage_setup(struct uflow *flow, struct ustage *st,
 		return ret;
 	snprintf(st->driver, sizeof(st->driver), "%s", a.driver);
 	if (uxform_kind_aead(t->kind))
-		ret = uxrec_setup_aead(st, t, a.ivsize, flow->slot_len);
+		ret = uxrec_setup_aead(st, t, a.name, a.ivsize, flow->slot_len);
 	else if (t->kind == FLOWSWITCH_XFORM_DIGEST)
 		ret = stage_setup_digest(st, t, &a);
 	else

@@ -155,7 +155,13 @@ uint32_t uxrec_comp_by_name(const char *alg);
 struct uflow;
 struct uslot;
 int uxrec_setup_aead(struct ustage *st, struct flowswitch_transform *t,
-		     uint32_t ivsize, uint32_t rec_max);
+		     const char *name, uint32_t ivsize, uint32_t rec_max);
+/*
+ * An AEAD whose IV is all ours (kmod/xform.c's fsw_aead_known()): gcm,
+ * rfc4106(gcm), rfc7539, chacha20poly1305; not an IV generator (seqiv
+ * would overwrite a record's first bytes), not a MAC alone (rfc4543).
+ */
+bool uxform_aead_known(const char *name);
 int uxrec_setup_comp(struct ustage *st, struct flowswitch_transform *t);
 void uxrec_free(struct ustage *st);
 /* Seal or open @slot's record in place; *@xlen its length in and out. */

@@ -86,13 +86,13 @@ static uint64_t optmem_max(void)
 }
 
 int uxrec_setup_aead(struct ustage *st, struct flowswitch_transform *t,
-		     uint32_t ivsize, uint32_t rec_max)
+		     const char *name, uint32_t ivsize, uint32_t rec_max)
 {
 	/* A request: associated data, record, tag; and a page of slack. */
 	int need = (int)(UXREC_AD_MAX + rec_max + FLOWSWITCH_AEAD_TAG) + 4096;
 	int ret;
 
-	if (ivsize != 12 && ivsize != 8)
+	if (!uxform_aead_known(name) || (ivsize != 12 && ivsize != 8))
 		return -EINVAL;
 	st->ivsize = ivsize;
 	if (setsockopt(st->tfm_fd, SOL_ALG, ALG_SET_AEAD_AUTHSIZE, NULL,

@@ -168,7 +168,22 @@ static bool ranges_clash(const struct uport *a, uint64_t a_off,
 	return a_off < b_off + len && b_off < a_off + len;
 }
 
-static int flow_check_sinks(struct uflow *flow)
+/* Do two ports address the same device or file? */
+static bool same_space(const struct uport *a, const struct uport *b)
+{
+	if (a->kind == FLOWSWITCH_PORT_SOCKET ||
+	    b->kind == FLOWSWITCH_PORT_SOCKET)
+		return false;
+	return ranges_clash(a, 0, b, 0, UINT64_MAX / 4);
+}
+
+/*
+ * The sinks: rights, streams, and -- once the stages have said how long
+ * the output is (@sized) -- ranges.  A decompressing flow's output length
+ * is known only from its frames: its sinks may share no device or file
+ * with its source or each other (kmod/flow.c).
+ */
+static int flow_check_sinks(struct uflow *flow, bool sized)
 {
 	uint64_t end;
 	uint32_t i, j;
@@ -186,6 +201,16 @@ static int flow_check_sinks(struct uflow *flow)
 				return -EBUSY;
 			for (j = 0; j < i; j++)
 				if (flow->sinks[j] == sink)
+					return -EINVAL;
+			continue;
+		}
+		if (!sized)
+			continue;
+		if (flow->rec.framed) {
+			if (same_space(flow->src, sink))
+				return -EINVAL;
+			for (j = 0; j < i; j++)
+				if (same_space(flow->sinks[j], sink))
 					return -EINVAL;
 			continue;
 		}
@@ -338,7 +363,8 @@ static int flow_create(struct uring_engine *eng,
 		flow->sinks[i] = port;
 		flow->sink_off[i] = usinks[i].offset;
 	}
-	ret = flow_check_sinks(flow);
+	/* With stages, the output's length is known once they are set up. */
+	ret = flow_check_sinks(flow, !cmd->nr_stages);
 	if (ret)
 		goto err_free;
 	ret = usock_flow_check(flow);
@@ -359,9 +385,9 @@ static int flow_create(struct uring_engine *eng,
 	ret = uxform_create(flow, cmd);
 	if (ret)
 		goto err_free;
-	/* AEAD records, frames: the sinks' ranges are longer or shorter. */
-	if (flow->rec.out_length != flow->length) {
-		ret = flow_check_sinks(flow);
+	/* AEAD records and frames: the sinks' ranges are not the source's. */
+	if (flow->nr_stages) {
+		ret = flow_check_sinks(flow, true);
 		if (ret)
 			goto err_free;
 	}

@@ -216,6 +216,12 @@ static void r_no_aead(struct xcase *c)
 	c_seal(c);
 	snprintf(c->st[0].alg, sizeof(c->st[0].alg), "gcm(nosuch)");
 }
+/* A MAC alone (rfc4543 leaves the data in clear): not ours. */
+static void r_aead_mac(struct xcase *c)
+{
+	c_seal(c);
+	snprintf(c->st[0].alg, sizeof(c->st[0].alg), "rfc4543(gcm(aes))");
+}
 static void r_compress_seal(struct xcase *c)
 {
 	c_seal(c);
@@ -440,6 +446,7 @@ static const struct {
 	{"compress with a key", r_compress_key, EINVAL},
 	{"no such compressor", r_no_compressor, ENOENT},
 	{"no such AEAD", r_no_aead, ENOENT},
+	{"an AEAD that is a MAC", r_aead_mac, EINVAL},
 	{"compress and seal", r_compress_seal, EINVAL},
 	{"seal with a unit", r_seal_unit, EINVAL},
 	{"two seals", r_two_seals, EINVAL},

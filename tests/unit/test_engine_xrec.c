@@ -95,6 +95,13 @@ static void test_nonce_ad(void **state)
 	assert_memory_equal(n, iv, 4);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(n[4 + i], iv[4 + i] ^ (i + 1));
+	assert_true(uxform_aead_known("gcm(aes)"));
+	assert_true(uxform_aead_known("rfc4106(gcm(aes))"));
+	assert_true(uxform_aead_known("rfc7539(chacha20,poly1305)"));
+	assert_true(uxform_aead_known("chacha20poly1305"));
+	assert_false(uxform_aead_known("rfc4543(gcm(aes))"));
+	assert_false(uxform_aead_known("seqiv(rfc4106(gcm(aes)))"));
+	assert_false(uxform_aead_known("ccm(aes)"));
 	uxform_aead_ad(ad, 0x10010, true);
 	assert_memory_equal(ad, want_ad, 12);
 }
