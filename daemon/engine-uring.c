@@ -152,89 +152,6 @@ static struct uport *flow_port(struct uring_engine *eng, uint32_t id,
 	return (struct uport *)obj_find(eng, id, UOBJ_PORT);
 }
 
-/* Two ranges of one flow on the same bytes: it would read what it wrote. */
-static bool ranges_clash(const struct uport *a, uint64_t a_off,
-			 const struct uport *b, uint64_t b_off, uint64_t len)
-{
-	/* A socket's two directions are two streams: no clash. */
-	if (a->kind == FLOWSWITCH_PORT_SOCKET ||
-	    b->kind == FLOWSWITCH_PORT_SOCKET)
-		return false;
-	if (a->kind != b->kind || a->space_dev != b->space_dev ||
-	    a->space_ino != b->space_ino)
-		return false;
-	a_off += a->space_base;
-	b_off += b->space_base;
-	return a_off < b_off + len && b_off < a_off + len;
-}
-
-/* Do two ports address the same device or file? */
-static bool same_space(const struct uport *a, const struct uport *b)
-{
-	if (a->kind == FLOWSWITCH_PORT_SOCKET ||
-	    b->kind == FLOWSWITCH_PORT_SOCKET)
-		return false;
-	return ranges_clash(a, 0, b, 0, UINT64_MAX / 4);
-}
-
-/*
- * The sinks: rights, streams, and -- once the stages have said how long
- * the output is (@sized) -- ranges.  A decompressing flow's output length
- * is known only from its frames: its sinks may share no device or file
- * with its source or each other (kmod/flow.c).
- */
-static int flow_check_sinks(struct uflow *flow, bool sized)
-{
-	uint64_t end;
-	uint32_t i, j;
-
-	for (i = 0; i < flow->nr_sinks; i++) {
-		struct uport *sink = flow->sinks[i];
-
-		if (!(sink->access & FLOWSWITCH_PORT_WRITE))
-			return -EBADF;
-		if (sink->kind == FLOWSWITCH_PORT_SOCKET) {
-			/* A stream has no offsets, and one flow at a time. */
-			if (flow->sink_off[i])
-				return -EINVAL;
-			if (sink->users)
-				return -EBUSY;
-			for (j = 0; j < i; j++)
-				if (flow->sinks[j] == sink)
-					return -EINVAL;
-			continue;
-		}
-		if (!sized)
-			continue;
-		if (flow->rec.framed) {
-			if (same_space(flow->src, sink))
-				return -EINVAL;
-			for (j = 0; j < i; j++)
-				if (same_space(flow->sinks[j], sink))
-					return -EINVAL;
-			continue;
-		}
-		if (__builtin_add_overflow(flow->sink_off[i],
-					   flow->rec.out_length, &end) ||
-		    end > (uint64_t)LLONG_MAX)
-			return -EOVERFLOW;
-		if (sink->kind != FLOWSWITCH_PORT_FILE && end > sink->size)
-			return -ENOSPC;
-		if (ranges_clash(flow->src, flow->src_off, sink,
-				 flow->sink_off[i],
-				 flow->length > flow->rec.out_length
-					 ? flow->length
-					 : flow->rec.out_length))
-			return -EINVAL;
-		for (j = 0; j < i; j++)
-			if (ranges_clash(flow->sinks[j], flow->sink_off[j],
-					 sink, flow->sink_off[i],
-					 flow->rec.out_length))
-				return -EINVAL;
-	}
-	return 0;
-}
-
 static void flow_free(struct uflow *flow)
 {
 	uflow_teardown(flow);
@@ -364,7 +281,7 @@ static int flow_create(struct uring_engine *eng,
 		flow->sink_off[i] = usinks[i].offset;
 	}
 	/* With stages, the output's length is known once they are set up. */
-	ret = flow_check_sinks(flow, !cmd->nr_stages);
+	ret = uport_check_sinks(flow, !cmd->nr_stages);
 	if (ret)
 		goto err_free;
 	ret = usock_flow_check(flow);
@@ -387,7 +304,7 @@ static int flow_create(struct uring_engine *eng,
 		goto err_free;
 	/* AEAD records and frames: the sinks' ranges are not the source's. */
 	if (flow->nr_stages) {
-		ret = flow_check_sinks(flow, true);
+		ret = uport_check_sinks(flow, true);
 		if (ret)
 			goto err_free;
 	}

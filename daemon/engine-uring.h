@@ -196,6 +196,12 @@ ssize_t uring_read_events(struct fsw_engine *e, struct flowswitch_event *ev,
 /* engine-uring-port.c: a port for @cmd (not yet an object), or -errno. */
 int uport_open(const struct flowswitch_port_create *cmd, struct uport **out);
 void uport_free(struct uport *port);
+/*
+ * A flow's sinks as the module checks them (kmod/flow.c): rights,
+ * streams, and -- @sized, once the stages say the output's length --
+ * ranges, sizes and clashes.  0 or -errno.
+ */
+int uport_check_sinks(struct uflow *flow, bool sized);
 
 /* engine-uring-flow.c */
 int uflow_setup(struct uflow *flow); /* pool, ring, worker; -errno */
