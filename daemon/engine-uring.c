@@ -327,6 +327,8 @@ static int flow_create(struct uring_engine *eng,
 	flow->slot_len = flow->rec.rec_in > flow->rec.rec_out
 				 ? flow->rec.rec_in
 				 : flow->rec.rec_out;
+	/* Whole pages each (a chunk + tag): every slot stays aligned. */
+	flow->slot_len = (flow->slot_len + 4095) & ~4095u;
 	flow->pool_bytes = (uint64_t)flow->slot_len * flow->depth;
 	if (uxform_kind_comp(flow->rec.kind))
 		flow->pool_bytes += flow->slot_len;
