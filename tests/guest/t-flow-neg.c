@@ -167,8 +167,11 @@ PORT_CASE(port_write_on_append, EINVAL,
 PORT_CASE(port_pipe, EOPNOTSUPP, int p[2]; r = pipe(p); pc.fd = p[0])
 PORT_CASE(port_directory, EOPNOTSUPP, pc.fd = open("/tmp", O_RDONLY))
 PORT_CASE(port_chardev, EOPNOTSUPP, pc.fd = open("/dev/null", O_RDONLY))
-PORT_CASE(port_socket, EOPNOTSUPP,
-	  int sv[2]; r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv); pc.fd = sv[0])
+/* ABI 1.6: a connected stream socket is a port; these are not. */
+PORT_CASE(port_dgram_socket, EOPNOTSUPP,
+	  int sv[2]; r = socketpair(AF_UNIX, SOCK_DGRAM, 0, sv); pc.fd = sv[0])
+PORT_CASE(port_unconnected_socket, ENOTCONN,
+	  pc.fd = socket(AF_INET, SOCK_STREAM, 0))
 PORT_CASE(port_size_short, EINVAL, pc.size = 8)
 PORT_CASE(port_size_dirty_tail, E2BIG,
 	  static uint8_t big[sizeof(pc) + 8]; memcpy(big, &pc, sizeof(pc));
@@ -275,7 +278,8 @@ static const struct neg_case cases[] = {
 	NEG(port_fd_closed, EBADF), NEG(port_read_on_wronly, EBADF),
 	NEG(port_write_on_rdonly, EBADF), NEG(port_write_on_append, EINVAL),
 	NEG(port_pipe, EOPNOTSUPP), NEG(port_directory, EOPNOTSUPP),
-	NEG(port_chardev, EOPNOTSUPP), NEG(port_socket, EOPNOTSUPP),
+	NEG(port_chardev, EOPNOTSUPP), NEG(port_dgram_socket, EOPNOTSUPP),
+	NEG(port_unconnected_socket, ENOTCONN),
 	NEG(port_size_short, EINVAL), NEG(port_size_dirty_tail, E2BIG),
 	NEG(flow_unknown_flag, EINVAL), NEG(flow_reserved, EINVAL),
 	NEG(flow_no_sinks, EINVAL), NEG(flow_too_many_sinks, EINVAL),
