@@ -12,6 +12,13 @@
  * direct through the port's O_DIRECT descriptor whenever offset, length
  * and buffer meet its alignment, buffered otherwise, and counted as such.
  *
+ * Records and frames (ABI 1.6) as in the module: a slot reads rec_in
+ * source bytes and writes out_len bytes at out_off of each sink (AEAD
+ * records K * rec_out; compressed frames back to back, placed in stream
+ * order as their lengths become known); a decompressing flow reads each
+ * frame's header, checks it, then its body.  Socket ports: one receive
+ * at a time, and with a socket sink only the ring's head chunk writes.
+ *
  * The worker only blocks in the ring while I/O is in flight (completions
  * will come) and on flow->wake otherwise, so a control op needs nothing
  * but the flag and a signal; the final state is entered once nothing is
