@@ -19,7 +19,7 @@
  * SO_SNDBUF up to wmem_max), the option memory is estimated from above,
  * and a record that does not fit either is EMSGSIZE at creation: the
  * chunk is too big for this engine on this kernel, not for the flow (on
- * Linux 6.1's defaults, records up to about 512 KiB go).  Should AF_ALG
+ * Linux 6.1's defaults, records up to about 384 KiB go).  Should AF_ALG
  * still take less than a record, the flow fails with EMSGSIZE at
  * FLOWSWITCH_STAGE_TRANSFORM rather than write a wrong record.
  *
