@@ -327,6 +327,8 @@ static void cycle(enum role role, struct tally *t)
 	/* The last reference to the old disk first. */
 	close(fsw);
 	check_baseline(&before);
+	if (del < 0)
+		return;
 
 	add = ctl_ask("device_add", qemu_id, 30000);
 	CHECK(add >= 0, "%s: device_add %s", role_name[role], qemu_id);
