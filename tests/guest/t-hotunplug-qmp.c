@@ -28,7 +28,11 @@
  *
  * Disk areas: A and B from 480 MiB (A -> B copies keep B equal to A there,
  * as t-flow-copy's hostcmp over 255-511 MiB wants) and A at 224-248 MiB for
- * the A -> A flow.  Named to run before t-p2p, as t-hotunplug.
+ * the A -> A flow.  The guest's init runs this test after all others: the
+ * debug kernel's pciehp gives a lockdep report of its own on the first
+ * unplug (set aside by run.sh: tests/vm/known-reports.py), which turns
+ * lockdep off for the rest of the boot; KASAN, kmemleak and the hung-task
+ * detector stay on.
  */
 #include <poll.h>
 #include <termios.h>
