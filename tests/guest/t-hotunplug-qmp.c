@@ -22,7 +22,7 @@
  * back to where they were, and the device, plugged back, works.  Any
  * sanitizer or hung-task line in the kernel log fails the run (run.sh).
  *
- * FSW_QMP_CYCLES (default 1) cycles per role; the long mode
+ * FSW_QMP_CYCLES (default 2) cycles per role; the long mode
  * (tests/reliability-report.sh) runs 100.  Prints one line
  * "FIGURE t-hotunplug-qmp role=R cycles=N ..." per role.
  *
@@ -392,7 +392,7 @@ static void still_works(void)
 int main(void)
 {
 	const char *env = getenv("FSW_QMP_CYCLES");
-	unsigned int cycles = env ? atoi(env) : 1, i;
+	unsigned int cycles = env ? atoi(env) : 2, i;
 	struct flowswitch_info info = {0};
 	struct tally t[3] = {0};
 	int r;
