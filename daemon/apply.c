@@ -86,6 +86,19 @@ static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 							 msg, NULL);
 			}
 			t->ports[in->cmd].fd = fd;
+		} else if (in->kind == FLANG_TXN_PORT && in->fd >= 0) {
+			/* A socket the caller handed us: ours to close. */
+			int fd = fcntl(in->fd, F_DUPFD_CLOEXEC, 3);
+
+			if (fd < 0) {
+				ret = errno;
+				snprintf(msg, sizeof(msg),
+					 "socket '%s': fd %d: %s", in->name,
+					 in->fd, strerror(ret));
+				return fsw_apply_fail_at(ctx, ret, &in->span,
+							 msg, NULL);
+			}
+			t->ports[in->cmd].fd = fd;
 		}
 		if (in->kind != FLANG_TXN_FLOW)
 			continue;

@@ -230,6 +230,10 @@ static int dump_flow(const struct fsw_nl_flow *f, void *arg)
 			json_object_object_add(j, "stages", stages);
 			J_U64(j, "transform_ns", f->transform_ns);
 		}
+		if (f->has_out_bytes)
+			J_U64(j, "out_bytes", f->out_bytes);
+		if (f->zerocopy_bytes)
+			J_U64(j, "zerocopy_bytes", f->zerocopy_bytes);
 		if (f->state == FLOWSWITCH_FLOW_FAILED) {
 			J_U64(j, "error", f->error);
 			J_STR(j, "fail_stage", fsw_stage_name(f->fail_stage));

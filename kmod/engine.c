@@ -28,6 +28,7 @@
 #include <linux/math64.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "flowswitch.h"
 #include "trace.h"
@@ -60,6 +61,37 @@ static int fsw_slot_init_p2p(struct fsw_slot *slot, u32 len)
 	return 0;
 }
 
+/* A virtually contiguous buffer, described page by page in @bv. */
+static void *fsw_linear_alloc(u32 len, struct bio_vec *bv, u32 *nr)
+{
+	void *kva = __vmalloc(len, GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!kva)
+		return NULL;
+	for (i = 0; i < len >> PAGE_SHIFT; i++)
+		bvec_set_page(&bv[i], vmalloc_to_page(kva + i * PAGE_SIZE),
+			      PAGE_SIZE, 0);
+	*nr = i;
+	return kva;
+}
+
+/*
+ * A compression stage works on linear memory (the crypto API's compress
+ * interface) from one buffer into another: such a flow's chunk buffers
+ * are two vmalloc()ed areas each, swapped by the stage (xform.c).
+ */
+static int fsw_slot_init_linear(struct fsw_slot *slot, u32 len)
+{
+	slot->alt_bvec = kvcalloc(len >> PAGE_SHIFT, sizeof(*slot->alt_bvec),
+				  GFP_KERNEL_ACCOUNT);
+	if (!slot->alt_bvec)
+		return -ENOMEM;
+	slot->kva = fsw_linear_alloc(len, slot->bvec, &slot->nr_bvec);
+	slot->alt_kva = fsw_linear_alloc(len, slot->alt_bvec, &slot->nr_bvec);
+	return slot->kva && slot->alt_kva ? 0 : -ENOMEM;
+}
+
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_COMP;
@@ -86,6 +118,8 @@ int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len)
 	}
 	if (flow->pool_kind == FLOWSWITCH_POOL_P2P)
 		return fsw_slot_init_p2p(slot, left);
+	if (flow->linear)
+		return fsw_slot_init_linear(slot, left);
 	while (left) {
 		unsigned int order = min_t(unsigned int, get_order(left),
 					   FSW_SLOT_MAX_ORDER);
@@ -124,6 +158,13 @@ void fsw_slot_free(struct fsw_slot *slot)
 		kvfree(slot->bvec);
 		return;
 	}
+	if (slot->flow->linear) {
+		vfree(slot->kva);
+		vfree(slot->alt_kva);
+		kvfree(slot->bvec);
+		kvfree(slot->alt_bvec);
+		return;
+	}
 	for (i = 0; i < slot->nr_bvec; i++)
 		__free_pages(slot->bvec[i].bv_page,
 			     get_order(slot->bvec[i].bv_len));
@@ -156,7 +197,7 @@ void fsw_engine_kick(struct fsw_flow *flow)
 	mod_delayed_work(fsw_wq, &flow->work, 0);
 }
 
-static void fsw_io_complete(struct kiocb *iocb, long res)
+void fsw_io_complete(struct kiocb *iocb, long res)
 {
 	struct fsw_io *io = container_of(iocb, struct fsw_io, iocb);
 	struct fsw_flow *flow = io->slot->flow;
@@ -178,8 +219,33 @@ static struct fsw_port *fsw_io_port(struct fsw_io *io, u64 *pos)
 		*pos = flow->src_off + slot->off;
 		return flow->src;
 	}
-	*pos = flow->sink_off[io->idx - 1] + slot->off;
+	*pos = flow->sink_off[io->idx - 1] + slot->out_off;
 	return flow->sinks[io->idx - 1];
+}
+
+/* Bytes @io moves: the chunk as read, or as its stages left it. */
+static u32 fsw_io_len(struct fsw_io *io)
+{
+	return io->idx ? io->slot->out_len : io->slot->len;
+}
+
+/*
+ * A socket I/O's attempt (sock.c): complete it, or leave it pending until
+ * the socket wakes the flow's work.  True if it completed.
+ */
+static bool fsw_io_sock_attempt(struct fsw_io *io, bool write, u32 left)
+{
+	struct fsw_port *port;
+	u64 pos;
+	int ret;
+
+	port = fsw_io_port(io, &pos);
+	ret = fsw_sock_io(io, port->file, write, left);
+	io->sock_pending = ret == -EAGAIN;
+	if (io->sock_pending)
+		return false;
+	fsw_io_complete(&io->iocb, ret);
+	return true;
 }
 
 /*
@@ -195,7 +261,7 @@ static void fsw_io_submit(struct fsw_io *io)
 	struct iov_iter iter;
 	struct fsw_port *port;
 	struct file *file;
-	u32 left = slot->len - io->progress;
+	u32 left = fsw_io_len(io) - io->progress;
 	u64 pos;
 	ssize_t ret;
 
@@ -214,6 +280,14 @@ static void fsw_io_submit(struct fsw_io *io)
 	io->virtual = false;
 	pos += io->progress;
 	file = port->file;
+	if (port->kind == FLOWSWITCH_PORT_SOCKET) {
+		io->direct = false;
+		io->complete = false;
+		io->in_flight = true;
+		flow->ios_in_flight++;
+		fsw_io_sock_attempt(io, write, left);
+		return;
+	}
 	io->direct = port->dio_align && IS_ALIGNED(pos, port->dio_align) &&
 		     IS_ALIGNED(left, port->dio_align);
 	io->complete = false;
@@ -229,7 +303,7 @@ static void fsw_io_submit(struct fsw_io *io)
 	}
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, slot->bvec,
-		      slot->nr_bvec, slot->len);
+		      slot->nr_bvec, io->progress + left);
 	iov_iter_advance(&iter, io->progress);
 	iov_iter_truncate(&iter, left);
 
@@ -300,10 +374,45 @@ static void fsw_slot_write(struct fsw_flow *flow, struct fsw_slot *slot)
 
 	slot->phase = FSW_SLOT_WRITING;
 	slot->writes_pending = flow->nr_sinks;
+	/* Compressed frames go back to back (an ordered flow: in turn). */
+	if (flow->out_running) {
+		slot->out_off = flow->out_pos;
+		flow->out_pos += slot->out_len;
+	}
 	for (i = 1; i <= flow->nr_sinks; i++) {
 		slot->io[i].progress = 0;
 		fsw_io_submit(&slot->io[i]);
 	}
+}
+
+/*
+ * A chunk ready to be written.  An ordered flow (a socket sink, a stage
+ * that must not let a later chunk out before an earlier one passed)
+ * writes only the chunk at the head of the ring, so each chunk's writes
+ * start after every earlier chunk's have completed; the others wait READY.
+ */
+static void fsw_slot_ready(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	if (flow->ordered &&
+	    slot != &flow->slots[flow->head % flow->depth]) {
+		slot->phase = FSW_SLOT_READY;
+		return;
+	}
+	fsw_slot_write(flow, slot);
+}
+
+/* An ordered flow's head chunk became writable (its predecessor retired). */
+static bool fsw_flow_write_head(struct fsw_flow *flow)
+{
+	struct fsw_slot *slot;
+
+	if (!flow->ordered || flow->head == flow->tail)
+		return false;
+	slot = &flow->slots[flow->head % flow->depth];
+	if (slot->phase != FSW_SLOT_READY || fsw_slot_abandoned(flow, slot))
+		return false;
+	fsw_slot_write(flow, slot);
+	return true;
 }
 
 /* The work's view of one finished I/O. */
@@ -314,6 +423,7 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 	io->in_flight = false;
 	flow->ios_in_flight--;
 	if (res < 0) {
+		/* A socket port's flow has no retries (flow.c refuses them). */
 		if (slot->retries < flow->max_retries &&
 		    !fsw_slot_abandoned(flow, slot)) {
 			slot->retries++;
@@ -346,7 +456,7 @@ static void fsw_io_finish(struct fsw_flow *flow, struct fsw_io *io, long res)
 counted:
 	io->progress += res;
 
-	if (io->progress < slot->len) {
+	if (io->progress < fsw_io_len(io)) {
 		if (!res) {
 			/* The source ended early, or the sink took nothing. */
 			fsw_flow_fail(flow, io, io->idx ? FLOWSWITCH_STAGE_WRITE :
@@ -363,10 +473,24 @@ counted:
 	if (!io->idx) {
 		if (fsw_slot_abandoned(flow, slot))
 			return;
+		if (flow->framed && !slot->hdr_done) {
+			int err = fsw_xform_frame(flow, slot);
+
+			if (err) {
+				fsw_flow_fail(flow, io, FLOWSWITCH_STAGE_TRANSFORM,
+					      err);
+				return;
+			}
+			/* The frame's body, after its header. */
+			if (io->progress < slot->len) {
+				fsw_io_submit(io);
+				return;
+			}
+		}
 		if (flow->nr_stages)
 			fsw_xform_start(flow, slot);
 		else
-			fsw_slot_write(flow, slot);
+			fsw_slot_ready(flow, slot);
 		return;
 	}
 	if (!--slot->writes_pending)
@@ -393,11 +517,14 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 			any = true;
 			if (fsw_slot_abandoned(flow, slot))
 				continue;
-			if (err)
+			if (err) {
 				fsw_flow_fail(flow, &slot->io[0],
 					      FLOWSWITCH_STAGE_TRANSFORM, err);
-			else
-				fsw_slot_write(flow, slot);
+				continue;
+			}
+			/* What the stages left is what goes out. */
+			slot->out_len = slot->xlen;
+			fsw_slot_ready(flow, slot);
 			continue;
 		}
 		for (i = 0; i <= flow->nr_sinks; i++) {
@@ -407,6 +534,20 @@ static bool fsw_flow_reap(struct fsw_flow *flow)
 
 			if (!io->in_flight)
 				continue;
+			if (io->sock_pending) {
+				/* Abandoned: no byte of it will be wanted. */
+				if (fsw_slot_abandoned(flow, slot)) {
+					io->sock_pending = false;
+					io->in_flight = false;
+					flow->ios_in_flight--;
+					any = true;
+					continue;
+				}
+				if (!fsw_io_sock_attempt(io, io->idx > 0,
+							 fsw_io_len(io) -
+							 io->progress))
+					continue;
+			}
 			spin_lock_irq(&flow->lock);
 			done = io->complete;
 			res = io->res;
@@ -428,9 +569,23 @@ static void fsw_flow_retire(struct fsw_flow *flow)
 
 		if (slot->phase != FSW_SLOT_DONE)
 			break;
+		if (flow->zerocopy) {
+			u64 held = 0;
+			int err = fsw_sock_renew_pages(slot, &held);
+
+			spin_lock_irq(&flow->lock);
+			flow->zerocopy_bytes += held;
+			spin_unlock_irq(&flow->lock);
+			if (err) {
+				fsw_flow_fail(flow, &slot->io[1],
+					      FLOWSWITCH_STAGE_WRITE, err);
+				break;
+			}
+		}
 		slot->phase = FSW_SLOT_FREE;
 		spin_lock_irq(&flow->lock);
 		flow->bytes_done += slot->len;
+		flow->out_bytes += slot->out_len;
 		flow->chunks_done++;
 		flow->head++;
 		spin_unlock_irq(&flow->lock);
@@ -485,6 +640,7 @@ static void fsw_flow_selftest_failed(struct fsw_flow *flow, int err)
 	flow->fail_stage = FLOWSWITCH_STAGE_SELFTEST;
 	flow->fail_offset = flow->src_off + flow->verified;
 	flow->bytes_done = flow->verified;
+	flow->out_bytes = flow->verified;	/* p2p: no stages */
 	flow->chunks_done = DIV_ROUND_UP_ULL(flow->verified, flow->chunk);
 	spin_unlock_irq(&flow->lock);
 }
@@ -497,8 +653,20 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 	while (flow->tail - flow->head < flow->depth &&
 	       flow->issued < flow->length) {
 		struct fsw_slot *slot = &flow->slots[flow->tail % flow->depth];
-		u32 len = min_t(u64, flow->chunk, flow->length - flow->issued);
+		u32 len = min_t(u64, flow->framed ? FLOWSWITCH_FRAME_HDR :
+						    flow->rec_in,
+				flow->length - flow->issued);
 
+		/* Frames: the next header's place is known from this one. */
+		if (flow->framed && flow->tail != flow->head &&
+		    !flow->slots[(flow->tail - 1) % flow->depth].hdr_done)
+			break;
+		/* A stream: the next receive once this one has its bytes. */
+		if (flow->src->kind == FLOWSWITCH_PORT_SOCKET &&
+		    flow->tail != flow->head &&
+		    flow->slots[(flow->tail - 1) % flow->depth].phase ==
+		    FSW_SLOT_READING)
+			break;
 		if (fsw_flow_canary_due(flow)) {
 			/* Test with nothing in flight: wait for the drain. */
 			if (flow->head != flow->tail)
@@ -516,6 +684,13 @@ static bool fsw_flow_issue(struct fsw_flow *flow)
 		slot->phase = FSW_SLOT_READING;
 		slot->off = flow->issued;
 		slot->len = len;
+		/* An AEAD record is longer or shorter on the sinks' side. */
+		slot->out_off = div_u64(slot->off, flow->rec_in) *
+				flow->rec_out;
+		slot->out_len = len + flow->rec_out - flow->rec_in;
+		slot->hdr_done = !flow->framed;
+		if (flow->framed)	/* frame K's bytes go to K * chunk */
+			slot->out_off = (u64)flow->frames++ * flow->chunk;
 		slot->retries = 0;
 		slot->issue_ns = ktime_get_ns();
 		slot->io[0].progress = 0;
@@ -539,8 +714,9 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 	if (flow->flags & FLOWSWITCH_FLOW_NO_FLUSH)
 		return 0;
 	for (*sink = 0; *sink < flow->nr_sinks; (*sink)++) {
-		/* Device memory has nothing to flush to. */
-		if (flow->sinks[*sink]->kind == FLOWSWITCH_PORT_MEMORY)
+		/* Device memory and streams have nothing to flush to. */
+		if (flow->sinks[*sink]->kind == FLOWSWITCH_PORT_MEMORY ||
+		    flow->sinks[*sink]->kind == FLOWSWITCH_PORT_SOCKET)
 			continue;
 		ret = vfs_fsync(flow->sinks[*sink]->file, 0);
 		if (ret)
@@ -551,6 +727,8 @@ static int fsw_flow_flush(struct fsw_flow *flow, u32 *sink)
 
 static void fsw_flow_finish(struct fsw_flow *flow, u32 state)
 {
+	/* Nothing more to wait for on its sockets. */
+	fsw_sock_unwatch(flow);
 	spin_lock_irq(&flow->lock);
 	/*
 	 * Failed from outside its I/O: chunks whose writes were under way
@@ -576,6 +754,7 @@ void fsw_engine_work(struct work_struct *work)
 	do {
 		progress = fsw_flow_reap(flow);
 		fsw_flow_retire(flow);
+		progress |= fsw_flow_write_head(flow);
 
 		spin_lock_irq(&flow->lock);
 		state = flow->state;
@@ -623,6 +802,7 @@ void fsw_engine_work(struct work_struct *work)
 				flow->fail_offset = flow->src_off;
 				/* Nothing of it is proven. */
 				flow->bytes_done = 0;
+				flow->out_bytes = 0;
 				spin_unlock_irq(&flow->lock);
 				fsw_flow_finish(flow, FLOWSWITCH_FLOW_FAILED);
 				return;

@@ -77,6 +77,24 @@ void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow)
 	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_FALLBACK);
 }
 
+/* The other end of a socket port closed or reset the connection. */
+void fsw_event_post_peer(struct fsw_ctx *ctx, struct fsw_flow *flow)
+{
+	struct flowswitch_event ev = {
+		.type = FLOWSWITCH_EVENT_PEER,
+		.flow_id = flow->obj.id,
+	};
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&flow->lock, irqflags);
+	ev.state = flow->state;
+	ev.error = flow->peer_error;
+	ev.bytes_done = flow->bytes_done;
+	spin_unlock_irqrestore(&flow->lock, irqflags);
+	fsw_event_queue(ctx, &ev);
+	fsw_nl_flow_event(flow, FLOWSWITCH_NL_EVENT_PEER);
+}
+
 ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,
 		       bool nonblock)
 {

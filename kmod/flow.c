@@ -89,14 +89,17 @@ static struct fsw_port *fsw_flow_port(struct fsw_ctx *ctx, u32 id,
 /*
  * What a port's offsets address, and where @off lies in it: the whole disk
  * for a block device (a partition starts where it starts), the inode for
- * a file.  Device memory is never both ends of a flow: NULL.
+ * a file.  Device memory is never both ends of a flow, and a stream has no
+ * offsets: NULL.
  */
 static void *fsw_port_space(struct fsw_port *port, u64 off, u64 *abs)
 {
 	struct block_device *bdev;
 
 	*abs = off;
-	if (port->kind == FLOWSWITCH_PORT_MEMORY)
+	/* A socket's two directions are two streams: no clash. */
+	if (port->kind == FLOWSWITCH_PORT_MEMORY ||
+	    port->kind == FLOWSWITCH_PORT_SOCKET)
 		return NULL;
 	if (port->kind == FLOWSWITCH_PORT_FILE)
 		return file_inode(port->file);
@@ -127,22 +130,57 @@ static int fsw_flow_check_sinks(struct fsw_flow *flow)
 
 		if (!(sink->access & FLOWSWITCH_PORT_WRITE))
 			return -EBADF;
-		if (check_add_overflow(flow->sink_off[i], flow->length, &end) ||
+		if (sink->kind == FLOWSWITCH_PORT_SOCKET) {
+			/* A stream has no offsets, and one flow at a time. */
+			if (flow->sink_off[i])
+				return -EINVAL;
+			if (sink->users)
+				return -EBUSY;
+			for (j = 0; j < i; j++)
+				if (flow->sinks[j] == sink)
+					return -EINVAL;
+			continue;
+		}
+		if (check_add_overflow(flow->sink_off[i], flow->out_length,
+				       &end) ||
 		    end > MAX_LFS_FILESIZE)
 			return -EOVERFLOW;
 		if (sink->kind != FLOWSWITCH_PORT_FILE && end > sink->size)
 			return -ENOSPC;
 		if (fsw_ranges_clash(flow->src, flow->src_off, sink,
-				     flow->sink_off[i], flow->length))
+				     flow->sink_off[i],
+				     max(flow->length, flow->out_length)))
 			return -EINVAL;
 		/* Two sinks on the same bytes would race each other. */
 		for (j = 0; j < i; j++)
 			if (fsw_ranges_clash(flow->sinks[j], flow->sink_off[j],
 					     sink, flow->sink_off[i],
-					     flow->length))
+					     flow->out_length))
 				return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Socket ports: nothing to read back (VERIFY) or re-read (retries); their
+ * bytes go out in order.
+ */
+static int fsw_flow_check_sockets(struct fsw_flow *flow)
+{
+	bool any = flow->src->kind == FLOWSWITCH_PORT_SOCKET;
+	u32 i;
+
+	for (i = 0; i < flow->nr_sinks; i++) {
+		if (flow->sinks[i]->kind != FLOWSWITCH_PORT_SOCKET)
+			continue;
+		any = true;
+		flow->ordered = true;
+	}
+	if (!any)
+		return 0;
+	if ((flow->flags & FLOWSWITCH_FLOW_VERIFY) || flow->max_retries)
+		return -EINVAL;
+	return fsw_sock_flow_init(flow);
 }
 
 static void fsw_flow_free_slots(struct fsw_flow *flow)
@@ -157,6 +195,12 @@ static void fsw_flow_free_slots(struct fsw_flow *flow)
 	}
 }
 
+/* A chunk buffer holds the larger side of a record. */
+static u32 fsw_flow_slot_len(struct fsw_flow *flow)
+{
+	return max(flow->rec_in, flow->rec_out);
+}
+
 static int fsw_flow_alloc_slots(struct fsw_flow *flow)
 {
 	int ret;
@@ -167,7 +211,7 @@ static int fsw_flow_alloc_slots(struct fsw_flow *flow)
 	if (!flow->slots)
 		return -ENOMEM;
 	for (i = 0; i < flow->depth; i++) {
-		ret = fsw_slot_init(&flow->slots[i], flow, flow->chunk);
+		ret = fsw_slot_init(&flow->slots[i], flow, fsw_flow_slot_len(flow));
 		if (ret)
 			return ret;
 	}
@@ -180,6 +224,7 @@ static void fsw_flow_free(struct kref *ref)
 
 	fsw_flow_free_slots(flow);
 	fsw_xform_free(flow);
+	fsw_sock_flow_free(flow);
 	pci_dev_put(flow->provider);
 	kfree(flow);
 }
@@ -513,9 +558,17 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	flow->src = port;
 
 	ret = -EINVAL;
-	if (cmd->src_offset > port->size)
+	if (port->kind == FLOWSWITCH_PORT_SOCKET) {
+		/* A stream: from where it is, as long as the caller says. */
+		if (cmd->src_offset || (cmd->flags & FLOWSWITCH_FLOW_TO_END))
+			goto err_free;
+		ret = -EBUSY;
+		if (port->users)
+			goto err_free;
+		flow->length = cmd->length;
+	} else if (cmd->src_offset > port->size) {
 		goto err_free;
-	if (cmd->flags & FLOWSWITCH_FLOW_TO_END) {
+	} else if (cmd->flags & FLOWSWITCH_FLOW_TO_END) {
 		flow->length = port->size - cmd->src_offset;
 		if (!flow->length)
 			goto err_free;
@@ -529,6 +582,9 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 			goto err_free;
 	}
 
+	flow->out_length = flow->length;
+	flow->rec_in = flow->chunk;
+	flow->rec_out = flow->chunk;
 	for (i = 0; i < cmd->nr_sinks; i++) {
 		port = fsw_flow_port(ctx, usinks[i].port_id, txn_ids,
 				     nr_txn_ids);
@@ -539,6 +595,9 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		flow->sink_off[i] = usinks[i].offset;
 	}
 	ret = fsw_flow_check_sinks(flow);
+	if (ret)
+		goto err_free;
+	ret = fsw_flow_check_sockets(flow);
 	if (ret)
 		goto err_free;
 
@@ -579,6 +638,12 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 	ret = fsw_xform_create(flow, cmd);
 	if (ret)
 		goto err_free;
+	/* AEAD records: the sinks' ranges are longer or shorter. */
+	if (flow->out_length != flow->length) {
+		ret = fsw_flow_check_sinks(flow);
+		if (ret)
+			goto err_free;
+	}
 	ret = -EINVAL;
 	if ((flow->flags & FLOWSWITCH_FLOW_VERIFY) && fsw_xform_ciphers(flow))
 		goto err_free;
@@ -611,8 +676,9 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 
 	pool = 0;
 	if (flow->pool_kind == FLOWSWITCH_POOL_HOST && !flow->slots) {
-		/* chunk <= 16 MiB and depth <= 64: cannot overflow. */
-		pool = (u64)flow->chunk * flow->depth;
+		/* chunk <= 16 MiB (+ a tag), depth <= 64: no overflow. */
+		pool = (u64)fsw_flow_slot_len(flow) * flow->depth *
+		       (flow->linear ? 2 : 1);
 		ret = fsw_pool_reserve(ctx, pool);
 		if (ret) {
 			fsw_nl_pool_event(ctx, ret);
@@ -626,6 +692,7 @@ int fsw_flow_create(struct fsw_ctx *ctx, struct flowswitch_flow_create *cmd,
 		}
 	}
 
+	flow->zerocopy = fsw_sock_zerocopy(flow);
 	ret = fsw_obj_insert(ctx, &flow->obj);
 	if (ret)
 		goto err_unreserve;
@@ -663,6 +730,9 @@ void fsw_flow_destroy(struct fsw_ctx *ctx, struct fsw_flow *flow)
 
 	lockdep_assert_held(&ctx->lock);
 	fsw_engine_stop_sync(flow);
+	/* A socket's wakeup could queue the work again until this. */
+	fsw_sock_unwatch(flow);
+	cancel_delayed_work_sync(&flow->work);
 	fsw_obj_remove(ctx, &flow->obj);
 	flow->src->users--;
 	for (i = 0; i < flow->nr_sinks; i++)
@@ -684,10 +754,11 @@ int fsw_flow_start(struct fsw_flow *flow)
 	flow->refill_ns = flow->start_ns;
 	flow->canary_next_ns = flow->start_ns + flow->canary_every_ns;
 	flow->canary_next_bytes = flow->canary_every_bytes;
-	flow->bucket = max_t(u64, flow->chunk, flow->rate_bps / 10);
-	flow->tokens = flow->chunk;
+	flow->bucket = max_t(u64, flow->rec_in, flow->rate_bps / 10);
+	flow->tokens = flow->rec_in;
 	spin_unlock_irq(&flow->lock);
 	fsw_event_post(flow->ctx, flow);
+	fsw_sock_watch(flow);
 	fsw_engine_kick(flow);
 	return 0;
 }
@@ -830,6 +901,8 @@ void fsw_flow_snapshot(struct fsw_flow *flow, struct flowswitch_flow_query *q)
 	q->verify_ns = flow->verify_ns;
 	q->digest_len = fsw_xform_digest(flow, q->digest);
 	q->transform_ns = flow->transform_ns;
+	q->out_bytes = flow->out_bytes;
+	q->zerocopy_bytes = flow->zerocopy_bytes;
 	q->elapsed_ns = 0;
 	if (flow->start_ns)
 		q->elapsed_ns = (flow->end_ns ?: ktime_get_ns()) -

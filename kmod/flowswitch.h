@@ -88,12 +88,14 @@ struct fsw_io {
 	bool direct;
 	bool in_flight;
 	bool virtual;		/* the memory port's side: no I/O at all */
+	bool sock_pending;	/* a socket would block: try on its wakeup */
 };
 
 enum fsw_slot_phase {
 	FSW_SLOT_FREE,
 	FSW_SLOT_READING,
 	FSW_SLOT_TRANSFORM,
+	FSW_SLOT_READY,		/* an ordered flow's chunk, waiting its turn */
 	FSW_SLOT_WRITING,
 	FSW_SLOT_DONE,
 	FSW_SLOT_FAILED,
@@ -104,13 +106,19 @@ struct fsw_slot {
 	struct fsw_flow *flow;
 	enum fsw_slot_phase phase;
 	u64 off;		/* from the flow's first byte */
-	u32 len;
+	u32 len;		/* read from the source */
+	u64 out_off;		/* where it goes in the sinks, from sink_off */
+	u32 out_len;		/* written to each sink */
 	u32 writes_pending;
 	u32 retries;
 	u64 issue_ns;		/* when its read was issued: latency */
 	bool view;		/* bvec describes a memory port's window */
 	u32 nr_bvec;
 	struct bio_vec *bvec;	/* compound pages, together >= the chunk */
+	void *kva;		/* a linear flow's: vmalloc()ed, bvec its pages */
+	void *alt_kva;		/* and the other one a stage swaps it with */
+	struct bio_vec *alt_bvec;
+	bool hdr_done;		/* a framed flow's: header read and parsed */
 	void *p2p_kva;		/* in a p2p pool: the chunk's p2p memory */
 	struct fsw_io io[1 + FLOWSWITCH_MAX_SINKS];
 	/* Transform stages (xform.c) */
@@ -120,6 +128,7 @@ struct fsw_slot {
 	bool xform_complete;	/* likewise */
 	bool xform_parked;	/* waiting at a digest, under flow->lock */
 	bool xform_in_flight;	/* the flow's work's view */
+	u32 xlen;		/* bytes in the buffer as the stages leave it */
 };
 
 /* One transform stage of a flow (xform.c). */
@@ -128,7 +137,11 @@ struct fsw_stage {
 	u32 data_unit;
 	u8 iv[16];
 	struct crypto_skcipher *skc;
+	struct crypto_aead *aead;
 	struct crypto_shash *shash;
+	struct crypto_comp **comp;	/* one per worker that may run it */
+	struct mutex *comp_lock;
+	u32 nr_comp;
 	struct shash_desc *desc;	/* the running digest */
 	u64 digest_next;	/* the digest's cursor, under flow->lock */
 	bool final;
@@ -149,7 +162,10 @@ struct fsw_flow {
 	u32 flags;
 	u64 src_off;
 	u64 length;
+	u64 out_length;		/* written to each sink: AEAD records differ */
 	u32 chunk;
+	u32 rec_in;		/* source bytes per chunk: chunk, or a record */
+	u32 rec_out;		/* sink bytes per full chunk */
 	u32 depth;
 	u64 rate_bps;
 	u16 ioprio;
@@ -174,6 +190,15 @@ struct fsw_flow {
 	struct fsw_stage *stages;
 	u32 nr_stages;
 	u64 transform_ns;	/* under lock */
+	bool ordered;		/* chunks written strictly in order */
+	bool linear;		/* chunk buffers are vmalloc()ed pairs */
+	bool zerocopy;		/* socket sinks may keep the chunks' pages */
+	bool framed;		/* the source is compressed frames */
+	bool out_running;	/* sink offsets run on as frames are written */
+	u64 out_pos;		/* out_running: the next frame's, work only */
+	u64 frames;		/* framed: frames issued, work only */
+	struct fsw_sock_watch *sock_watch;	/* per port, if any socket */
+	u32 peer_error;		/* FLOWSWITCH_EVENT_PEER's, under lock */
 
 	/* The engine: run by @work, one at a time. */
 	struct delayed_work work;
@@ -199,6 +224,8 @@ struct fsw_flow {
 	u32 fail_sink;
 	u64 fail_offset;
 	u64 bytes_done;
+	u64 out_bytes;
+	u64 zerocopy_bytes;
 	u64 chunks_done;
 	u64 retries;
 	u64 direct_bytes;
@@ -294,6 +321,7 @@ extern unsigned int fsw_pool_max_per_fd_mb;
 /* engine.c */
 void fsw_engine_work(struct work_struct *work);
 void fsw_engine_kick(struct fsw_flow *flow);
+void fsw_io_complete(struct kiocb *iocb, long res);
 void fsw_engine_stop_sync(struct fsw_flow *flow);
 void fsw_engine_fail_sync(struct fsw_flow *flow, int err, u32 stage);
 int fsw_slot_init(struct fsw_slot *slot, struct fsw_flow *flow, u32 len);
@@ -329,6 +357,17 @@ u32 fsw_canary_cached(u32 initiator, u32 provider, bool out, u32 *age_ms);
 void fsw_provider_going(struct pci_dev *pdev);
 void fsw_provider_gone(struct pci_dev *pdev);
 
+/* sock.c */
+struct fsw_sock_watch;
+int fsw_sock_port_check(struct file *file);
+int fsw_sock_flow_init(struct fsw_flow *flow);
+void fsw_sock_watch(struct fsw_flow *flow);
+void fsw_sock_unwatch(struct fsw_flow *flow);
+void fsw_sock_flow_free(struct fsw_flow *flow);
+int fsw_sock_io(struct fsw_io *io, struct file *file, bool write, u32 left);
+bool fsw_sock_zerocopy(struct fsw_flow *flow);
+int fsw_sock_renew_pages(struct fsw_slot *slot, u64 *held);
+
 /* verify.c */
 int fsw_verify_sinks(struct fsw_flow *flow, u32 *sink);
 
@@ -343,6 +382,7 @@ bool fsw_xform_reap(struct fsw_flow *flow, struct fsw_slot *slot,
 		    bool abandoned, int *res);
 u32 fsw_xform_digest(struct fsw_flow *flow, u8 *out);
 bool fsw_xform_ciphers(struct fsw_flow *flow);
+int fsw_xform_frame(struct fsw_flow *flow, struct fsw_slot *slot);
 int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr);
 
 /* provider.c */
@@ -352,6 +392,7 @@ void fsw_provider_exit(void);
 /* event.c */
 void fsw_event_post(struct fsw_ctx *ctx, struct fsw_flow *flow);
 void fsw_event_post_fallback(struct fsw_ctx *ctx, struct fsw_flow *flow);
+void fsw_event_post_peer(struct fsw_ctx *ctx, struct fsw_flow *flow);
 ssize_t fsw_event_read(struct fsw_ctx *ctx, char __user *buf, size_t len,
 		       bool nonblock);
 __poll_t fsw_event_poll(struct fsw_ctx *ctx, struct file *filp,

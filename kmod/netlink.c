@@ -353,7 +353,13 @@ static int fsw_nl_put_flow(struct sk_buff *skb, struct fsw_flow *flow)
 	    fsw_xform_nl_put(skb, flow, FLOWSWITCH_FLOW_A_STAGE) ||
 	    (flow->nr_stages &&
 	     nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_TRANSFORM_NS,
-			       q.transform_ns, FLOWSWITCH_FLOW_A_PAD)))
+			       q.transform_ns, FLOWSWITCH_FLOW_A_PAD)) ||
+	    (flow->out_length != flow->length &&
+	     nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_OUT_BYTES, q.out_bytes,
+			       FLOWSWITCH_FLOW_A_PAD)) ||
+	    (flow->sock_watch &&
+	     nla_put_u64_64bit(skb, FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES,
+			       q.zerocopy_bytes, FLOWSWITCH_FLOW_A_PAD)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -625,7 +631,11 @@ void fsw_nl_flow_event(struct fsw_flow *flow, u32 type)
 	if (!bad && type == FLOWSWITCH_NL_EVENT_FALLBACK)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_REASON,
 				  q.p2p_reason);
-	if (!bad && q.state == FLOWSWITCH_FLOW_FAILED)
+	if (!bad && type == FLOWSWITCH_NL_EVENT_PEER)
+		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR,
+				  READ_ONCE(flow->peer_error));
+	if (!bad && q.state == FLOWSWITCH_FLOW_FAILED &&
+	    type != FLOWSWITCH_NL_EVENT_PEER)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR, q.error) ||
 		      nla_put_u32(msg, FLOWSWITCH_EVENT_A_STAGE,
 				  q.fail_stage) ||

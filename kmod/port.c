@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ports: endpoints named by a file descriptor the caller already holds.
+ * Ports: endpoints named by a file descriptor the caller already holds: a
+ * block device, a regular file, a connected stream socket (sock.c).
  *
  * A port takes its own reference on the file and inherits the file's
  * rights: reading needs FMODE_READ, writing FMODE_WRITE.  It never names
@@ -159,6 +160,12 @@ int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 	} else if (S_ISREG(mode)) {
 		port->kind = FLOWSWITCH_PORT_FILE;
 		port->size = i_size_read(file_inode(file));
+	} else if (S_ISSOCK(mode)) {
+		ret = fsw_sock_port_check(file);
+		if (ret)
+			goto err_free;
+		port->kind = FLOWSWITCH_PORT_SOCKET;
+		port->size = 0;	/* a stream */
 	} else {
 		ret = -EOPNOTSUPP;
 		goto err_free;
@@ -171,7 +178,8 @@ int fsw_port_create(struct fsw_ctx *ctx, struct flowswitch_port_create *cmd)
 		ret = -EOPNOTSUPP;
 		goto err_free;
 	}
-	if (!(cmd->flags & FLOWSWITCH_PORT_BUFFERED))
+	if (!(cmd->flags & FLOWSWITCH_PORT_BUFFERED) &&
+	    port->kind != FLOWSWITCH_PORT_SOCKET)
 		port->dio_align = fsw_port_dio_align(file, port->kind);
 
 	ret = fsw_obj_insert(ctx, &port->obj);

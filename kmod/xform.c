@@ -21,6 +21,7 @@
  * Keys are read once at creation, copied into the transform and wiped
  * from every buffer of ours; freeing the transform wipes its copy.
  */
+#include <crypto/aead.h>
 #include <crypto/hash.h>
 #include <crypto/skcipher.h>
 #include <keys/user-type.h>
@@ -109,6 +110,17 @@ static int fsw_stage_key(const struct flowswitch_transform *us, u8 *key)
 	return ret;
 }
 
+static bool fsw_kind_aead(u32 kind)
+{
+	return kind == FLOWSWITCH_XFORM_SEAL || kind == FLOWSWITCH_XFORM_OPEN;
+}
+
+static bool fsw_kind_comp(u32 kind)
+{
+	return kind == FLOWSWITCH_XFORM_COMPRESS ||
+	       kind == FLOWSWITCH_XFORM_DECOMPRESS;
+}
+
 static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 			   u64 length)
 {
@@ -118,11 +130,11 @@ static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 
 	if (us->__reserved || us->__reserved2 || us->flags & ~key_flags ||
 	    us->kind < FLOWSWITCH_XFORM_ENCRYPT ||
-	    us->kind > FLOWSWITCH_XFORM_DIGEST ||
+	    us->kind > FLOWSWITCH_XFORM_DECOMPRESS ||
 	    !memchr(us->alg, 0, sizeof(us->alg)) || !us->alg[0] ||
 	    !memchr(us->driver, 0, sizeof(us->driver)))
 		return -EINVAL;
-	if (us->kind == FLOWSWITCH_XFORM_DIGEST)
+	if (us->kind == FLOWSWITCH_XFORM_DIGEST || fsw_kind_comp(us->kind))
 		return us->flags || us->data_unit ? -EINVAL : 0;
 	/* A cipher: exactly one key source. */
 	if (hweight32(us->flags) != 1)
@@ -130,6 +142,9 @@ static int fsw_stage_check(const struct flowswitch_transform *us, u32 chunk,
 	if ((us->flags & FLOWSWITCH_XFORM_KEY_FD) &&
 	    us->key_len > FLOWSWITCH_MAX_KEY)
 		return -EINVAL;
+	/* AEAD records are the chunks: no data units. */
+	if (fsw_kind_aead(us->kind))
+		return us->data_unit ? -EINVAL : 0;
 	if (us->data_unit &&
 	    (!is_power_of_2(us->data_unit) || us->data_unit < 512 ||
 	     us->data_unit > chunk || chunk % us->data_unit ||
@@ -166,6 +181,21 @@ static struct crypto_skcipher *fsw_alloc_cipher(const char *alg,
 	return tfm;
 }
 
+static struct crypto_aead *fsw_alloc_aead(const char *alg, const char *driver)
+{
+	struct crypto_aead *tfm;
+
+	tfm = crypto_alloc_aead(driver[0] ? driver : alg, 0, 0);
+	if (IS_ERR(tfm))
+		return fsw_alloc_err(tfm);
+	if (driver[0] &&
+	    strcmp(crypto_tfm_alg_name(crypto_aead_tfm(tfm)), alg)) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(-ENOENT);
+	}
+	return tfm;
+}
+
 static struct crypto_shash *fsw_alloc_digest(const char *alg,
 					     const char *driver)
 {
@@ -182,7 +212,76 @@ static struct crypto_shash *fsw_alloc_digest(const char *alg,
 	return tfm;
 }
 
-static int fsw_stage_setup(struct fsw_stage *st,
+/*
+ * An AEAD stage: a 12-byte nonce (gcm), or rfc4106's 8 bytes after the
+ * salt its key ends with; a 16-byte tag.
+ */
+static int fsw_stage_setup_aead(struct fsw_stage *st,
+				struct flowswitch_transform *us)
+{
+	u8 key[FLOWSWITCH_MAX_KEY];
+	int ret, len;
+	u32 ivsize;
+
+	st->aead = fsw_alloc_aead(us->alg, us->driver);
+	if (IS_ERR(st->aead)) {
+		ret = PTR_ERR(st->aead);
+		st->aead = NULL;
+		return ret;
+	}
+	ivsize = crypto_aead_ivsize(st->aead);
+	if ((ivsize != 12 && ivsize != 8) ||
+	    crypto_aead_setauthsize(st->aead, FLOWSWITCH_AEAD_TAG))
+		return -EINVAL;
+	us->out_digest_len = 0;
+	len = fsw_stage_key(us, key);
+	ret = len < 0 ? len : crypto_aead_setkey(st->aead, key, len);
+	memzero_explicit(key, sizeof(key));
+	if (len < 0)
+		return len;
+	if (ret)
+		return -EKEYREJECTED;
+	strscpy(us->out_driver, crypto_aead_driver_name(st->aead),
+		sizeof(us->out_driver));
+	return 0;
+}
+
+/*
+ * A compression stage: the compress interface keeps its workspace in the
+ * transform, so each worker that may run the stage at once has its own,
+ * as many as the flow has chunks or the machine CPUs.
+ */
+static int fsw_stage_setup_comp(struct fsw_flow *flow, struct fsw_stage *st,
+				struct flowswitch_transform *us)
+{
+	u32 i, n = min(flow->depth, num_online_cpus());
+
+	st->comp = kcalloc(n, sizeof(*st->comp), GFP_KERNEL_ACCOUNT);
+	st->comp_lock = kcalloc(n, sizeof(*st->comp_lock), GFP_KERNEL_ACCOUNT);
+	if (!st->comp || !st->comp_lock)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct crypto_comp *tfm;
+
+		tfm = crypto_alloc_comp(us->driver[0] ? us->driver : us->alg,
+					0, 0);
+		if (IS_ERR(tfm))
+			return PTR_ERR(fsw_alloc_err(tfm));
+		st->comp[i] = tfm;
+		st->nr_comp = i + 1;
+		mutex_init(&st->comp_lock[i]);
+		if (us->driver[0] &&
+		    strcmp(crypto_tfm_alg_name(crypto_comp_tfm(tfm)), us->alg))
+			return -ENOENT;
+	}
+	us->out_digest_len = 0;
+	strscpy(us->out_driver,
+		crypto_tfm_alg_driver_name(crypto_comp_tfm(st->comp[0])),
+		sizeof(us->out_driver));
+	return 0;
+}
+
+static int fsw_stage_setup(struct fsw_flow *flow, struct fsw_stage *st,
 			   struct flowswitch_transform *us)
 {
 	u8 key[FLOWSWITCH_MAX_KEY];
@@ -216,6 +315,10 @@ static int fsw_stage_setup(struct fsw_stage *st,
 		return 0;
 	}
 
+	if (fsw_kind_aead(us->kind))
+		return fsw_stage_setup_aead(st, us);
+	if (fsw_kind_comp(us->kind))
+		return fsw_stage_setup_comp(flow, st, us);
 	st->skc = fsw_alloc_cipher(us->alg, us->driver);
 	if (IS_ERR(st->skc)) {
 		ret = PTR_ERR(st->skc);
@@ -246,6 +349,68 @@ static int fsw_stage_setup(struct fsw_stage *st,
 }
 
 /*
+ * An AEAD stage makes the chunks records: one SEAL or OPEN and no other
+ * cipher, and the record sizes on each side (flow->rec_in, rec_out).
+ */
+static int fsw_xform_records(struct fsw_flow *flow,
+			     const struct flowswitch_transform *us, u32 n)
+{
+	u32 i, aead = 0, comp = 0, ciphers = 0, kind = 0, last;
+
+	for (i = 0; i < n; i++) {
+		if (fsw_kind_aead(us[i].kind)) {
+			aead++;
+			kind = us[i].kind;
+		} else if (fsw_kind_comp(us[i].kind)) {
+			comp++;
+			kind = us[i].kind;
+		} else if (us[i].kind != FLOWSWITCH_XFORM_DIGEST) {
+			ciphers++;
+		}
+	}
+	if (!aead && !comp)
+		return 0;
+	if (aead + comp > 1 || ciphers)
+		return -EINVAL;
+	if (comp) {
+		flow->linear = true;
+		flow->rec_out = flow->chunk + FLOWSWITCH_FRAME_HDR;
+		if (kind == FLOWSWITCH_XFORM_DECOMPRESS) {
+			/* Frames are read header first; sizes come later. */
+			flow->framed = true;
+			flow->rec_in = flow->rec_out;
+			flow->rec_out = flow->chunk;
+			flow->out_length = 0;
+			return 0;
+		}
+		/* At most: every frame stored, with its header. */
+		flow->out_length = flow->length +
+			DIV_ROUND_UP_ULL(flow->length, flow->chunk) *
+			FLOWSWITCH_FRAME_HDR;
+		flow->ordered = true;
+		flow->out_running = true;
+		return 0;
+	}
+	if (kind == FLOWSWITCH_XFORM_SEAL) {
+		flow->rec_out = flow->chunk + FLOWSWITCH_AEAD_TAG;
+		flow->out_length = flow->length +
+			DIV_ROUND_UP_ULL(flow->length, flow->chunk) *
+			FLOWSWITCH_AEAD_TAG;
+		return 0;
+	}
+	flow->rec_in = flow->chunk + FLOWSWITCH_AEAD_TAG;
+	div_u64_rem(flow->length, flow->rec_in, &last);
+	/* Every record, the last too, holds its tag and a byte at least. */
+	if (last && last <= FLOWSWITCH_AEAD_TAG)
+		return -EINVAL;
+	flow->out_length = flow->length -
+		DIV_ROUND_UP_ULL(flow->length, flow->rec_in) *
+		FLOWSWITCH_AEAD_TAG;
+	flow->ordered = true;
+	return 0;
+}
+
+/*
  * Copy in and set up @cmd's stages, and write their out fields back.
  * Called at creation, before the pool is chosen; on error the caller's
  * fsw_xform_free() undoes what was done.
@@ -266,6 +431,8 @@ int fsw_xform_create(struct fsw_flow *flow, struct flowswitch_flow_create *cmd)
 		return PTR_ERR(us);
 	for (i = 0; i < cmd->nr_stages && !ret; i++)
 		ret = fsw_stage_check(&us[i], flow->chunk, flow->length);
+	if (!ret)
+		ret = fsw_xform_records(flow, us, cmd->nr_stages);
 	if (ret)
 		goto out;
 	flow->stages = kcalloc(cmd->nr_stages, sizeof(*flow->stages),
@@ -275,7 +442,7 @@ int fsw_xform_create(struct fsw_flow *flow, struct flowswitch_flow_create *cmd)
 		goto out;
 	flow->nr_stages = cmd->nr_stages;
 	for (i = 0; i < cmd->nr_stages; i++) {
-		ret = fsw_stage_setup(&flow->stages[i], &us[i]);
+		ret = fsw_stage_setup(flow, &flow->stages[i], &us[i]);
 		if (ret)
 			goto out;
 	}
@@ -290,13 +457,19 @@ out:
 
 void fsw_xform_free(struct fsw_flow *flow)
 {
-	u32 i;
+	u32 i, j;
 
 	for (i = 0; i < flow->nr_stages; i++) {
 		struct fsw_stage *st = &flow->stages[i];
 
 		if (st->skc)
 			crypto_free_skcipher(st->skc);
+		if (st->aead)
+			crypto_free_aead(st->aead);
+		for (j = 0; j < st->nr_comp; j++)
+			crypto_free_comp(st->comp[j]);
+		kfree(st->comp);
+		kfree(st->comp_lock);
 		kfree_sensitive(st->desc);
 		if (st->shash)
 			crypto_free_shash(st->shash);
@@ -425,9 +598,175 @@ out:
 	return ret;
 }
 
+/*
+ * Seal or open @slot's record in place: associated data, then the record
+ * (and its tag).  See "AEAD records" in the UAPI header.
+ */
+static int fsw_stage_aead(struct fsw_flow *flow, struct fsw_slot *slot,
+			  struct fsw_stage *st)
+{
+	bool seal = st->kind == FLOWSWITCH_XFORM_SEAL;
+	u32 ivsize = crypto_aead_ivsize(st->aead);
+	u32 len = slot->xlen, plain = seal ? len : len - FLOWSWITCH_AEAD_TAG;
+	u32 span = plain + FLOWSWITCH_AEAD_TAG;
+	unsigned int max = DIV_ROUND_UP(span, PAGE_SIZE) + 2, noio;
+	struct fsw_bvec_cursor cur = {};
+	struct aead_request *req;
+	struct scatterlist *sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	__be64 nr, *tail;
+	__be32 *ad;
+	u8 *buf;
+	int ret;
+
+	noio = memalloc_noio_save();
+	req = aead_request_alloc(st->aead, GFP_KERNEL);
+	sg = kvmalloc_array(max, sizeof(*sg), GFP_KERNEL);
+	/* 12 bytes of associated data, rfc4106's 8-byte IV, the nonce. */
+	buf = kzalloc(32, GFP_KERNEL);
+	memalloc_noio_restore(noio);
+	ret = -ENOMEM;
+	if (!req || !sg || !buf)
+		goto out;
+	ad = (__be32 *)buf;
+	memcpy(buf, "fsw1", 4);
+	ad[1] = cpu_to_be32(plain);
+	ad[2] = cpu_to_be32(slot->off + slot->len == flow->length);
+	/* The nonce: iv[0..11], its last 8 bytes XOR the record number. */
+	memcpy(buf + 20, st->iv, 12);
+	tail = (__be64 *)(buf + 24);
+	nr = cpu_to_be64(div_u64(slot->off, flow->rec_in));
+	*tail ^= nr;	/* buf + 24: kzalloc()ed, so 8-byte aligned */
+	/* rfc4106 takes the IV's 8 bytes after the associated data too. */
+	if (ivsize == 8)
+		memcpy(buf + 12, buf + 24, 8);
+
+	sg_init_table(sg, max);
+	sg_set_buf(&sg[0], buf, ivsize == 8 ? 20 : 12);
+	ret = -EIO;
+	if (!fsw_slot_sg(slot, 0, span, sg + 1, max - 1, &cur))
+		goto out;
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP |
+				       CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(req, ivsize == 8 ? 20 : 12);
+	aead_request_set_crypt(req, sg, sg, len,
+			       ivsize == 8 ? buf + 24 : buf + 20);
+	ret = crypto_wait_req(seal ? crypto_aead_encrypt(req) :
+				     crypto_aead_decrypt(req), &wait);
+	if (!ret)
+		slot->xlen = seal ? span : plain;
+out:
+	kfree_sensitive(buf);
+	kvfree(sg);
+	aead_request_free(req);
+	return ret;
+}
+
+static void fsw_slot_swap(struct fsw_slot *slot)
+{
+	swap(slot->kva, slot->alt_kva);
+	swap(slot->bvec, slot->alt_bvec);
+}
+
+/* A frame's header: magic, stored and original length (big-endian). */
+struct fsw_frame_hdr {
+	u8 magic[4];
+	__be32 stored;
+	__be32 orig;
+} __packed;
+
+static_assert(sizeof(struct fsw_frame_hdr) == FLOWSWITCH_FRAME_HDR);
+
+/*
+ * Compress @slot's piece into a frame in the other buffer, or decompress
+ * its frame, and swap the buffers.  See "Compressed frames" in the UAPI.
+ */
+static int fsw_stage_comp(struct fsw_flow *flow, struct fsw_slot *slot,
+			  struct fsw_stage *st)
+{
+	u32 n = (slot - flow->slots) % st->nr_comp, len = slot->xlen;
+	struct fsw_frame_hdr *h;
+	unsigned int dlen, noio;
+	int ret;
+
+	mutex_lock(&st->comp_lock[n]);
+	noio = memalloc_noio_save();
+	if (st->kind == FLOWSWITCH_XFORM_COMPRESS) {
+		h = slot->alt_kva;
+		/* Only a smaller result is worth it: else stored as is. */
+		dlen = len - 1;
+		ret = len > 1 ? crypto_comp_compress(st->comp[n], slot->kva,
+						     len, slot->alt_kva +
+						     sizeof(*h), &dlen) : -1;
+		if (ret || dlen >= len) {
+			memcpy(slot->alt_kva + sizeof(*h), slot->kva, len);
+			dlen = len;
+		}
+		memcpy(h->magic, "fsz1", 4);
+		h->stored = cpu_to_be32(dlen);
+		h->orig = cpu_to_be32(len);
+		slot->xlen = sizeof(*h) + dlen;
+		ret = 0;
+	} else {
+		u32 stored, orig;
+
+		h = slot->kva;
+		stored = be32_to_cpu(h->stored);
+		orig = be32_to_cpu(h->orig);
+		dlen = orig;
+		ret = 0;
+		/* The engine checked the header as it read it. */
+		if (stored == orig)
+			memcpy(slot->alt_kva, slot->kva + sizeof(*h), orig);
+		else
+			ret = crypto_comp_decompress(st->comp[n],
+						     slot->kva + sizeof(*h),
+						     stored, slot->alt_kva,
+						     &dlen);
+		if (ret || dlen != orig)
+			ret = -EBADMSG;
+		slot->xlen = orig;
+	}
+	memalloc_noio_restore(noio);
+	mutex_unlock(&st->comp_lock[n]);
+	if (!ret)
+		fsw_slot_swap(slot);
+	return ret;
+}
+
+/*
+ * From the flow's work: @slot read a frame's header.  Check it and make
+ * the slot's read cover the frame; the next frame's header comes after.
+ */
+int fsw_xform_frame(struct fsw_flow *flow, struct fsw_slot *slot)
+{
+	struct fsw_frame_hdr *h = slot->kva;
+	u32 stored, orig;
+	u64 end;
+
+	if (slot->len < sizeof(*h) || memcmp(h->magic, "fsz1", 4))
+		return -EBADMSG;
+	stored = be32_to_cpu(h->stored);
+	orig = be32_to_cpu(h->orig);
+	if (!orig || orig > flow->chunk || stored > orig)
+		return -EBADMSG;
+	end = slot->off + sizeof(*h) + stored;
+	/* Past the flow's end, or short of a whole chunk but not last. */
+	if (end > flow->length || (end < flow->length && orig != flow->chunk))
+		return -EBADMSG;
+	slot->len = sizeof(*h) + stored;
+	slot->out_len = orig;
+	slot->hdr_done = true;
+	spin_lock_irq(&flow->lock);
+	flow->issued += stored;
+	spin_unlock_irq(&flow->lock);
+	return 0;
+}
+
 static int fsw_stage_digest(struct fsw_slot *slot, struct fsw_stage *st)
 {
-	u32 i, left = slot->len;
+	u32 i, left = slot->xlen;
 	int ret = 0;
 
 	for (i = 0; i < slot->nr_bvec && left && !ret; i++) {
@@ -517,6 +856,10 @@ static void fsw_xform_work(struct work_struct *work)
 			ret = fsw_stage_ordered(flow, slot, slot->xform_stage);
 			if (ret == 1)
 				return;	/* parked: requeued at its turn */
+		} else if (st->aead) {
+			ret = fsw_stage_aead(flow, slot, st);
+		} else if (st->comp) {
+			ret = fsw_stage_comp(flow, slot, st);
 		} else {
 			ret = fsw_stage_cipher(flow, slot, st);
 		}
@@ -540,6 +883,7 @@ void fsw_xform_slot_init(struct fsw_slot *slot)
 void fsw_xform_start(struct fsw_flow *flow, struct fsw_slot *slot)
 {
 	slot->phase = FSW_SLOT_TRANSFORM;
+	slot->xlen = slot->len;
 	spin_lock_irq(&flow->lock);
 	slot->xform_stage = 0;
 	slot->xform_complete = false;
@@ -607,6 +951,8 @@ int fsw_xform_nl_put(struct sk_buff *skb, struct fsw_flow *flow, int attr)
 		struct fsw_stage *st = &flow->stages[i];
 		struct crypto_tfm *tfm = st->skc ?
 			crypto_skcipher_tfm(st->skc) :
+			st->aead ? crypto_aead_tfm(st->aead) :
+			st->comp ? crypto_comp_tfm(st->comp[0]) :
 			crypto_shash_tfm(st->shash);
 		struct nlattr *nest = nla_nest_start(skb, attr);
 		bool final;

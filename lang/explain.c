@@ -18,7 +18,8 @@ static const char *xf_name(enum flang_transform xf)
 		[FLANG_XF_TEE] = "tee", [FLANG_XF_AEAD] = "aead",
 		[FLANG_XF_SKCIPHER] = "skcipher", [FLANG_XF_DIGEST] = "digest",
 		[FLANG_XF_COMPRESS] = "compress", [FLANG_XF_ENCRYPT] = "encrypt",
-		[FLANG_XF_DECRYPT] = "decrypt",
+		[FLANG_XF_DECRYPT] = "decrypt", [FLANG_XF_UNSEAL] = "unseal",
+		[FLANG_XF_DECOMPRESS] = "decompress",
 	};
 
 	return (size_t)xf < ARRAY_SIZE(names) ? names[xf] : "?";
@@ -170,6 +171,8 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 		if (s->unit)
 			sb_printf(sb, " unit %s",
 				  fmt(c, sizeof(c), VT_SIZE, s->unit));
+		if (s->nonce)
+			sb_printf(sb, " nonce %s", s->nonce);
 		if (s->engine) {
 			sb_puts(sb, " on engine ");
 			put_quoted(sb, s->engine);

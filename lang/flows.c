@@ -31,6 +31,15 @@ static const struct arg_spec digest_spec[] = {
 	{ "alg", VT_STRING, false, false, "\"crc32c\"", false },
 };
 
+/* AEAD records: the nonce of record 0, which must never repeat. */
+static const struct arg_spec aead_spec[] = {
+	{ "alg", VT_STRING, true, false, "\"gcm(aes)\"", false },
+	{ "key", VT_SECRET, true, false, "keyring(\"%user:flow/k1\")", false },
+	{ "nonce", VT_STRING, false, false, "\"000102030405060708090a0b\"",
+	  false },
+	{ "engine", VT_STRING, false, false, "\"generic-gcm-aesni\"", false },
+};
+
 /* The kernel's transform stages: an engine may be named by driver. */
 static const struct arg_spec crypt_spec[] = {
 	{ "alg", VT_STRING, true, false, "\"xts(aes)\"", false },
@@ -53,10 +62,12 @@ static const struct {
 } transforms[] = {
 	{ "copy", FLANG_XF_COPY, NULL, 0, NULL },
 	{ "tee", FLANG_XF_TEE, NULL, 0, NULL },
-	{ "aead", FLANG_XF_AEAD, cipher_spec, 2, NULL },
+	{ "aead", FLANG_XF_AEAD, aead_spec, 4, NULL },
+	{ "unseal", FLANG_XF_UNSEAL, aead_spec, 4, NULL },
 	{ "skcipher", FLANG_XF_SKCIPHER, cipher_spec, 2, NULL },
 	{ "digest", FLANG_XF_DIGEST, hash_spec, 2, "crc32c" },
 	{ "compress", FLANG_XF_COMPRESS, digest_spec, 1, "lz4" },
+	{ "decompress", FLANG_XF_DECOMPRESS, digest_spec, 1, "lz4" },
 	{ "encrypt", FLANG_XF_ENCRYPT, crypt_spec, 4, NULL },
 	{ "decrypt", FLANG_XF_DECRYPT, crypt_spec, 4, NULL },
 };
@@ -65,7 +76,8 @@ bool xf_uses_cpu(enum flang_transform xf)
 {
 	return xf == FLANG_XF_AEAD || xf == FLANG_XF_SKCIPHER ||
 	       xf == FLANG_XF_DIGEST || xf == FLANG_XF_COMPRESS ||
-	       xf == FLANG_XF_ENCRYPT || xf == FLANG_XF_DECRYPT;
+	       xf == FLANG_XF_ENCRYPT || xf == FLANG_XF_DECRYPT ||
+	       xf == FLANG_XF_UNSEAL || xf == FLANG_XF_DECOMPRESS;
 }
 
 bool pool_is_p2p(const struct pool_decl *p)
@@ -398,6 +410,25 @@ static void resolve_endpoint(struct flang_ctx *ctx, struct flow_state *st,
 		st->endpoints |= 1ull << e->dev->index;
 }
 
+/* A nonce is 12 bytes as 24 hex digits: not a secret, but never twice. */
+static void resolve_nonce(struct flang_ctx *ctx, struct elem *e,
+			  const char *hex, struct span at)
+{
+	struct diag_builder d;
+	size_t i, n = strlen(hex);
+
+	for (i = 0; i < n && strchr("0123456789abcdefABCDEF", hex[i]); i++)
+		;
+	if (n == 24 && i == n) {
+		e->nonce = hex;
+		return;
+	}
+	d = diag_error(ctx, "E0510", at,
+		       "a nonce is 12 bytes written as 24 hex digits, not '%.40s'",
+		       hex);
+	diag_help(d, "e.g. nonce=\"000102030405060708090a0b\"; give every flow under one key its own");
+}
+
 static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 			      struct elem *e, int ti)
 {
@@ -425,6 +456,11 @@ static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 	} else if (transforms[ti].spec == hash_spec &&
 		   v[1].type == VT_STRING) {
 		e->engine = v[1].s;
+	} else if (transforms[ti].spec == aead_spec) {
+		if (v[2].type == VT_STRING)
+			resolve_nonce(ctx, e, v[2].s, v[2].span);
+		if (v[3].type == VT_STRING)
+			e->engine = v[3].s;
 	}
 }
 
@@ -434,7 +470,7 @@ static void resolve_elem(struct flang_ctx *ctx, struct flow_state *st,
 {
 	static const char *const words[] = {
 		"read", "write", "copy", "tee", "aead", "skcipher", "digest",
-		"compress",
+		"compress", "decompress", "unseal", "encrypt", "decrypt",
 	};
 	int ti = transform_index(e->name);
 	bool io = e->has_parens && (!strcmp(e->name, "read") ||

@@ -85,11 +85,7 @@ static bool port_ok(struct txn_builder *b, uint32_t port,
 	case FLANG_PORT_FILE:
 		return true;
 	case FLANG_PORT_SOCKET:
-		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, at,
-		     "run this flow under flowd, or move the data through a file",
-		     "socket '%s' cannot be applied: the kernel has no socket ports yet",
-		     p->name);
-		return false;
+		return true;	/* ABI 1.6: the descriptor fd(N) names */
 	case FLANG_PORT_DMABUF:
 		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, at, NULL,
 		     "dmabuf '%s' cannot be applied: the kernel has no dma-buf ports yet",
@@ -110,7 +106,36 @@ static const char *const xf_names[] = {
 	[FLANG_XF_AEAD] = "aead", [FLANG_XF_SKCIPHER] = "skcipher",
 	[FLANG_XF_DIGEST] = "digest", [FLANG_XF_COMPRESS] = "compress",
 	[FLANG_XF_ENCRYPT] = "encrypt", [FLANG_XF_DECRYPT] = "decrypt",
+	[FLANG_XF_UNSEAL] = "unseal", [FLANG_XF_DECOMPRESS] = "decompress",
 };
+
+static uint32_t xf_kind(enum flang_transform xf)
+{
+	switch (xf) {
+	case FLANG_XF_DIGEST:
+		return FLOWSWITCH_XFORM_DIGEST;
+	case FLANG_XF_ENCRYPT:
+		return FLOWSWITCH_XFORM_ENCRYPT;
+	case FLANG_XF_DECRYPT:
+		return FLOWSWITCH_XFORM_DECRYPT;
+	case FLANG_XF_AEAD:
+		return FLOWSWITCH_XFORM_SEAL;
+	case FLANG_XF_UNSEAL:
+		return FLOWSWITCH_XFORM_OPEN;
+	case FLANG_XF_COMPRESS:
+		return FLOWSWITCH_XFORM_COMPRESS;
+	case FLANG_XF_DECOMPRESS:
+		return FLOWSWITCH_XFORM_DECOMPRESS;
+	default:
+		return 0;
+	}
+}
+
+static unsigned int hex_digit(char c)
+{
+	return c <= '9' ? (unsigned int)(c - '0') :
+			  (unsigned int)((c | 0x20) - 'a' + 10);
+}
 
 static const char *xf_name(enum flang_transform xf)
 {
@@ -174,9 +199,7 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 		x = &st[fc->nr_stages++];
 		memset(x, 0, sizeof(*x));
 		x->key_fd = -1;
-		x->kind = s->xf == FLANG_XF_DIGEST ? FLOWSWITCH_XFORM_DIGEST :
-			  s->xf == FLANG_XF_ENCRYPT ? FLOWSWITCH_XFORM_ENCRYPT :
-						      FLOWSWITCH_XFORM_DECRYPT;
+		x->kind = xf_kind(s->xf);
 		snprintf(x->alg, sizeof(x->alg), "%s", s->alg ? s->alg : "");
 		if (s->engine)
 			snprintf(x->driver, sizeof(x->driver), "%s", s->engine);
@@ -195,6 +218,10 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 			x->flags = FLOWSWITCH_XFORM_KEY_FD;
 			x->key_fd = s->key.fd;
 		}
+		/* checker: 24 hex digits */
+		for (k = 0; s->nonce && k < 12; k++)
+			x->iv[k] = (uint8_t)(hex_digit(s->nonce[2 * k]) << 4 |
+					     hex_digit(s->nonce[2 * k + 1]));
 		if (!s->unit)
 			continue;
 		x->data_unit = (uint32_t)s->unit;
@@ -215,10 +242,9 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 static bool stage_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 		     const struct flang_plan_stage *s, unsigned int n)
 {
-	if (s->xf != FLANG_XF_DIGEST && s->xf != FLANG_XF_ENCRYPT &&
-	    s->xf != FLANG_XF_DECRYPT) {
+	if (!xf_kind(s->xf)) {
 		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
-		     "the kernel's stages are digest(), encrypt() and decrypt(); run this flow under flowd, or split it at the transform",
+		     "the kernel's stages are digest(), encrypt(), decrypt(), aead(), unseal(), compress() and decompress(); split the flow at the transform",
 		     "transform '%s' in flow '%s' cannot be applied: the kernel has no such stage yet",
 		     xf_name(s->xf), f->name);
 		return false;
@@ -229,7 +255,15 @@ static bool stage_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 		     f->name, FLOWSWITCH_MAX_STAGES);
 		return false;
 	}
-	if (s->xf != FLANG_XF_DIGEST && !s->unit) {
+	if ((s->xf == FLANG_XF_AEAD || s->xf == FLANG_XF_UNSEAL) && !s->nonce) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
+		     "add nonce=\"<24 hex digits>\", the same on both sides, and never the same for two flows under one key",
+		     "%s() in flow '%s' has no nonce=: a record's nonce must never repeat under its key",
+		     xf_name(s->xf), f->name);
+		return false;
+	}
+	if ((s->xf == FLANG_XF_ENCRYPT || s->xf == FLANG_XF_DECRYPT) &&
+	    !s->unit) {
 		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
 		     "give a data unit, e.g. encrypt(alg=\"xts(aes)\", key=$key, unit=512B): each unit's IV is its sector number",
 		     "%s() in flow '%s' has no unit=: a counter mode needs an IV the language cannot give yet",
@@ -248,6 +282,48 @@ static bool stage_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 	return true;
 }
 
+static uint32_t max_retries(const struct flang_plan_flow *f);
+
+static bool is_socket(struct txn_builder *b, uint32_t port)
+{
+	return b->plan->ports[port].kind == FLANG_PORT_SOCKET;
+}
+
+/*
+ * A stream has no offsets or end, and cannot be re-read: a socket source
+ * reads range=0..LENGTH, a socket sink is written from offset 0, and no
+ * retry applies.
+ */
+static bool sockets_ok(struct txn_builder *b, const struct flang_plan_flow *f,
+		       const struct flang_plan_stage *s)
+{
+	bool src = s->kind == FLANG_STAGE_SOURCE;
+
+	if (!is_socket(b, s->port))
+		return true;
+	if (src && (f->range_start || f->range_end == FLANG_RANGE_END)) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
+		     "read it as read(S, range=0..LENGTH): a stream has no end to read to",
+		     "socket '%s' in flow '%s' is read without a length",
+		     b->plan->ports[s->port].name, f->name);
+		return false;
+	}
+	if (!src && s->offset) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span, NULL,
+		     "socket '%s' in flow '%s' is written at an offset: a stream has none",
+		     b->plan->ports[s->port].name, f->name);
+		return false;
+	}
+	if (max_retries(f)) {
+		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
+		     "drop the 'retry' of 'on io_error' for this flow",
+		     "flow '%s' retries, but socket '%s' cannot be read or written twice",
+		     f->name, b->plan->ports[s->port].name);
+		return false;
+	}
+	return true;
+}
+
 /* Check one chain; sets the bits of the ports it reads and writes. */
 static bool chain_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 		     unsigned int first, unsigned int end, uint8_t *use)
@@ -256,7 +332,8 @@ static bool chain_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 	unsigned int i, nsinks = 0, nstages = 0;
 	bool ok = true;
 
-	if (src->kind != FLANG_STAGE_SOURCE || !port_ok(b, src->port, &src->span))
+	if (src->kind != FLANG_STAGE_SOURCE ||
+	    !port_ok(b, src->port, &src->span) || !sockets_ok(b, f, src))
 		ok = false;
 	for (i = first + 1; i < end; i++) {
 		s = &f->stages[i];
@@ -273,7 +350,7 @@ static bool chain_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 			     f->name, FLOWSWITCH_MAX_SINKS);
 			ok = false;
 		}
-		if (!port_ok(b, s->port, &s->span))
+		if (!port_ok(b, s->port, &s->span) || !sockets_ok(b, f, s))
 			ok = false;
 		if (s->chunk < FLOWSWITCH_MIN_CHUNK ||
 		    s->chunk > FLOWSWITCH_MAX_CHUNK || s->chunk % 4096) {
@@ -445,6 +522,7 @@ static void emit_ports(struct txn_builder *b, const uint8_t *use,
 		pc->size = sizeof(*pc);
 		pc->flags = use[i];
 		pc->fd = -1;
+		t->info[it].fd = p->kind == FLANG_PORT_SOCKET ? p->fd : -1;
 		if (p->kind == FLANG_PORT_FILE && !p->direct)
 			pc->flags |= FLOWSWITCH_PORT_BUFFERED;
 		in = &t->info[it];

@@ -381,6 +381,9 @@ static int parse_flow(struct fsw_nl *nl, struct nlattr **top, void *user)
 	f.host_bytes = get_u64(tb, FLOWSWITCH_FLOW_A_HOST_BYTES);
 	f.elapsed_ns = get_u64(tb, FLOWSWITCH_FLOW_A_ELAPSED_NS);
 	f.transform_ns = get_u64(tb, FLOWSWITCH_FLOW_A_TRANSFORM_NS);
+	f.has_out_bytes = tb[FLOWSWITCH_FLOW_A_OUT_BYTES] != NULL;
+	f.out_bytes = get_u64(tb, FLOWSWITCH_FLOW_A_OUT_BYTES);
+	f.zerocopy_bytes = get_u64(tb, FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES);
 	nla_for_each_nested (a, top[FLOWSWITCH_A_FLOW], rem) {
 		struct nlattr *xtb[FLOWSWITCH_STAGE_A_MAX + 1];
 		struct nlattr *dg;
@@ -639,6 +642,8 @@ const char *fsw_nl_event_name(uint32_t type)
 		return "device-removed";
 	case FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND:
 		return "device-unbound";
+	case FLOWSWITCH_NL_EVENT_PEER:
+		return "peer";
 	}
 	return "unknown";
 }

@@ -347,6 +347,8 @@ const char *fsw_port_kind_name(unsigned int kind)
 		return "file";
 	case FLOWSWITCH_PORT_MEMORY:
 		return "memory";
+	case FLOWSWITCH_PORT_SOCKET:
+		return "socket";
 	}
 	return "?";
 }
@@ -373,6 +375,14 @@ const char *fsw_xform_name(unsigned int kind)
 		return "decrypt";
 	case FLOWSWITCH_XFORM_DIGEST:
 		return "digest";
+	case FLOWSWITCH_XFORM_SEAL:
+		return "seal";
+	case FLOWSWITCH_XFORM_OPEN:
+		return "open";
+	case FLOWSWITCH_XFORM_COMPRESS:
+		return "compress";
+	case FLOWSWITCH_XFORM_DECOMPRESS:
+		return "decompress";
 	}
 	return "?";
 }

@@ -81,9 +81,9 @@ stage vm-kcsan tests/vm/run.sh kcsan
 
 # Figures, not verdicts: printed for the log, never counted.
 echo "=== bench (stock kernel; prints, does not gate)"
-tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/^base: /p'
+tests/bench/run.sh 2>&1 | sed -n '/^bench:/,/^base: the userspace loop of the same/p'
 echo "=== bench p2p (debug kernel, sanitizers on; prints, does not gate)"
-tests/bench/run.sh p2p 2>&1 | sed -n '/^bench:/,/^base: /p'
+tests/bench/run.sh p2p 2>&1 | sed -n '/^bench:/,/^base: the userspace loop of the same/p'
 
 echo "=== bench host (embedded io_uring engine, no module; prints, does not gate)"
 tests/bench/host.sh "$BUILD/default" 2>&1 | sed -n '/^bench-host:/,/^bench-host: done/p'

@@ -39,6 +39,8 @@ struct flang_txn_info {
 	/* port: the file to open and how; NULL for a PCI BAR window */
 	const char *path;
 	int oflags;
+	/* port: a socket: the caller's descriptor, duplicated; -1 if not */
+	int fd;
 	/*
 	 * flow: a cmb pool names its provider by an nvme device's path; the
 	 * caller resolves it to FLOWSWITCH_PCI_ADDR() into flows[cmd]

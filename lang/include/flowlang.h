@@ -187,6 +187,8 @@ enum flang_transform {
 	FLANG_XF_COMPRESS,
 	FLANG_XF_ENCRYPT,	/* skcipher, enciphering in place */
 	FLANG_XF_DECRYPT,	/* skcipher, deciphering in place */
+	FLANG_XF_UNSEAL,	/* aead, opening the records aead() sealed */
+	FLANG_XF_DECOMPRESS,	/* the frames compress() wrote */
 };
 
 enum flang_secret_kind {
@@ -211,6 +213,7 @@ struct flang_plan_stage {
 	struct flang_secret key;
 	uint64_t unit;		/* encrypt/decrypt: data unit, 0 none */
 	const char *engine;	/* transform: a driver name, or NULL */
+	const char *nonce;	/* aead/unseal: 24 hex digits, or NULL */
 	unsigned int chain;	/* which chain of the flow, from 0 */
 	/* the buffer this stage reads from (FLANG_NO_INDEX for the source) */
 	uint32_t in_pool;

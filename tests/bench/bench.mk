@@ -1,6 +1,7 @@
 # Benchmarks: built with the guest programs, run by tests/bench/run.sh.
 BENCH_BINS := $(OUT)/tests/bench/uring-copy $(OUT)/tests/bench/ioctl-cost \
-	      $(OUT)/tests/bench/timeit $(OUT)/tests/bench/xform-bench
+	      $(OUT)/tests/bench/timeit $(OUT)/tests/bench/xform-bench \
+	      $(OUT)/tests/bench/sock-bench
 
 $(OUT)/tests/bench/uring-copy: $(OUT)/tests/bench/uring-copy.o
 	@$(if $(Q),echo "  LD      $@")
@@ -17,3 +18,7 @@ $(OUT)/tests/bench/timeit: $(OUT)/tests/bench/timeit.o
 $(OUT)/tests/bench/xform-bench: $(OUT)/tests/bench/xform-bench.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(OUT)/tests/bench/sock-bench: $(OUT)/tests/bench/sock-bench.o $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lpthread

@@ -126,3 +126,5 @@ fi
 XMIB=64
 [ $P2P = 1 ] && XMIB=16
 /bin/xform-bench "$A" $XMIB
+# Sockets: a flow into TCP, plain and sealed, against read/send loops.
+/bin/sock-bench "$A" $XMIB

@@ -10,7 +10,10 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "flowswitch.h"
@@ -81,7 +84,7 @@ static inline void pattern_fill(uint8_t *buf, uint64_t pos, size_t n,
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w = pattern_word(seed, (pos + i) >> 3);
 
-		memcpy(buf + i, &w, 8);	/* little endian, as pattern_byte */
+		memcpy(buf + i, &w, 8); /* little endian, as pattern_byte */
 	}
 	for (; i < n; i++)
 		buf[i] = pattern_byte(seed, pos + i);
@@ -188,7 +191,7 @@ static inline int64_t pattern_check(int fd, uint64_t off, uint64_t pos,
 static inline int port_on(int fsw, const char *path, int oflags,
 			  unsigned int pflags)
 {
-	struct flowswitch_port_create pc = { .flags = pflags };
+	struct flowswitch_port_create pc = {.flags = pflags};
 	int id;
 
 	pc.fd = open(path, oflags, 0644);
@@ -222,8 +225,7 @@ static inline unsigned int pci_addr_of(const char *name)
  * The PCI function under /dev/nvmeXn1: its sysfs name into @name and its
  * FLOWSWITCH_PCI_ADDR() as the result (0 when not found).
  */
-static inline unsigned int pci_of_nvme(const char *dev, char *name,
-				       size_t len)
+static inline unsigned int pci_of_nvme(const char *dev, char *name, size_t len)
 {
 	char path[128], link[256], *p;
 	ssize_t n;
@@ -261,8 +263,8 @@ static inline int find_ivshmem(char *name, size_t len)
 		char path[300], id[16] = "";
 		FILE *f;
 
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/device",
-			 de->d_name);
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%.200s/device", de->d_name);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
@@ -315,6 +317,20 @@ static inline void check_baseline(const struct flowswitch_info *before)
 	      (unsigned long long)before->host_pool_bytes,
 	      (unsigned long long)after.host_pool_bytes, before->nr_files,
 	      after.nr_files);
+}
+
+/* Write @text to @path and run flowctl apply --no-daemon on it: its exit. */
+static inline int apply_text(const char *path, const char *text)
+{
+	char cmd[256];
+	FILE *f = fopen(path, "w");
+	int st;
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "/bin/flowctl apply --no-daemon %s", path);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #endif /* FSW_FLOWTEST_H */

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "algtest.h"
 #include "flowtest.h"
 
 #define DIR "/tmp/xform"
@@ -40,43 +41,6 @@
 static const char *dev_a, *dev_b;
 static uint8_t key_ctr[32], key_xts[64], iv_ctr[16];
 static uint8_t buf_a[256 * KiB], buf_b[256 * KiB];
-
-/* A pipe holding @len bytes of @key: its read end. */
-static int key_pipe(const uint8_t *key, size_t len)
-{
-	int p[2];
-
-	if (pipe(p))
-		return -1;
-	if (write(p[1], key, len) != (ssize_t)len) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	close(p[1]);
-	return p[0];
-}
-
-/* AF_ALG: an operation socket for @type/@name keyed with @key. */
-static int alg_open(const char *type, const char *name, const uint8_t *key,
-		    size_t klen)
-{
-	struct sockaddr_alg sa = {.salg_family = AF_ALG};
-	int tfm, op;
-
-	snprintf((char *)sa.salg_type, sizeof(sa.salg_type), "%s", type);
-	snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s", name);
-	tfm = socket(AF_ALG, SOCK_SEQPACKET, 0);
-	if (tfm < 0 || bind(tfm, (void *)&sa, sizeof(sa)) ||
-	    (key && setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, klen))) {
-		if (tfm >= 0)
-			close(tfm);
-		return -1;
-	}
-	op = accept(tfm, NULL, 0);
-	close(tfm);
-	return op;
-}
 
 /* Encrypt @n bytes of @in into @out with @iv (16 bytes) on @op. */
 static int alg_encrypt(int op, const uint8_t *iv, const uint8_t *in,
@@ -516,19 +480,6 @@ static void test_virtio(int fsw)
 }
 
 /* Run `flowctl apply --no-daemon` on @text; its exit status. */
-static int apply_text(const char *path, const char *text)
-{
-	char cmd[256];
-	FILE *f = fopen(path, "w");
-	int st;
-
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "/bin/flowctl apply --no-daemon %s", path);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /*
  * The language's way: .flow files with digest(), encrypt() and decrypt(),
  * applied by flowctl; the key in the session keyring, which flowctl

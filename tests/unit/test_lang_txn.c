@@ -305,7 +305,7 @@ static void test_unsupported(void **state)
 		"device s = socket(fd=3);\n"
 		"device d = dmabuf(fd=4);\n"				/* 5 */
 		"device m = bar(pci=\"0000:03:00.0\", bar=2);\n"
-		"flow seal { a -> aead(alg=\"gcm(aes)\", key=$key) -> a; }\n"
+		"flow seal { a -> skcipher(alg=\"ecb(aes)\", key=$key) -> a; }\n"
 		"flow net { a -> s; }\n"
 		"flow buf { d -> a; }\n"
 		"flow win { a -> m; }\n"				/* 10 */
@@ -315,15 +315,16 @@ static void test_unsupported(void **state)
 	char *s = build(ctx, 1);
 
 	(void)state;
-	assert_non_null(strstr(s, "t.flow:7:18: error[A0100]: transform 'aead' in flow 'seal' cannot be applied"));
-	assert_non_null(strstr(s, "t.flow:8:17: error[A0100]: socket 's' cannot be applied"));
+	assert_non_null(strstr(s, "t.flow:7:18: error[A0100]: transform 'skcipher' in flow 'seal' cannot be applied"));
+	/* a socket is a port now (ABI 1.6): 'net' applies */
+	assert_null(strstr(s, "flow 'net'"));
 	assert_non_null(strstr(s, "t.flow:9:12: error[A0100]: dmabuf 'd' cannot be applied"));
 	assert_non_null(strstr(s, "t.flow:10:17: error[A0100]: bar 'm' cannot be applied: a PCI BAR window needs a size"));
 	assert_non_null(strstr(s, "t.flow:11:"));
 	assert_non_null(strstr(s, "error[A0101]: chunk of 512 bytes"));
 	assert_non_null(strstr(s, "t.flow:12:"));
 	assert_non_null(strstr(s, "error[A0101]: depth 65"));
-	assert_non_null(strstr(s, "6 errors, 0 warnings"));
+	assert_non_null(strstr(s, "5 errors, 0 warnings"));
 	free(s);
 	/* nothing half-built is handed out */
 	assert_int_equal(txn.txn.nr_items, 0);
@@ -398,6 +399,83 @@ static void test_stages(void **state)
 	flang_ctx_free(ctx);
 }
 
+/* aead/unseal, compress/decompress and socket ports (ABI 1.6). */
+static void test_records(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"param k : secret = keyring(\"%user:net/k\");\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device s = socket(fd=7);\n"
+		"device r = socket(fd=8);\n"				/* 5 */
+		"flow tx { a -> [chunk=64KiB] aead(alg=\"gcm(aes)\", key=$k, "
+		"nonce=\"00112233445566778899aabb\") -> s; }\n"
+		"flow rx { read(r, range=0..1MiB) -> unseal(alg=\"gcm(aes)\", "
+		"key=$k, nonce=\"00112233445566778899AABB\") -> write(a, offset=1MiB); }\n"
+		"flow z { a -> compress(alg=\"zstd\") -> digest() -> write(a, offset=2MiB); }\n"
+		"flow uz { read(a, range=2MiB..3MiB) -> decompress() -> write(a, offset=4MiB); }\n"
+		"flow bad { r -> a; }\n"				/* 10 */
+		"flow bad2 { a -> write(s, offset=4KiB); }\n"
+		"flow bad3 { a -> aead(alg=\"gcm(aes)\", key=$k) -> s; }\n"
+		"flow bad4 { read(r, range=0..4KiB) -> a; on io_error retry 2 then abort; }\n";
+	const struct flowswitch_transform *x;
+	const struct flowswitch_flow_create *fc;
+	struct flang_ctx *ctx = compile_ok(text);
+	char *s = build(ctx, 1);
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(strstr(s, "t.flow:10:12: error[A0100]: socket 'r' in flow 'bad' is read without a length"));
+	assert_non_null(strstr(s, "t.flow:11:18: error[A0100]: socket 's' in flow 'bad2' is written at an offset"));
+	assert_non_null(strstr(s, "t.flow:12:"));
+	assert_non_null(strstr(s, "error[A0100]: aead() in flow 'bad3' has no nonce="));
+	assert_non_null(strstr(s, "t.flow:13:"));
+	assert_non_null(strstr(s, "error[A0100]: flow 'bad4' retries, but socket 'r'"));
+	assert_non_null(strstr(s, "4 errors"));
+	free(s);
+	flang_ctx_free(ctx);
+	{
+		char t2[2048];
+
+		snprintf(t2, sizeof(t2), "%.*s",
+			 (int)(strstr(text, "flow bad") - text), text);
+		ctx = compile_ok(t2);
+	}
+	s = build(ctx, 0);
+	free(s);
+	/* the sockets: the caller's descriptors, read or written */
+	for (i = 0; i < txn.nitems && txn.info[i].kind != FLANG_TXN_FLOW; i++)
+		if (txn.info[i].kind == FLANG_TXN_PORT)
+			assert_true(txn.info[i].fd == -1 || txn.info[i].fd == 7 ||
+				    txn.info[i].fd == 8);
+	fc = flow_item(i);
+	x = (const void *)(uintptr_t)fc->stages_uptr;
+	assert_int_equal(fc->nr_stages, 1);
+	assert_int_equal(x[0].kind, FLOWSWITCH_XFORM_SEAL);
+	assert_int_equal(x[0].flags, FLOWSWITCH_XFORM_KEY_USER);
+	assert_string_equal(x[0].key_desc, "net/k");
+	assert_int_equal(x[0].iv[0], 0x00);
+	assert_int_equal(x[0].iv[11], 0xbb);
+	assert_int_equal(x[0].data_unit, 0);
+	fc = flow_item(i + 1);
+	x = (const void *)(uintptr_t)fc->stages_uptr;
+	assert_int_equal(x[0].kind, FLOWSWITCH_XFORM_OPEN);
+	assert_int_equal(x[0].iv[10], 0xaa);
+	assert_int_equal(fc->length, 1 << 20);
+	assert_int_equal(fc->flags & FLOWSWITCH_FLOW_TO_END, 0);
+	fc = flow_item(i + 2);
+	x = (const void *)(uintptr_t)fc->stages_uptr;
+	assert_int_equal(fc->nr_stages, 2);
+	assert_int_equal(x[0].kind, FLOWSWITCH_XFORM_COMPRESS);
+	assert_string_equal(x[0].alg, "zstd");
+	assert_int_equal(x[1].kind, FLOWSWITCH_XFORM_DIGEST);
+	fc = flow_item(i + 3);
+	x = (const void *)(uintptr_t)fc->stages_uptr;
+	assert_int_equal(x[0].kind, FLOWSWITCH_XFORM_DECOMPRESS);
+	assert_string_equal(x[0].alg, "lz4");
+	flang_ctx_free(ctx);
+}
+
 static void test_no_plan(void **state)
 {
 	static const char text[] = "flowlang 1;\nflow f { a -> b; }\n";
@@ -433,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_stages),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_no_plan),
 		cmocka_unit_test(test_pci_addr),
 	};

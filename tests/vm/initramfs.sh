@@ -57,7 +57,10 @@ if [ -d "$kdir/root" ]; then
 	# transform tests (a user's modprobe would load them on demand; the
 	# guest has none); aesni_intel is optional (the CPU model decides);
 	# virtio_crypto drives the transform device QEMU provides.
-	for m in nvme ctr xts cbc crc32c_generic aesni_intel algif_skcipher \
+	# NVMe-oF/TCP target and initiator (and configfs) for t-nvmeof.
+	for m in nvme ctr xts cbc gcm ghash_generic crc32c_generic aesni_intel \
+		 lz4 zstd algif_skcipher algif_aead \
+		 configfs nvme_fabrics nvme_tcp nvmet nvmet_tcp \
 		 algif_hash virtio_pci virtio_crypto; do
 		modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null
 	done |

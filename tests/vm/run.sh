@@ -113,6 +113,7 @@ run_flavor() {
 		extra=("$top/tests/bench/bench.sh" "$B"/default/tests/bench/uring-copy
 		       "$B"/default/tests/bench/ioctl-cost "$B"/default/tests/bench/timeit
 		       "$B"/default/tests/bench/xform-bench
+		       "$B"/default/tests/bench/sock-bench
 		       /usr/bin/dd /usr/bin/cp)
 		disk=256M
 	fi

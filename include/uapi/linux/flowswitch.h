@@ -36,7 +36,7 @@
  * every command or field added.
  */
 #define FLOWSWITCH_ABI_MAJOR 1
-#define FLOWSWITCH_ABI_MINOR 5
+#define FLOWSWITCH_ABI_MINOR 6
 
 /* 0xF5 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define FLOWSWITCH_TYPE 0xF5
@@ -150,26 +150,42 @@ enum flowswitch_port_flags {
  * @FLOWSWITCH_PORT_BLOCK: a block device
  * @FLOWSWITCH_PORT_FILE: a regular file
  * @FLOWSWITCH_PORT_MEMORY: a window of device memory (FLOWSWITCH_PORT_PCI_BAR)
+ * @FLOWSWITCH_PORT_SOCKET: (ABI 1.6) a connected stream socket (TCP, or a
+ *	Unix stream socket).  A stream has no offsets and no size: as a
+ *	flow's source its @src_offset is 0 and its @length is given (not
+ *	FLOWSWITCH_FLOW_TO_END); as a sink its offset is 0.  Its bytes move in
+ *	stream order (one receive at a time; each chunk is sent only after
+ *	every chunk before it was), without blocking a worker: the flow
+ *	waits on the socket like poll(2) does.  A socket port serves one flow
+ *	at a time (EBUSY while another flow holds it; destroy that flow
+ *	first), never with FLOWSWITCH_FLOW_VERIFY (nothing to read back) or
+ *	retries (a stream cannot be re-read).  The peer closing or resetting
+ *	the connection fails the flow (ENODATA: the stream ended before
+ *	@length; EPIPE; ECONNRESET) after a FLOWSWITCH_EVENT_PEER event.  A
+ *	stopped flow leaves the stream at a chunk boundary only if it was
+ *	idle; otherwise where it stopped is not defined.
  */
 enum flowswitch_port_kind {
 	FLOWSWITCH_PORT_BLOCK = 1,
 	FLOWSWITCH_PORT_FILE = 2,
 	FLOWSWITCH_PORT_MEMORY = 3,
+	FLOWSWITCH_PORT_SOCKET = 4,
 };
 
 /**
  * struct flowswitch_port_create - ioctl(FLOWSWITCH_IOC_PORT_CREATE)
  * @size: sizeof(struct flowswitch_port_create)
  * @flags: enum flowswitch_port_flags; READ, WRITE or both
- * @fd: a block device or regular file the caller holds.  The port keeps
- *	its own reference: the caller may close @fd afterwards.
+ * @fd: a block device, regular file or (ABI 1.6) connected stream socket
+ *	the caller holds.  The port keeps its own reference: the caller may
+ *	close @fd afterwards.
  * @out_port_id: out, the port's id
  * @out_kind: out, enum flowswitch_port_kind
  * @out_dio_align: out, the alignment of offset and length under which
  *	the port uses direct I/O; 0 when it never does (the file system has
  *	no direct I/O, or FLOWSWITCH_PORT_BUFFERED)
- * @out_size: out, the device's size, the file's size at creation, or the
- *	window's size
+ * @out_size: out, the device's size, the file's size at creation, the
+ *	window's size, or 0 for a socket
  * @pci_addr: (ABI 1.2) with FLOWSWITCH_PORT_PCI_BAR, FLOWSWITCH_PCI_ADDR()
  *	of the function whose p2p memory the window takes
  * @out_bar: out (ABI 1.2), the BAR the window lies in
@@ -185,7 +201,8 @@ enum flowswitch_port_kind {
  * topology's reason otherwise).
  *
  * Errors: EBADF @fd is not open, or not open for what @flags ask;
- * EOPNOTSUPP @fd is neither a block device nor a regular file;
+ * EOPNOTSUPP @fd is neither a block device, a regular file nor a stream
+ * socket; ENOTCONN a stream socket that is not connected;
  * EINVAL unknown or no access flags, a write port on an O_APPEND fd, a
  * PCI_BAR port with an fd or a window size of 0 or not a page multiple;
  * ENODEV no such PCI function, or it publishes no p2p memory; ENOMEM no
@@ -223,12 +240,67 @@ struct flowswitch_port_create {
  * @FLOWSWITCH_XFORM_DIGEST: a digest ("sha256", "crc32c", any shash) of
  *	the bytes as they pass this point of the chain, in stream order; the
  *	value is &flowswitch_flow_query.digest
+ * @FLOWSWITCH_XFORM_SEAL: (ABI 1.6) AEAD ("gcm(aes)", "rfc4106(gcm(aes))")
+ *	sealing, in records: see "AEAD records" below
+ * @FLOWSWITCH_XFORM_OPEN: (ABI 1.6) the same AEAD opening such records;
+ *	a record that fails authentication fails the flow with EBADMSG at
+ *	FLOWSWITCH_STAGE_TRANSFORM, and no record from it on is written
+ *
+ * AEAD records (ABI 1.6).  A sealing flow cuts what reaches the stage into
+ * records of @chunk_size bytes (the last one shorter) and writes each as
+ * its ciphertext followed by a 16-byte tag, so record K starts at byte
+ * K * (@chunk_size + 16) of each sink.  An opening flow is given the same
+ * @chunk_size and reads records of @chunk_size + 16 bytes (its @length
+ * counts those bytes, tags included; a last record of 16 bytes or fewer
+ * is EINVAL), writing record K's plaintext at K * @chunk_size.  Record K:
+ *   - nonce (12 bytes): &flowswitch_transform.iv's first 12 bytes, their
+ *     last 8 XORed with K as a big-endian 64-bit number (TLS 1.3's way);
+ *     for "rfc4106(gcm(aes))" the key's last 4 bytes are the nonce's
+ *     first 4 (the kernel's salt) and @iv's bytes 4..11 the rest;
+ *   - associated data (12 bytes): "fsw1", the record's plaintext length
+ *     (big-endian 32 bits), flags (big-endian 32 bits, 1 for the last
+ *     record of the flow): a record cannot move, shrink, or be cut off at
+ *     a record boundary without failing authentication.
+ * A flow has at most one SEAL or OPEN stage, with no other cipher (digest
+ * stages may come before or after it: they see the bytes there), and
+ * never a nonce twice under one key: give each flow its own key or @iv.
+ *
+ * @FLOWSWITCH_XFORM_COMPRESS: (ABI 1.6) compression of the crypto API
+ *	("lz4", "zstd", "deflate"), in frames: see "Compressed frames"
+ * @FLOWSWITCH_XFORM_DECOMPRESS: (ABI 1.6) the same algorithm, reading
+ *	frames; a frame that does not decompress to what its header says,
+ *	or a header that is not one, fails the flow with EBADMSG at
+ *	FLOWSWITCH_STAGE_TRANSFORM
+ *
+ * Compressed frames (ABI 1.6).  A compressing flow cuts what reaches the
+ * stage into @chunk_size pieces (the last one shorter) and writes each,
+ * in order and back to back, as a frame: a 12-byte header -- "fsz1", the
+ * stored length S and the original length N, both big-endian 32 bits --
+ * and S bytes: the compressed piece, or the piece itself when compressing
+ * did not make it smaller (S == N).  Each sink gets the frames from its
+ * offset on, and the query's @out_bytes says how many bytes that was.
+ * A decompressing flow is given the same @chunk_size, reads frames from
+ * its source (its @length the frames' total) one header at a time, and
+ * writes frame K's N bytes at K * @chunk_size: every frame but the last
+ * must hold a whole chunk.  Its sinks' sizes are not checked in advance
+ * (the output size is known only from the frames): a block device too
+ * small fails at the write.  A flow has at most one COMPRESS or
+ * DECOMPRESS stage and no cipher; digest stages may come before or after.
  */
 enum flowswitch_xform {
 	FLOWSWITCH_XFORM_ENCRYPT = 1,
 	FLOWSWITCH_XFORM_DECRYPT = 2,
 	FLOWSWITCH_XFORM_DIGEST = 3,
+	FLOWSWITCH_XFORM_SEAL = 4,
+	FLOWSWITCH_XFORM_OPEN = 5,
+	FLOWSWITCH_XFORM_COMPRESS = 6,
+	FLOWSWITCH_XFORM_DECOMPRESS = 7,
 };
+
+/* The tag of an AEAD record (ABI 1.6). */
+#define FLOWSWITCH_AEAD_TAG 16
+/* The header of a compressed frame (ABI 1.6). */
+#define FLOWSWITCH_FRAME_HDR 12
 
 /**
  * enum flowswitch_xform_flags - &flowswitch_transform.flags (ABI 1.5)
@@ -699,6 +771,14 @@ enum flowswitch_stage {
  *	it is the digest of what was read)
  * @transform_ns: out (ABI 1.5), time the transform stages took, summed
  *	over chunks (they overlap each other and the I/O)
+ * @out_bytes: out (ABI 1.6), bytes written to each sink for the chunks in
+ *	@bytes_done: @bytes_done itself, unless stages changed the length
+ *	(AEAD records, compressed frames)
+ * @zerocopy_bytes: out (ABI 1.6), bytes a socket sink took by reference
+ *	to the flow's pages instead of copying them (MSG_SPLICE_PAGES, where
+ *	the kernel has it): the pages the network still held when their
+ *	chunk was done, which the flow then gave up for fresh ones.  A lower
+ *	bound (pages already let go are not seen); 0 where the kernel copies.
  */
 struct flowswitch_flow_query {
 	__u32 size;
@@ -733,6 +813,8 @@ struct flowswitch_flow_query {
 	__u32 __reserved2;
 	__u8 digest[FLOWSWITCH_MAX_DIGEST];
 	__aligned_u64 transform_ns;
+	__aligned_u64 out_bytes;
+	__aligned_u64 zerocopy_bytes;
 };
 
 #define FLOWSWITCH_IOC_FLOW_QUERY                                               \
@@ -972,11 +1054,15 @@ struct flowswitch_event {
  * @FLOWSWITCH_EVENT_LOST: events were dropped
  * @FLOWSWITCH_EVENT_FALLBACK: a PREFERRED flow was created in host memory;
  *	@error holds the enum flowswitch_p2p_reason
+ * @FLOWSWITCH_EVENT_PEER: (ABI 1.6) the other end of a socket port of the
+ *	flow closed the connection (@error EPIPE) or reset it (ECONNRESET);
+ *	the flow then fails, with its own state event
  */
 enum flowswitch_event_type {
 	FLOWSWITCH_EVENT_FLOW_STATE = 1,
 	FLOWSWITCH_EVENT_LOST = 2,
 	FLOWSWITCH_EVENT_FALLBACK = 3,
+	FLOWSWITCH_EVENT_PEER = 4,
 };
 
 /*
@@ -1079,6 +1165,10 @@ enum flowswitch_event_type {
  *			FLOWSWITCH_STAGE_A_DIGEST: binary, a digest's final
  *			value (absent until the flow is done)
  *		FLOWSWITCH_FLOW_A_TRANSFORM_NS: u64 (ABI 1.5)
+ *		FLOWSWITCH_FLOW_A_OUT_BYTES: u64 (ABI 1.6), when stages
+ *		change lengths
+ *		FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES: u64 (ABI 1.6), when the
+ *		flow has a socket sink
  *	GET_POOL: FLOWSWITCH_A_POOL: nest (a pool belongs to one flow)
  *		FLOWSWITCH_POOL_A_FLOW: u32, the flow's id
  *		FLOWSWITCH_POOL_A_KIND: u32, enum flowswitch_pool_kind
@@ -1250,6 +1340,8 @@ enum flowswitch_flow_attr {
 	FLOWSWITCH_FLOW_A_ELAPSED_NS,
 	FLOWSWITCH_FLOW_A_STAGE,
 	FLOWSWITCH_FLOW_A_TRANSFORM_NS,
+	FLOWSWITCH_FLOW_A_OUT_BYTES,
+	FLOWSWITCH_FLOW_A_ZEROCOPY_BYTES,
 	__FLOWSWITCH_FLOW_A_MAX
 };
 
@@ -1336,6 +1428,8 @@ enum flowswitch_event_attr {
  *	errno: EDQUOT over a cap, ENOMEM out of memory); no flow id
  * @FLOWSWITCH_NL_EVENT_DEVICE_REMOVED: a PCI function left the bus
  * @FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND: a PCI function lost its driver
+ * @FLOWSWITCH_NL_EVENT_PEER: (ABI 1.6) as FLOWSWITCH_EVENT_PEER, the errno
+ *	in FLOWSWITCH_EVENT_A_ERROR
  */
 enum flowswitch_nl_event {
 	FLOWSWITCH_NL_EVENT_FLOW_STATE = 1,
@@ -1343,6 +1437,7 @@ enum flowswitch_nl_event {
 	FLOWSWITCH_NL_EVENT_POOL_EXHAUSTED = 3,
 	FLOWSWITCH_NL_EVENT_DEVICE_REMOVED = 4,
 	FLOWSWITCH_NL_EVENT_DEVICE_UNBOUND = 5,
+	FLOWSWITCH_NL_EVENT_PEER = 6,
 };
 
 #endif /* _UAPI_LINUX_FLOWSWITCH_H */
