@@ -6,7 +6,10 @@ ENGINE_LIB := $(OUT)/daemon/libfswengine.a
 ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
 	       $(OUT)/daemon/engine-uring-port.o \
 	       $(OUT)/daemon/engine-uring-event.o \
-	       $(OUT)/daemon/engine-uring-flow.o
+	       $(OUT)/daemon/engine-uring-flow.o \
+	       $(OUT)/daemon/engine-uring-xform.o \
+	       $(OUT)/daemon/engine-uring-xcheck.o \
+	       $(OUT)/daemon/engine-uring-xkey.o
 ENGINE_LDLIBS := $(call pc_libs,liburing) -pthread
 
 $(ENGINE_LIB): $(ENGINE_OBJS)
@@ -16,6 +19,7 @@ CFLAGS_engine-uring := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-flow := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-port := $(call pc_cflags,liburing)
 CFLAGS_engine-uring-event := $(call pc_cflags,liburing)
+CFLAGS_engine-uring-xform := $(call pc_cflags,liburing)
 
 FLOWCTL := $(OUT)/flowctl
 FLOWCTL_OBJS := $(OUT)/daemon/flowctl.o $(OUT)/daemon/flowctl-flow.o \

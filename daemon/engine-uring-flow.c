@@ -89,20 +89,27 @@ static void io_submit(struct uflow *flow, uint32_t s, uint32_t idx)
 }
 
 /* Record the first failure by offset; the flow drains and then fails. */
-static void flow_fail(struct uflow *flow, struct uslot *slot, uint32_t idx,
-		      int err)
+static void flow_fail_at(struct uflow *flow, struct uslot *slot, uint32_t stage,
+			 uint32_t sink, int err)
 {
 	pthread_mutex_lock(&flow->lock);
 	if (!flow->failing || slot->off < flow->fail_offset - flow->src_off) {
 		flow->error = -err;
-		flow->fail_stage =
-			idx ? FLOWSWITCH_STAGE_WRITE : FLOWSWITCH_STAGE_READ;
-		flow->fail_sink = idx ? idx - 1 : 0;
+		flow->fail_stage = stage;
+		flow->fail_sink = sink;
 		flow->fail_offset = flow->src_off + slot->off;
 	}
 	flow->failing = true;
 	pthread_mutex_unlock(&flow->lock);
 	slot->phase = USLOT_FAILED;
+}
+
+static void flow_fail(struct uflow *flow, struct uslot *slot, uint32_t idx,
+		      int err)
+{
+	flow_fail_at(flow, slot,
+		     idx ? FLOWSWITCH_STAGE_WRITE : FLOWSWITCH_STAGE_READ,
+		     idx ? idx - 1 : 0, err);
 }
 
 /*
@@ -120,11 +127,24 @@ static bool slot_abandoned(struct uflow *flow, struct uslot *slot)
 	return ret;
 }
 
+/* A read (and transformed) chunk to every sink at once. */
+static void slot_write(struct uflow *flow, uint32_t s)
+{
+	struct uslot *slot = &flow->slots[s];
+	uint32_t i;
+
+	slot->phase = USLOT_WRITING;
+	slot->writes_pending = flow->nr_sinks;
+	for (i = 1; i <= flow->nr_sinks; i++) {
+		slot->io[i].progress = 0;
+		io_submit(flow, s, i);
+	}
+}
+
 static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 {
 	struct uslot *slot = &flow->slots[s];
 	struct uio *io = &slot->io[idx];
-	uint32_t i;
 
 	io->in_flight = false;
 	flow->ios_in_flight--;
@@ -171,16 +191,47 @@ static void io_finish(struct uflow *flow, uint32_t s, uint32_t idx, int res)
 	if (!idx) {
 		if (slot_abandoned(flow, slot))
 			return;
-		slot->phase = USLOT_WRITING;
-		slot->writes_pending = flow->nr_sinks;
-		for (i = 1; i <= flow->nr_sinks; i++) {
-			slot->io[i].progress = 0;
-			io_submit(flow, s, i);
+		if (flow->nr_stages) {
+			/* flow_transform() writes it after the stages. */
+			slot->phase = USLOT_TRANSFORM;
+			return;
 		}
+		slot_write(flow, s);
 		return;
 	}
 	if (!--slot->writes_pending)
 		slot->phase = USLOT_DONE;
+}
+
+static void flow_submit(struct uflow *flow);
+
+/*
+ * Run the stages on the chunks whose reads are complete, in stream order
+ * (a digest needs it), from the worker: each is written once through.
+ * A chunk still reading holds back those after it; an abandoned one
+ * stops the walk (the flow is stopping or failing before it).
+ */
+static void flow_transform(struct uflow *flow)
+{
+	while (flow->xform_seq < flow->tail) {
+		uint32_t s = flow->xform_seq % flow->depth;
+		struct uslot *slot = &flow->slots[s];
+		int ret;
+
+		if (slot->phase != USLOT_TRANSFORM ||
+		    slot_abandoned(flow, slot))
+			return;
+		ret = uxform_run(flow, slot);
+		flow->xform_seq++;
+		if (ret) {
+			flow_fail_at(flow, slot, FLOWSWITCH_STAGE_TRANSFORM, 0,
+				     ret);
+			return;
+		}
+		slot_write(flow, s);
+		/* Its writes go now, while the next chunk is transformed. */
+		flow_submit(flow);
+	}
 }
 
 static void flow_reap(struct uflow *flow)
@@ -251,18 +302,34 @@ static void flow_issue(struct uflow *flow, uint64_t *wait_ns)
 		uint64_t left = flow->length - flow->issued;
 		uint32_t len = left < flow->chunk ? left : flow->chunk;
 
+		bool running;
+
 		if (!flow_tokens(flow, len, wait_ns))
 			break;
+		/*
+		 * Issued only while RUNNING, checked where the chunk is
+		 * counted: once PAUSE or STOP returns and in_flight reads 0,
+		 * no chunk the worker saw the state too early for follows.
+		 */
+		pthread_mutex_lock(&flow->lock);
+		running = flow->state == FLOWSWITCH_FLOW_RUNNING &&
+			  !flow->stopping && !flow->failing;
+		if (running) {
+			flow->tail++;
+			flow->in_flight = flow->tail - flow->head;
+		}
+		pthread_mutex_unlock(&flow->lock);
+		if (!running) {
+			if (flow->rate_bps)
+				flow->tokens += len; /* not spent after all */
+			break;
+		}
 		slot->phase = USLOT_READING;
 		slot->off = flow->issued;
 		slot->len = len;
 		slot->retries = 0;
 		slot->io[0].progress = 0;
 		flow->issued += len;
-		flow->tail++;
-		pthread_mutex_lock(&flow->lock);
-		flow->in_flight = flow->tail - flow->head;
-		pthread_mutex_unlock(&flow->lock);
 		io_submit(flow, s, 0);
 	}
 }
@@ -368,6 +435,8 @@ static void *flow_worker(void *arg)
 
 	for (;;) {
 		flow_reap(flow);
+		if (flow->nr_stages)
+			flow_transform(flow);
 		flow_retire(flow);
 
 		pthread_mutex_lock(&flow->lock);

@@ -194,6 +194,7 @@ static int flow_check_sinks(struct uflow *flow)
 static void flow_free(struct uflow *flow)
 {
 	uflow_teardown(flow);
+	uxform_free(flow);
 	pthread_cond_destroy(&flow->final);
 	pthread_cond_destroy(&flow->wake);
 	pthread_mutex_destroy(&flow->lock);
@@ -246,9 +247,6 @@ static int flow_create(struct uring_engine *eng,
 		return -EINVAL;
 	if (cmd->__reserved3 || cmd->nr_stages > FLOWSWITCH_MAX_STAGES)
 		return -EINVAL;
-	/* Transform stages (AF_ALG here) are not implemented yet: say so. */
-	if (cmd->nr_stages)
-		return -EOPNOTSUPP;
 	if (flow_name_check(cmd->name))
 		return -EINVAL;
 	usinks = (const struct flowswitch_sink *)(uintptr_t)cmd->sinks_uptr;
@@ -263,6 +261,7 @@ static int flow_create(struct uring_engine *eng,
 		return -ENOMEM;
 	flow->obj.type = UOBJ_FLOW;
 	flow->eng = eng;
+	uxform_init(flow);
 	pthread_mutex_init(&flow->lock, NULL);
 	pthread_cond_init(&flow->wake, NULL);
 	pthread_cond_init(&flow->final, NULL);
@@ -314,9 +313,25 @@ static int flow_create(struct uring_engine *eng,
 	if (ret)
 		goto err_free;
 
+	/*
+	 * Transform stages (engine-uring-xform.c) as the module takes them:
+	 * a flow that must be p2p is refused before any key is read, and
+	 * one that may be runs in host memory for the stages' sake.
+	 */
+	if (cmd->nr_stages && cmd->placement == FLOWSWITCH_P2P_REQUIRED) {
+		flow->p2p_reason = FLOWSWITCH_P2P_TRANSFORM;
+		cmd->out_p2p_reason = flow->p2p_reason;
+		ret = -EXDEV;
+		goto err_free;
+	}
+	ret = uxform_create(flow, cmd);
+	if (ret)
+		goto err_free;
+
 	/* No p2p memory here: refused, or host memory and an event. */
 	if (cmd->placement != FLOWSWITCH_P2P_FORBIDDEN) {
-		flow->p2p_reason = URING_P2P_REASON;
+		flow->p2p_reason = flow->nr_stages ? FLOWSWITCH_P2P_TRANSFORM
+						   : URING_P2P_REASON;
 		cmd->out_p2p_reason = flow->p2p_reason;
 		ret = -EXDEV;
 		if (cmd->placement == FLOWSWITCH_P2P_REQUIRED)
@@ -533,6 +548,8 @@ static int uring_flow_query(struct fsw_engine *e, uint32_t flow_id,
 	if (flow->start_ns)
 		q.elapsed_ns = (flow->end_ns ? flow->end_ns : uring_now_ns()) -
 			       flow->start_ns;
+	q.digest_len = uxform_digest(flow, q.digest);
+	q.transform_ns = flow->transform_ns;
 	pthread_mutex_unlock(&flow->lock);
 	pthread_mutex_unlock(&eng->lock);
 	cmd_out(uq, &q, sizeof(q), usize);

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "engine.h"
+#include "engine-uring-xform.h"
 
 /* The module's limits and defaults, so a flow fits both engines. */
 #define URING_MAX_OBJS 4096
@@ -59,6 +60,7 @@ struct uport {
 enum uslot_phase {
 	USLOT_FREE,
 	USLOT_READING,
+	USLOT_TRANSFORM, /* read, waiting for its turn at the stages */
 	USLOT_WRITING,
 	USLOT_DONE,
 	USLOT_FAILED,
@@ -102,6 +104,9 @@ struct uflow {
 	uint64_t sink_off[FLOWSWITCH_MAX_SINKS];
 	uint32_t p2p_reason;
 	uint64_t pool_bytes;
+	uint32_t nr_stages;
+	/* The worker's once running; final and value under @lock. */
+	struct ustage stages[FLOWSWITCH_MAX_STAGES];
 
 	/* The worker's own: no lock. */
 	struct io_uring ring;
@@ -110,6 +115,7 @@ struct uflow {
 	char *pool;
 	struct uslot *slots;
 	uint64_t head, tail, issued; /* ring of chunks, as the module's */
+	uint64_t xform_seq; /* the chunk whose turn at the stages it is */
 	uint32_t ios_in_flight;
 	bool submit_pending;
 	int64_t tokens;
@@ -139,6 +145,7 @@ struct uflow {
 	uint32_t in_flight;
 	uint64_t start_ns;
 	uint64_t end_ns;
+	uint64_t transform_ns;
 };
 
 struct uring_engine {
@@ -179,5 +186,15 @@ void uflow_teardown(struct uflow *flow); /* after a final state */
 void uflow_stop_sync(struct uflow *flow);
 /* Wake the worker after a change of state; flow->lock held. */
 void uflow_kick(struct uflow *flow);
+
+/* engine-uring-xform.c: transform stages on AF_ALG. */
+void uxform_init(struct uflow *flow); /* no stage yet: nothing to free */
+/* Check, set up and write back @cmd's stages; -errno as the module. */
+int uxform_create(struct uflow *flow, struct flowswitch_flow_create *cmd);
+void uxform_free(struct uflow *flow);
+/* The worker: every stage on @slot, in place; 0 or -errno. */
+int uxform_run(struct uflow *flow, struct uslot *slot);
+/* The first digest stage's value once final, or 0; flow->lock held. */
+uint32_t uxform_digest(struct uflow *flow, uint8_t *out);
 
 #endif /* FLOWSWITCH_ENGINE_URING_H */

@@ -25,6 +25,11 @@
  *    again with the flow PREFERRED, which works on both).
  *  - Flow names (ABI 1.4) are checked as the module checks them; with no
  *    netlink family here, nothing shows them yet.
+ *  - Transform stages (ABI 1.5) run on AF_ALG (engine-uring-xform.h):
+ *    the module's results byte for byte, but a "logon" key needs
+ *    ALG_SET_KEY_BY_KEY_SERIAL (Linux 6.2) and a kernel without it, or
+ *    without AF_ALG, refuses the stage with EOPNOTSUPP; one chunk at a
+ *    time is transformed, in the flow's worker.
  */
 #ifndef FLOWSWITCH_ENGINE_H
 #define FLOWSWITCH_ENGINE_H

@@ -41,7 +41,7 @@ static int tiny_flow(int fsw, int src, struct flowswitch_sink *sink,
 
 int main(int argc, char **argv)
 {
-	struct flowswitch_port_create pc = { .flags = FLOWSWITCH_PORT_READ };
+	struct flowswitch_port_create pc = {.flags = FLOWSWITCH_PORT_READ};
 	struct flowswitch_sink sink = {};
 	struct flowswitch_info info;
 	double t0, t_null, t_flow, t_make;

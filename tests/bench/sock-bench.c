@@ -28,37 +28,14 @@
 
 #include "../guest/algtest.h"
 #include "../guest/nettest.h"
+#include "bench.h"
 #include "flowswitch.h"
 
-#define ROUNDS 3
 #define REC (128 << 10)
 
 static uint8_t key[32], iv[16];
 static uint8_t buf[REC + 64] __attribute__((aligned(4096)));
 static uint8_t ct[REC + 64];
-
-static double busy_s(void)
-{
-	unsigned long long v[8] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
-		v[0] = 0;
-	fclose(f);
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct drain {
 	int fd;
@@ -74,50 +51,6 @@ static void *drain(void *arg)
 	while ((n = read(d->fd, sink, sizeof(sink))) > 0)
 		d->got += (uint64_t)n;
 	return NULL;
-}
-
-/* AF_ALG gcm(aes): seal record @k (@n bytes at @p) into ct; its size. */
-static ssize_t seal_record(int op, const uint8_t *p, size_t n, uint64_t k,
-			   bool last)
-{
-	char cbuf[CMSG_SPACE(4) + CMSG_SPACE(sizeof(struct af_alg_iv) + 12) +
-		  CMSG_SPACE(4)] = {0};
-	uint8_t ad[12] = {'f', 's', 'w', '1', (uint8_t)(n >> 24),
-			  (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
-			  0, 0, 0, last};
-	struct iovec v[2] = {{ad, 12}, {(void *)p, n}};
-	struct msghdr m = {.msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf),
-			   .msg_iov = v,
-			   .msg_iovlen = 2};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	struct af_alg_iv *aiv;
-	int i;
-
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_OP;
-	c->cmsg_len = CMSG_LEN(4);
-	*(uint32_t *)CMSG_DATA(c) = ALG_OP_ENCRYPT;
-	c = CMSG_NXTHDR(&m, c);
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_IV;
-	c->cmsg_len = CMSG_LEN(sizeof(*aiv) + 12);
-	aiv = (void *)CMSG_DATA(c);
-	aiv->ivlen = 12;
-	memcpy(aiv->iv, iv, 12);
-	for (i = 0; i < 8; i++)
-		aiv->iv[4 + i] ^= (uint8_t)(k >> (56 - 8 * i));
-	c = CMSG_NXTHDR(&m, c);
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_AEAD_ASSOCLEN;
-	c->cmsg_len = CMSG_LEN(4);
-	*(uint32_t *)CMSG_DATA(c) = 12;
-	if (sendmsg(op, &m, 0) != (ssize_t)(12 + n))
-		return -1;
-	/* Out: the associated data, the ciphertext, the tag. */
-	if (read(op, ct, 12 + n + 16) != (ssize_t)(12 + n + 16))
-		return -1;
-	return (ssize_t)(n + 16);
 }
 
 static int send_all(int fd, const uint8_t *p, size_t n)
@@ -148,7 +81,6 @@ static int user_loop(const char *dev, uint64_t len, bool gcm, int sock)
 		goto out;
 	for (off = 0; off < len; off += REC) {
 		size_t n = len - off < REC ? len - off : REC;
-		ssize_t c;
 
 		if (pread(in, buf, REC, (off_t)off) < (ssize_t)n)
 			goto out;
@@ -157,8 +89,9 @@ static int user_loop(const char *dev, uint64_t len, bool gcm, int sock)
 				goto out;
 			continue;
 		}
-		c = seal_record(op, buf, n, off / REC, off + n == len);
-		if (c < 0 || send_all(sock, ct + 12, (size_t)c))
+		if (alg_record(op, true, iv, off / REC, off + n == len, buf, n,
+			       ct) ||
+		    send_all(sock, ct, n + 16))
 			goto out;
 	}
 	ret = 0;
@@ -214,8 +147,8 @@ static int flow(const char *dev, uint64_t len, bool gcm, int sock)
 	    q.state == FLOWSWITCH_FLOW_DONE)
 		ret = 0;
 	else
-		fprintf(stderr, "sock-bench: flow state %u error %u\n",
-			q.state, q.error);
+		fprintf(stderr, "sock-bench: flow state %u error %u\n", q.state,
+			q.error);
 out:
 	if (st.key_fd >= 0)
 		close(st.key_fd);
@@ -249,46 +182,11 @@ static int one(const char *dev, uint64_t len, bool gcm, bool use_flow)
 	return ret || d.got != want ? -1 : 0;
 }
 
-struct result {
-	const char *name;
-	double mibs, cpu;
-};
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int measure(struct result *r, const char *name, double mib,
-		   const char *dev, uint64_t len, bool gcm, bool use_flow)
-{
-	double w[ROUNDS], c[ROUNDS];
-	int i, bad = 0;
-
-	for (i = 0; i < ROUNDS && !bad; i++) {
-		double t0 = now_s(), c0 = busy_s();
-
-		bad = one(dev, len, gcm, use_flow);
-		w[i] = now_s() - t0;
-		c[i] = busy_s() - c0;
-	}
-	qsort(w, ROUNDS, sizeof(w[0]), cmp_d);
-	qsort(c, ROUNDS, sizeof(c[0]), cmp_d);
-	r->name = name;
-	r->mibs = bad ? 0 : mib / w[ROUNDS / 2];
-	r->cpu = bad ? 0 : c[ROUNDS / 2];
-	if (bad)
-		fprintf(stderr, "sock-bench: %s failed\n", name);
-	return bad;
-}
-
 int main(int argc, char **argv)
 {
 	struct result r[4];
 	uint64_t mib, len;
-	int rnd, i;
+	int rnd;
 
 	if (argc != 3)
 		return 2;
@@ -300,24 +198,18 @@ int main(int argc, char **argv)
 		return 1;
 	close(rnd);
 
-	measure(&r[0], "tcp read/send", (double)mib, argv[1], len, false,
-		false);
-	measure(&r[1], "tcp flow", (double)mib, argv[1], len, false, true);
-	measure(&r[2], "gcm read/AF_ALG/send", (double)mib, argv[1], len, true,
-		false);
-	measure(&r[3], "gcm flow", (double)mib, argv[1], len, true, true);
+	MEASURE(&r[0], "tcp read/send", (double)mib,
+		one(argv[1], len, false, false), (void)0);
+	MEASURE(&r[1], "tcp flow", (double)mib, one(argv[1], len, false, true),
+		(void)0);
+	MEASURE(&r[2], "gcm read/AF_ALG/send", (double)mib,
+		one(argv[1], len, true, false), (void)0);
+	MEASURE(&r[3], "gcm flow", (double)mib, one(argv[1], len, true, true),
+		(void)0);
 
 	printf("sockets: %llu MiB of %s into TCP on loopback, median of %d\n",
 	       (unsigned long long)mib, argv[1], ROUNDS);
-	printf("%-28s %9s %8s %10s %8s\n", "method", "MiB/s", "cpu-s", "x base",
-	       "cpu/base");
-	for (i = 0; i < 4; i++) {
-		const struct result *b = &r[i & ~1];
-
-		printf("%-28s %9.1f %8.2f %10.2f %8.2f\n", r[i].name, r[i].mibs,
-		       r[i].cpu, b->mibs ? r[i].mibs / b->mibs : 0,
-		       b->cpu ? r[i].cpu / b->cpu : 0);
-	}
+	bench_table(r, 4, (const int[]){0, 0, 2, 2});
 	printf("base: the userspace loop of the same records\n");
 	return 0;
 }

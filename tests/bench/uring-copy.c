@@ -79,8 +79,9 @@ int main(int argc, char **argv)
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 			slots[i].off = next;
-			slots[i].len = size - next < (off_t)chunk ?
-					       (size_t)(size - next) : chunk;
+			slots[i].len = size - next < (off_t)chunk
+					       ? (size_t)(size - next)
+					       : chunk;
 			slots[i].writing = 0;
 			io_uring_prep_read_fixed(sqe, in, iov[i].iov_base,
 						 slots[i].len, next, i);
@@ -98,8 +99,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "uring-copy: %s at %lld: %s\n",
 					s->writing ? "write" : "read",
 					(long long)s->off,
-					cqe->res < 0 ? strerror(-cqe->res) :
-						       "short");
+					cqe->res < 0 ? strerror(-cqe->res)
+						     : "short");
 				return 1;
 			}
 			io_uring_cqe_seen(&ring, cqe);

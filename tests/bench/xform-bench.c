@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "flowswitch.h"
 
-#define ROUNDS 3
 #define CHUNK (1 << 20)
 #define OUT "/tmp/xform-bench.out"
 /*
@@ -36,29 +36,6 @@
 
 static uint8_t key[32], iv[16];
 static uint8_t buf[CHUNK] __attribute__((aligned(4096)));
-
-static double busy_s(void)
-{
-	unsigned long long v[8] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
-		v[0] = 0;
-	fclose(f);
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int alg_op(const char *type, const char *name, bool keyed)
 {
@@ -216,43 +193,11 @@ out:
 	return ret;
 }
 
-struct result {
-	const char *name;
-	double mibs, cpu;
-};
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* @n rounds of @fn's method: medians into @r; 0 or -1. */
-#define MEASURE(r, label, mib, call)                          \
-	({                                                    \
-		double w[ROUNDS], c[ROUNDS];                  \
-		int _i, _bad = 0;                             \
-		for (_i = 0; _i < ROUNDS && !_bad; _i++) {    \
-			double t0 = now_s(), c0 = busy_s();   \
-			_bad = (call);                        \
-			w[_i] = now_s() - t0;                 \
-			c[_i] = busy_s() - c0;                \
-			unlink(OUT);                          \
-		}                                             \
-		qsort(w, ROUNDS, sizeof(w[0]), cmp_d);        \
-		qsort(c, ROUNDS, sizeof(c[0]), cmp_d);        \
-		(r)->name = (label);                          \
-		(r)->mibs = _bad ? 0 : (mib) / w[ROUNDS / 2]; \
-		(r)->cpu = _bad ? 0 : c[ROUNDS / 2];          \
-		_bad;                                         \
-	})
-
 int main(int argc, char **argv)
 {
 	struct result r[6];
 	uint64_t mib, len;
-	int rnd, i;
+	int rnd;
 
 	if (argc != 3)
 		return 2;
@@ -265,33 +210,27 @@ int main(int argc, char **argv)
 	close(rnd);
 
 	MEASURE(&r[0], "sha256 read/AF_ALG/write", mib,
-		user_loop(argv[1], len, true));
+		user_loop(argv[1], len, true), unlink(OUT));
 	MEASURE(&r[1], "sha256 flow", mib,
-		flow(argv[1], len, FLOWSWITCH_XFORM_DIGEST, "sha256", "", 0));
+		flow(argv[1], len, FLOWSWITCH_XFORM_DIGEST, "sha256", "", 0),
+		unlink(OUT));
 	MEASURE(&r[2], "ctr(aes) read/AF_ALG/write", mib,
-		user_loop(argv[1], len, false));
+		user_loop(argv[1], len, false), unlink(OUT));
 	MEASURE(&r[3], "ctr(aes) flow", mib,
-		flow(argv[1], len, FLOWSWITCH_XFORM_ENCRYPT, "ctr(aes)", "",
-		     0));
+		flow(argv[1], len, FLOWSWITCH_XFORM_ENCRYPT, "ctr(aes)", "", 0),
+		unlink(OUT));
 	MEASURE(&r[4], "cbc(aes) flow, CPU", mib,
 		flow(argv[1], len, FLOWSWITCH_XFORM_ENCRYPT, "cbc(aes)", "",
-		     64 << 10));
+		     64 << 10),
+		unlink(OUT));
 	MEASURE(&r[5], "cbc(aes) flow, virtio", mib,
 		flow(argv[1], len, FLOWSWITCH_XFORM_ENCRYPT, "cbc(aes)",
-		     "virtio_crypto_aes_cbc", 64 << 10));
+		     "virtio_crypto_aes_cbc", 64 << 10),
+		unlink(OUT));
 
 	printf("transforms: %llu MiB of %s to tmpfs, median of %d\n",
 	       (unsigned long long)mib, argv[1], ROUNDS);
-	printf("%-28s %9s %8s %10s %8s\n", "method", "MiB/s", "cpu-s", "x base",
-	       "cpu/base");
-	for (i = 0; i < 6; i++) {
-		/* the base: the userspace loop, or the CPU engine for cbc */
-		const struct result *b = &r[i < 4 ? i & ~1 : 4];
-
-		printf("%-28s %9.1f %8.2f %10.2f %8.2f\n", r[i].name, r[i].mibs,
-		       r[i].cpu, b->mibs ? r[i].mibs / b->mibs : 0,
-		       b->cpu ? r[i].cpu / b->cpu : 0);
-	}
+	bench_table(r, 6, (const int[]){0, 0, 2, 2, 4, 4});
 	printf("base: the userspace loop for sha256 and ctr(aes); the CPU "
 	       "engine for cbc(aes)\n");
 	return 0;

@@ -319,6 +319,28 @@ static inline void check_baseline(const struct flowswitch_info *before)
 	      after.nr_files);
 }
 
+/* Is @path exactly @len bytes long and equal to @ref's first @len? */
+static inline bool same_prefix(const char *path, const char *ref, uint64_t len)
+{
+	static uint8_t a[256 << 10], b[256 << 10];
+	int fr = open(ref, O_RDONLY), fp = open(path, O_RDONLY);
+	bool same =
+		fr >= 0 && fp >= 0 && (uint64_t)lseek(fp, 0, SEEK_END) == len;
+	uint64_t off;
+
+	for (off = 0; same && off < len; off += sizeof(a)) {
+		size_t n = len - off < sizeof(a) ? len - off : sizeof(a);
+
+		same = pread(fr, a, n, off) == (ssize_t)n &&
+		       pread(fp, b, n, off) == (ssize_t)n && !memcmp(a, b, n);
+	}
+	if (fr >= 0)
+		close(fr);
+	if (fp >= 0)
+		close(fp);
+	return same;
+}
+
 /* Write @text to @path and run flowctl apply --no-daemon on it: its exit. */
 static inline int apply_text(const char *path, const char *text)
 {

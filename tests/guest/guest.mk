@@ -1,7 +1,7 @@
 # Programs that run inside the test guest (see tests/vm/init).
 GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
-	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-hotunplug-qmp t-integrity t-engine t-topo t-top t-example \
+	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-hotunplug-qmp t-integrity t-engine t-engine-xform t-topo t-top t-example \
 	t-flowd t-flowd-examples t-failnth t-fuzz-ioctl t-xform \
 	t-flow-ratestop t-socket t-aead t-compress t-nvmeof
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
@@ -17,6 +17,13 @@ $(OUT)/tests/guest/t-engine: $(OUT)/tests/guest/t-engine.o $(ENGINE_LIB) \
 			     $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+
+# The same, with transform stages; and flowd -E uring.
+CFLAGS_t-engine-xform := $(call pc_cflags,json-c)
+$(OUT)/tests/guest/t-engine-xform: $(OUT)/tests/guest/t-engine-xform.o \
+				   $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,json-c)
 
 # flowctl topo's and top's JSON is read with json-c, and flowd's socket.
 CFLAGS_t-topo := $(call pc_cflags,json-c)

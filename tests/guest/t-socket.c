@@ -83,28 +83,10 @@ static void run_and_wait(int fsw, int id, struct flowswitch_flow_query *q)
 	CHECK(!fsw_flow_query(fsw, id, q), "query");
 }
 
-/* Is @path A's first @len bytes? */
+/* Is @path exactly A's first @len bytes? */
 static bool same_as_a(const char *path, uint64_t len)
 {
-	int fa = open(dev_a, O_RDONLY), fp = open(path, O_RDONLY);
-	bool same = fa >= 0 && fp >= 0;
-	struct stat st;
-	uint64_t off;
-
-	same = same && !fstat(fp, &st) && (uint64_t)st.st_size == len;
-	for (off = 0; same && off < len; off += sizeof(buf_a)) {
-		size_t n =
-			len - off < sizeof(buf_a) ? len - off : sizeof(buf_a);
-
-		same = pread(fa, buf_a, n, off) == (ssize_t)n &&
-		       pread(fp, buf_b, n, off) == (ssize_t)n &&
-		       !memcmp(buf_a, buf_b, n);
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fp >= 0)
-		close(fp);
-	return same;
+	return same_prefix(path, dev_a, len);
 }
 
 static bool kernel_at_least(int major, int minor)

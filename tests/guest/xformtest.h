@@ -77,6 +77,27 @@ static inline void xrun(int fsw, int id, struct flowswitch_flow_query *q)
 	CHECK(!fsw_flow_query(fsw, id, q), "query");
 }
 
+/* busybox sha256sum of @path's first @len bytes (0: all of it), as hex. */
+static inline void sha256_hex(const char *path, uint64_t len, char *hex)
+{
+	char cmd[256];
+	FILE *p;
+
+	if (len)
+		snprintf(cmd, sizeof(cmd), "head -c %llu %s | sha256sum",
+			 (unsigned long long)len, path);
+	else
+		snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
+	p = popen(cmd, "r");
+	hex[0] = 0;
+	if (p) {
+		if (!fgets(hex, 65, p))
+			hex[0] = 0;
+		pclose(p);
+	}
+	hex[64] = 0;
+}
+
 static inline void to_hex(const uint8_t *d, unsigned int n, char *hex)
 {
 	unsigned int i;

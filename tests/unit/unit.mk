@@ -24,3 +24,13 @@ $(OUT)/tests/unit/test_flowd: $(OUT)/tests/unit/test_flowd.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(call pc_libs,cmocka)
 CFLAGS_test_flowd := -Idaemon $(call pc_cflags,json-c)
+
+# The embedded engine's transform stages: checks, IVs, /proc/crypto and
+# keys (the AF_ALG half runs in the guest, tests/guest/t-engine-xform.c).
+UNIT_TESTS += $(OUT)/tests/unit/test_engine_xform
+
+$(OUT)/tests/unit/test_engine_xform: $(OUT)/tests/unit/test_engine_xform.o \
+				     $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
+CFLAGS_test_engine_xform := -Idaemon
