@@ -148,6 +148,9 @@ void fsw_slot_free(struct fsw_slot *slot)
 {
 	u32 i;
 
+	/* Never initialised: an earlier slot's allocation failed. */
+	if (!slot->flow)
+		return;
 	if (slot->view) {
 		kvfree(slot->bvec);	/* the pages are the window's */
 		return;
