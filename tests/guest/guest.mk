@@ -1,7 +1,7 @@
 # Programs that run inside the test guest (see tests/vm/init).
 GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
-	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-integrity t-engine t-engine-xform t-engine-records t-engine-sock t-topo t-top t-example \
+	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-hotunplug-qmp t-integrity t-engine t-engine-xform t-engine-records t-engine-sock t-topo t-top t-example \
 	t-flowd t-flowd-examples t-failnth t-fuzz-ioctl t-xform \
 	t-flow-ratestop t-socket t-aead t-compress t-nvmeof
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))

@@ -1112,8 +1112,9 @@ int main(void)
 	struct flowswitch_info in;
 	struct tally t;
 	unsigned int total = 0, ran = 0, other = 0, nother = 0;
+	const char *env = getenv("FSW_FAILNTH_ROUNDS");
+	size_t i, round, rounds = env && atoi(env) > 0 ? atoi(env) : 1;
 	struct timespec t0, t1;
-	size_t i;
 
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0 || access("/sys/kernel/debug/failslab", F_OK)) {
@@ -1164,15 +1165,20 @@ int main(void)
 	base = snap_now();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	for (i = 0; i < NR_OPS; i++) {
-		const struct op *op = &ops[i];
+	/* FSW_FAILNTH_ROUNDS repeats the sweep (the long mode): timing. */
+	for (i = 0; i < NR_OPS * rounds; i++) {
+		const struct op *op = &ops[i % NR_OPS];
 		int bad;
+
+		round = i / NR_OPS;
 
 		if (op->call == call_nl_stats && !nl_family)
 			t_failures++;
 		if (op->p2p && !have_p2p) {
-			printf("failnth: %-30s skipped (no p2p memory)\n",
-			       op->name);
+			if (!round)
+				printf("failnth: %-30s skipped (no p2p "
+				       "memory)\n",
+				       op->name);
 			continue;
 		}
 		/* The summary counts ioctls; open, close, netlink apart. */
@@ -1187,6 +1193,8 @@ int main(void)
 		}
 		bad = kmsg_bad(op->name);
 		CHECK(!bad, "%s: %d sanitizer lines", op->name, bad);
+		if (round)
+			continue;
 		printf("failnth: %-30s %3u points (ENOMEM %u, EFAULT %u, other "
 		       "%u, succeeded %u)\n",
 		       op->name, t.points, t.enomem, t.efault, t.other, t.ok);
@@ -1198,6 +1206,10 @@ int main(void)
 	       "netlink requests)\n",
 	       other, nother);
 	printf("failnth: %u points over %u ioctls (%.1f s)\n", total, ran,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("FIGURE t-failnth injections=%u ioctl_points=%u ioctls=%u "
+	       "other_points=%u rounds=%zu secs=%.1f\n",
+	       total + other, total, ran, other, rounds,
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	close(observer);
 	CHECK(!kmemleak_check(), "kmemleak reports flowswitch objects");

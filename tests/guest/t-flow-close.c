@@ -5,6 +5,10 @@
  * The kernel must drain the flows' I/O and free everything: afterwards
  * the module's counters are back to where they started and (checked by
  * the harness) the kernel log holds no sanitizer report.
+ *
+ * FSW_CLOSE_ITERS (default 60) owners, a third of them killed;
+ * FSW_CLOSE_KILL=1 kills every one (the long mode: 10^4 kills).  Prints
+ * "FIGURE t-flow-close iterations=N killed=K secs=S".
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,7 +16,7 @@
 
 #include "flowtest.h"
 
-#define ITERATIONS 60
+#define ITERATIONS 60 /* default of FSW_CLOSE_ITERS */
 
 static const char *dev_a, *dev_b;
 
@@ -55,8 +59,12 @@ static void child(int how)
 
 int main(void)
 {
+	const char *env = getenv("FSW_CLOSE_ITERS");
+	int i, status, bad = 0, iters = env ? atoi(env) : ITERATIONS, kills = 0;
+	int kill_all =
+		getenv("FSW_CLOSE_KILL") && atoi(getenv("FSW_CLOSE_KILL"));
 	struct flowswitch_info before;
-	int i, status, bad = 0;
+	struct timespec t0, t1;
 	pid_t pid;
 
 	dev_a = nvme_by_serial("fswA");
@@ -64,8 +72,9 @@ int main(void)
 	if (!dev_a || !dev_b || info_now(&before))
 		return T_FAIL;
 	srand(time(NULL));
-	for (i = 0; i < ITERATIONS; i++) {
-		int how = i % 3;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < iters; i++) {
+		int how = kill_all ? 2 : i % 3;
 
 		pid = fork();
 		if (!pid)
@@ -75,6 +84,7 @@ int main(void)
 
 			nanosleep(&ts, NULL);
 			kill(pid, SIGKILL);
+			kills++;
 		}
 		if (waitpid(pid, &status, 0) != pid ||
 		    (WIFEXITED(status) && WEXITSTATUS(status) == 3))
@@ -82,7 +92,9 @@ int main(void)
 	}
 	CHECK(!bad, "%d children could not set up their flows", bad);
 	check_baseline(&before);
-	printf("%d owners closed, exited or were killed mid-transfer\n",
-	       ITERATIONS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%d owners closed, exited or were killed mid-transfer\n", iters);
+	printf("FIGURE t-flow-close iterations=%d killed=%d secs=%.1f\n", iters,
+	       kills, t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return t_result();
 }

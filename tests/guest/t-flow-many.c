@@ -4,6 +4,14 @@
  * all byte-exact; then 16 threads creating, running and destroying flows,
  * half on one shared descriptor and half on their own.  Afterwards the
  * module's counters (flows, host pool bytes) are back where they started.
+ *
+ * Knobs of the threads' part (the long mode, tests/reliability-report.sh,
+ * runs 1000 flows x 16 threads x 100 rounds): FSW_MANY_THREADS (16),
+ * FSW_MANY_ROUNDS (8), FSW_MANY_FLOWS, the flows alive at once in each
+ * round, split over the threads (default: one per thread, 256 KiB each;
+ * with more, each is one 4 KiB chunk, all started before any is waited
+ * for).  Prints "FIGURE t-flow-many flows=F threads=T rounds=R
+ * total=N failures=X secs=S".
  */
 #include <pthread.h>
 
@@ -13,9 +21,11 @@
 #define FLOW_LEN (512 * KiB)
 #define THREADS 16
 #define ROUNDS 8
+#define MAX_THREADS 256
 
 static const char *dev_a, *dev_b;
 static int shared_fsw;
+static int threads = THREADS, rounds = ROUNDS, nr_flows = THREADS;
 
 static void test_txn64(void)
 {
@@ -85,64 +95,96 @@ static void *worker(void *arg)
 {
 	long t = (long)arg;
 	int fsw = t % 2 ? fsw_open(NULL) : shared_fsw;
-	int r, src, dst, id, fails = 0;
+	int per = nr_flows / threads + (t < nr_flows % threads);
+	int r, i, src, dst, fails = 0;
+	uint64_t len = per > 1 ? 4 * KiB : 256 * KiB;
+	int *ids = calloc(per ? per : 1, sizeof(*ids));
 	unsigned int state;
 
-	for (r = 0; r < ROUNDS; r++) {
-		struct flowswitch_sink sink = { .offset = 128 * MiB + t * MiB };
-		struct flowswitch_flow_create fc = {
-			.src_offset = t * MiB,
-			.length = 256 * KiB,
-			.chunk_size = 16 * KiB,
-			.depth = 8,
-			.nr_sinks = 1,
-			.sinks_uptr = (uintptr_t)&sink,
-		};
-
+	for (r = 0; r < rounds; r++) {
 		src = port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ);
 		dst = port_on(fsw, dev_b, O_WRONLY, FLOWSWITCH_PORT_WRITE);
-		fc.src_port_id = src;
-		sink.port_id = dst;
-		id = fsw_flow_create(fsw, &fc);
-		if (id < 0 || fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START) ||
-		    fsw_flow_wait(fsw, id, 0, &state) ||
-		    state != FLOWSWITCH_FLOW_DONE)
-			fails++;
-		/* Every other round leaves the flow to the close below. */
+		for (i = 0; i < per; i++) {
+			struct flowswitch_sink sink = {
+				.port_id = dst,
+				.offset = 128 * MiB + (t % 16) * MiB +
+					  (i % 256) * len,
+			};
+			struct flowswitch_flow_create fc = {
+				.src_port_id = src,
+				.src_offset = (t % 16) * MiB + (i % 256) * len,
+				.length = len,
+				.chunk_size = per > 1 ? 4 * KiB : 16 * KiB,
+				.depth = per > 1 ? 1 : 8,
+				.nr_sinks = 1,
+				.sinks_uptr = (uintptr_t)&sink,
+			};
+
+			ids[i] = fsw_flow_create(fsw, &fc);
+			if (ids[i] < 0 ||
+			    fsw_flow_ctl(fsw, ids[i], FLOWSWITCH_FLOW_START))
+				fails++;
+		}
+		for (i = 0; i < per; i++)
+			if (ids[i] < 0 ||
+			    fsw_flow_wait(fsw, ids[i], 0, &state) ||
+			    state != FLOWSWITCH_FLOW_DONE)
+				fails++;
+		/* Every other round leaves the flows to the close below. */
 		if (r % 2 || t % 2 == 0) {
-			fails += !!fsw_destroy(fsw, id);
+			for (i = 0; i < per; i++)
+				fails += ids[i] > 0 &&
+					 !!fsw_destroy(fsw, ids[i]);
 			fails += !!fsw_destroy(fsw, src);
 			fails += !!fsw_destroy(fsw, dst);
 		}
 	}
 	if (t % 2)
 		close(fsw);
+	free(ids);
 	return (void *)(long)fails;
 }
 
 static void test_threads(void)
 {
-	pthread_t th[THREADS];
+	pthread_t th[MAX_THREADS];
+	struct timespec t0, t1;
 	long t, fails = 0;
 	void *res;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	shared_fsw = fsw_open(NULL);
-	for (t = 0; t < THREADS; t++)
+	for (t = 0; t < threads; t++)
 		pthread_create(&th[t], NULL, worker, (void *)t);
-	for (t = 0; t < THREADS; t++) {
+	for (t = 0; t < threads; t++) {
 		pthread_join(th[t], &res);
 		fails += (long)res;
 	}
 	close(shared_fsw);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CHECK(!fails, "%ld failed operations in the threads", fails);
-	printf("threads: %d x %d flows, %ld failures\n", THREADS, ROUNDS,
-	       fails);
+	printf("threads: %d threads x %d rounds, %d flows a round, %ld "
+	       "failures\n",
+	       threads, rounds, nr_flows, fails);
+	printf("FIGURE t-flow-many flows=%d threads=%d rounds=%d total=%ld "
+	       "failures=%ld secs=%.1f\n",
+	       nr_flows, threads, rounds, (long)nr_flows * rounds, fails,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 int main(void)
 {
 	struct flowswitch_info before;
 
+	if (getenv("FSW_MANY_THREADS"))
+		threads = atoi(getenv("FSW_MANY_THREADS"));
+	if (threads < 1 || threads > MAX_THREADS)
+		threads = THREADS;
+	nr_flows = threads;
+	if (getenv("FSW_MANY_ROUNDS"))
+		rounds = atoi(getenv("FSW_MANY_ROUNDS"));
+	if (getenv("FSW_MANY_FLOWS"))
+		nr_flows = atoi(getenv("FSW_MANY_FLOWS"));
 	dev_a = nvme_by_serial("fswA");
 	dev_b = nvme_by_serial("fswB");
 	if (!dev_a || !dev_b || info_now(&before))

@@ -1434,6 +1434,9 @@ int main(void)
 	       "execs/s, corpus %d, %s)\n",
 	       nexec, nseq, npcs, nexec / el, corpus_n,
 	       cover ? "kcov" : "no kcov: random only");
+	printf("FIGURE t-fuzz-ioctl execs=%lu sequences=%lu pcs=%lu "
+	       "secs=%.1f\n",
+	       nexec, nseq, npcs, el);
 	for (int i = 0; i < NR_CMDS; i++) {
 		printf("fuzz-ioctl: %-12s %6lu calls, %5lu succeeded;",
 		       cmds[i].name, ncalls[i], nok[i]);

@@ -254,6 +254,8 @@ static void test_provider(void)
 	provider_works(name);
 	printf("provider unbound under 2 flows %u times, removed once\n",
 	       cycles);
+	printf("FIGURE t-hotunplug role=provider-unbind cycles=%u\n", cycles);
+	printf("FIGURE t-hotunplug role=provider-remove cycles=1\n");
 }
 
 /*
@@ -330,6 +332,7 @@ int main(void)
 	p2pdma = !!(info.features & FLOWSWITCH_FEATURE_P2PDMA);
 
 	test_sink_unbind();
+	printf("FIGURE t-hotunplug role=sink-unbind cycles=1\n");
 	dev_b = nvme_by_serial("fswB");
 	dev_b = dev_b ? strdup(dev_b) : NULL;
 	if (p2pdma && dev_b)

@@ -3,6 +3,10 @@
  * The module cannot be unloaded while a file of it is open, nor while that
  * file's flows run: the file operations' owner reference holds it.  The
  * refused unload leaves the running flow alone.
+ *
+ * FSW_RMMOD_ITERS (default 1) unload attempts while the flow runs, the
+ * flow restarted as often as it ends first.  Prints "FIGURE t-rmmod-busy
+ * attempts=N flows=F".
  */
 #include <sys/syscall.h>
 
@@ -21,6 +25,8 @@ int main(void)
 		.nr_sinks = 1,
 		.sinks_uptr = (uintptr_t)&sink,
 	};
+	const char *env = getenv("FSW_RMMOD_ITERS");
+	int i, iters = env && atoi(env) > 0 ? atoi(env) : 1, flows = 1;
 	unsigned int state;
 	int fd, id;
 
@@ -37,12 +43,27 @@ int main(void)
 	id = fsw_flow_create(fd, &fc);
 	CHECK(id > 0 && !fsw_flow_ctl(fd, id, FLOWSWITCH_FLOW_START),
 	      "start: %s", strerror(-id));
-	CHECK_ERR(syscall(SYS_delete_module, "flowswitch", O_NONBLOCK),
-		  EWOULDBLOCK);
+	for (i = 0; i < iters; i++) {
+		struct flowswitch_flow_query q = {0};
+
+		CHECK_ERR(syscall(SYS_delete_module, "flowswitch", O_NONBLOCK),
+			  EWOULDBLOCK);
+		/* Done already: a new one, so the next attempt has a flow. */
+		if (i + 1 < iters && !fsw_flow_query(fd, id, &q) &&
+		    q.state == FLOWSWITCH_FLOW_DONE) {
+			CHECK(!fsw_destroy(fd, id), "destroy");
+			id = fsw_flow_create(fd, &fc);
+			CHECK(id > 0 && !fsw_flow_ctl(fd, id,
+						      FLOWSWITCH_FLOW_START),
+			      "restart: %s", strerror(-id));
+			flows++;
+		}
+	}
 	CHECK(!fsw_flow_wait(fd, id, 0, &state) &&
 		      state == FLOWSWITCH_FLOW_DONE,
 	      "flow after the refused unload: %s", fsw_state_name(state));
 	CHECK(access("/dev/flowswitch", F_OK) == 0, "node vanished");
 	close(fd);
+	printf("FIGURE t-rmmod-busy attempts=%d flows=%d\n", iters, flows);
 	return t_result();
 }

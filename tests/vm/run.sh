@@ -15,7 +15,10 @@
 # FSW_TESTS=GLOB limits the guest tests to those matching (while
 # developing; make check runs them all); several globs, space-separated,
 # take the union.  FSW_FUZZ_SECS and FSW_FUZZ_SEED reach t-fuzz-ioctl
-# through the kernel command line.
+# through the kernel command line, and so do the long mode's knobs
+# ($guest_knobs below: FSW_UNPLUG_CYCLES, FSW_QMP_CYCLES, ...).
+# FSW_TEST_TIMEOUT and FSW_GUEST_TIMEOUT (seconds) replace the per-test
+# and per-boot limits.
 #
 # --show boots the guest quietly and prints what the module reports; it is
 # `make run`.  --bench runs tests/bench/bench.sh in the guest instead of
@@ -42,6 +45,19 @@ declare -A expect_providers=([stock]=0 [debug]=2 [kcsan]=2)
 # The sanitizer kernels run the same tests about ten times slower.
 declare -A guest_timeout=([stock]=300 [debug]=1200 [kcsan]=1200)
 declare -A test_timeout=([stock]=120 [debug]=600 [kcsan]=600)
+# The long mode (tests/reliability-report.sh) needs more of both.
+if [ -n "${FSW_TEST_TIMEOUT:-}" ]; then
+	test_timeout=([stock]=$FSW_TEST_TIMEOUT [debug]=$FSW_TEST_TIMEOUT
+		      [kcsan]=$FSW_TEST_TIMEOUT)
+fi
+if [ -n "${FSW_GUEST_TIMEOUT:-}" ]; then
+	guest_timeout=([stock]=$FSW_GUEST_TIMEOUT [debug]=$FSW_GUEST_TIMEOUT
+		       [kcsan]=$FSW_GUEST_TIMEOUT)
+fi
+# Environment the guest tests take, passed through when set.
+guest_knobs="FSW_UNPLUG_CYCLES FSW_QMP_CYCLES FSW_CLOSE_ITERS FSW_CLOSE_KILL
+	FSW_RMMOD_ITERS FSW_MANY_FLOWS
+	FSW_MANY_THREADS FSW_MANY_ROUNDS"
 if [ $mode = bench ]; then
 	guest_timeout=([stock]=1800 [debug]=3600)
 fi
@@ -133,6 +149,12 @@ run_flavor() {
 	# Knobs of t-fuzz-ioctl: a longer campaign, a replayed seed.
 	[ -z "${FSW_FUZZ_SECS:-}" ] || append+=" fsw.fuzz_secs=$FSW_FUZZ_SECS"
 	[ -z "${FSW_FUZZ_SEED:-}" ] || append+=" fsw.fuzz_seed=$FSW_FUZZ_SEED"
+	# The other tests' knobs (the long mode, tests/reliability-report.sh)
+	# reach them as environment variables: fsw.env=NAME=VALUE.
+	local knob
+	for knob in $guest_knobs; do
+		[ -z "${!knob:-}" ] || append+=" fsw.env=$knob=${!knob}"
+	done
 	local console=(-serial "file:$out/console.log")
 	if [ $mode != test ]; then
 		append+=" quiet"
@@ -170,6 +192,24 @@ run_flavor() {
 		fabric+=(-trace 'pci_nvme_map_addr*' -D "$out/nvme-trace.log")
 	append+=" fsw.topo=$topo"
 
+	# The guest's request channel (t-hotunplug-qmp): its third serial
+	# port is ctl.sock, where qmpctl.py unplugs and plugs back, over QMP,
+	# the devices named here (those on hot-pluggable switch ports; C sits
+	# on the root bus, which has no hotplug).  The ports use native PCIe
+	# hotplug (pciehp, in both kernels; about 6.5 s per device_del), not
+	# QEMU's ACPI hotplug, which the debug kernel has no driver for
+	# (acpi-pci-hotplug-with-bridge-support=off below).
+	printf '%s\t%s\t%s\n' \
+		nvA "nvme,id=nvA,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16" \
+		"if=none,id=dA,file=$out/A.img,format=raw" \
+		nvB "nvme,id=nvB,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16" \
+		"if=none,id=dB,file=$out/B.img,format=raw" \
+		shm "ivshmem-plain,id=shm,memdev=shm0,bus=dn3" "" \
+		>"$out/qmpctl.spec"
+	python3 "$here/qmpctl.py" "$out/qmp.sock" "$out/ctl.sock" \
+		"$out/qmpctl.spec" "$out/qmpctl.log" 2>>"$out/qmpctl.log" &
+	local helper=$!
+
 	t0=$(date +%s)
 	rc=0
 	timeout "${guest_timeout[$kernel]}" qemu-system-x86_64 \
@@ -180,17 +220,22 @@ run_flavor() {
 		-append "$append" \
 		"${fabric[@]}" \
 		-drive if=none,id=dA,file="$out/A.img",format=raw \
-		-device nvme,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16 \
+		-device nvme,id=nvA,serial=fswA,drive=dA,bus=dn1,cmb_size_mb=16 \
 		-drive if=none,id=dB,file="$out/B.img",format=raw \
-		-device nvme,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16 \
+		-device nvme,id=nvB,serial=fswB,drive=dB,bus=dn2,cmb_size_mb=16 \
 		-drive if=none,id=dC,driver=raw,file.driver=blkdebug,file.config="$here/blkdebug.conf",file.image.driver=file,file.image.filename="$out/C.img" \
 		-device nvme,serial=fswC,drive=dC \
 		-object memory-backend-file,id=shm0,size=16M,share=on,mem-path="$shm" \
-		-device ivshmem-plain,memdev=shm0,bus=dn3 \
+		-device ivshmem-plain,id=shm,memdev=shm0,bus=dn3 \
 		-object cryptodev-backend-builtin,id=cryptodev0 \
 		-device virtio-crypto-pci,cryptodev=cryptodev0 \
+		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
+		-chardev socket,id=ctl,path="$out/ctl.sock",server=on,wait=off \
+		-serial chardev:ctl \
 		-qmp "unix:$out/qmp.sock,server=on,wait=off" \
 		2>"$out/qemu.log" || rc=$?
+	kill "$helper" 2>/dev/null || true
+	wait "$helper" 2>/dev/null || true
 	mv "$shm" "$out/ivshmem.bin"
 	echo "$(( $(date +%s) - t0 ))" >"$out/seconds"
 
@@ -246,8 +291,19 @@ run_flavor() {
 		fail=$((fail + 1))
 	fi
 	# The console has what the kernel said after the dmesg dump, too.
-	cat "$out/dmesg.txt" "$out/console.log" 2>/dev/null |
+	cat "$out/dmesg.txt" "$out/console.log" 2>/dev/null | tr -d '\r' |
 		grep -Ef "$sanitizer_re" >"$out/sanitizer.txt" || true
+	# Reports on the short list of known-reports.py are the kernel's own,
+	# never with a flowswitch frame (the pciehp lockdep report of every
+	# first QMP device_del): kept for reading, not counted.
+	python3 "$here/known-reports.py" "$out/dmesg.txt" "$out/console.log" |
+		sort -u >"$out/known-reports.txt"
+	if [ -s "$out/known-reports.txt" ]; then
+		grep -vxFf "$out/known-reports.txt" "$out/sanitizer.txt" \
+			>"$out/sanitizer.kept" || true
+		mv "$out/sanitizer.kept" "$out/sanitizer.txt"
+		note "$flavor: known kernel report(s), not ours, not counted: $(sort -u "$out/known-reports.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u | paste -sd ';') ($out/known-reports.txt)"
+	fi
 	# KCSAN also reports races between two parts of the kernel that are
 	# not ours (benign ones abound, and TCG's timing finds them): those
 	# are kept for reading, not counted.  A race with a side in
