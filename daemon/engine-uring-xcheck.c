@@ -365,3 +365,29 @@ int uxform_crypto_pick(const char *text, const char *want, uint32_t kind,
 		return -ENOENT;
 	return 0;
 }
+
+int uxform_crypto_list(const char *text, const char *alg, uint32_t kind,
+		       struct uxform_alg *out, int max)
+{
+	const char *pos = text;
+	struct uxform_alg a;
+	int n = 0, i;
+
+	while (next_entry(&pos, &a)) {
+		if (!type_fits(a.type, kind) || a.internal ||
+		    strcmp(a.name, alg))
+			continue;
+		/* The module's compress interface: not the scomp twins. */
+		if (uxform_kind_comp(kind) && strcmp(a.type, "compression"))
+			continue;
+		/* By priority, stable (the first listed wins a tie); when
+		 * full, the lowest falls off. */
+		i = n < max ? n++ : max;
+		for (; i > 0 && out[i - 1].priority < a.priority; i--)
+			if (i < max)
+				out[i] = out[i - 1];
+		if (i < max)
+			out[i] = a;
+	}
+	return n;
+}

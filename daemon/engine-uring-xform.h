@@ -126,6 +126,12 @@ void uxform_unit_iv(uint8_t *out, const uint8_t *iv, uint64_t unit);
  */
 int uxform_crypto_pick(const char *text, const char *want, uint32_t kind,
 		       struct uxform_alg *out);
+/*
+ * Every driver in @text that implements @alg for a stage of @kind (not
+ * internal ones), highest priority first, up to @max; their number.
+ */
+int uxform_crypto_list(const char *text, const char *alg, uint32_t kind,
+		       struct uxform_alg *out, int max);
 
 /* engine-uring-xkey.c */
 /*

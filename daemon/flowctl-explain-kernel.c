@@ -6,15 +6,22 @@
  * choose, the distance, the reason when it refuses, each device's verdict
  * with the cached path self-test, and the provider's free p2p memory.
  * Nothing is created but the ports, and they go with the descriptor.
+ * Then each transform's engine: the driver the kernel crypto API would
+ * give the stage (/proc/crypto: the one named by engine=, else the
+ * highest priority) and the others that implement its algorithm.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "engine-uring-xform.h"
 #include "flowctl.h"
+#include "flowlang-txn.h"
 #include "flowlang.h"
 #include "flowswitch.h"
 
@@ -33,6 +40,79 @@ static int port_of(int fsw, const struct flang_plan_port *p)
 	ret = fsw_port_create(fsw, &pc);
 	close(pc.fd);
 	return ret;
+}
+
+/* AF_ALG's name for the family of a stage of @kind, if it has one. */
+static const char *alg_type(uint32_t kind)
+{
+	switch (kind) {
+	case FLOWSWITCH_XFORM_DIGEST:
+		return "hash";
+	case FLOWSWITCH_XFORM_SEAL:
+	case FLOWSWITCH_XFORM_OPEN:
+		return "aead";
+	case FLOWSWITCH_XFORM_ENCRYPT:
+	case FLOWSWITCH_XFORM_DECRYPT:
+		return "skcipher";
+	}
+	return NULL; /* compression: AF_ALG has none */
+}
+
+/* Which engine serves transform @s, and why. */
+static void explain_engine(const struct flang_plan_stage *s, FILE *out)
+{
+	uint32_t kind = flang_xf_kernel_kind(s->xf);
+	struct uxform_alg a[8];
+	const char *type = kind ? alg_type(kind) : NULL;
+	char *text;
+	int n, i, fd, pick = 0;
+	bool also = false;
+
+	if (!kind || !s->alg)
+		return;
+	/* A template ("xts(aes)") is listed once something instantiated it. */
+	if (type) {
+		fd = uxform_alg_bind(s->alg, type);
+		if (fd >= 0)
+			close(fd);
+	}
+	text = uxform_proc_crypto();
+	n = text ? uxform_crypto_list(text, s->alg, kind, a, 8) : 0;
+	free(text);
+	fprintf(out, "    transform \"%s\": ", s->alg);
+	if (!n) {
+		fprintf(out, "no driver in /proc/crypto%s\n",
+			type ? "" : " (a module the kernel loads on demand?)");
+		return;
+	}
+	if (s->engine) {
+		for (pick = 0; pick < n && strcmp(a[pick].driver, s->engine);
+		     pick++)
+			;
+		if (pick == n) {
+			fprintf(out,
+				"engine \"%s\" does not implement it "
+				"(ENOENT at apply)",
+				s->engine);
+			pick = -1;
+		} else {
+			fprintf(out, "%s (priority %d), named by engine=",
+				a[pick].driver, a[pick].priority);
+		}
+	} else {
+		fprintf(out,
+			"%s (priority %d), the crypto API's choice: the "
+			"highest priority",
+			a[0].driver, a[0].priority);
+	}
+	for (i = 0; i < n; i++) {
+		if (i == pick)
+			continue;
+		fprintf(out, "%s%s (%d)", also ? ", " : "; also ", a[i].driver,
+			a[i].priority);
+		also = true;
+	}
+	fputc('\n', out);
 }
 
 static void explain_chain(int fsw, const struct flang_plan *plan,
@@ -109,6 +189,10 @@ static void explain_chain(int fsw, const struct flang_plan *plan,
 	}
 	for (i = 0; i < n; i++)
 		fsw_destroy(fsw, ids[i]);
+	for (i = 0; i < f->nstages; i++)
+		if (f->stages[i].chain == chain &&
+		    f->stages[i].kind == FLANG_STAGE_TRANSFORM)
+			explain_engine(&f->stages[i], out);
 }
 
 int flowctl_explain_kernel(const struct flang_plan *plan, const char *flow,

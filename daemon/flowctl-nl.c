@@ -445,7 +445,7 @@ struct monitor {
 static int print_event(const struct fsw_nl_event *ev, void *arg)
 {
 	struct monitor *m = arg;
-	char pci[16];
+	char pci[16], hex[2 * FLOWSWITCH_MAX_DIGEST + 1];
 
 	if (m->json) {
 		json_object *j = json_object_new_object();
@@ -474,6 +474,10 @@ static int print_event(const struct fsw_nl_event *ev, void *arg)
 				J_STR(j, "stage", fsw_stage_name(ev->stage));
 				J_U64(j, "offset", ev->offset);
 			}
+			if (ev->digest_len) {
+				fsw_hex(ev->digest, ev->digest_len, hex);
+				J_STR(j, "digest", hex);
+			}
 		}
 		printf("%s\n", json_object_to_json_string_ext(
 				       j, JSON_C_TO_STRING_PLAIN));
@@ -497,6 +501,10 @@ static int print_event(const struct fsw_nl_event *ev, void *arg)
 			printf(" error %s stage %s offset %" PRIu64,
 			       strerror((int)ev->error),
 			       fsw_stage_name(ev->stage), ev->offset);
+		if (ev->digest_len) {
+			fsw_hex(ev->digest, ev->digest_len, hex);
+			printf(" digest %s", hex);
+		}
 		printf("\n");
 	}
 	fflush(stdout);

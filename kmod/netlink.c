@@ -634,6 +634,11 @@ void fsw_nl_flow_event(struct fsw_flow *flow, u32 type)
 	if (!bad && type == FLOWSWITCH_NL_EVENT_PEER)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR,
 				  READ_ONCE(flow->peer_error));
+	/* The digest with the news that the flow is done (never a key). */
+	if (!bad && q.state == FLOWSWITCH_FLOW_DONE && q.digest_len &&
+	    type == FLOWSWITCH_NL_EVENT_FLOW_STATE)
+		bad = nla_put(msg, FLOWSWITCH_EVENT_A_DIGEST, q.digest_len,
+			      q.digest);
 	if (!bad && q.state == FLOWSWITCH_FLOW_FAILED &&
 	    type != FLOWSWITCH_NL_EVENT_PEER)
 		bad = nla_put_u32(msg, FLOWSWITCH_EVENT_A_ERROR, q.error) ||

@@ -109,7 +109,7 @@ static const char *const xf_names[] = {
 	[FLANG_XF_UNSEAL] = "unseal", [FLANG_XF_DECOMPRESS] = "decompress",
 };
 
-static uint32_t xf_kind(enum flang_transform xf)
+uint32_t flang_xf_kernel_kind(enum flang_transform xf)
 {
 	switch (xf) {
 	case FLANG_XF_DIGEST:
@@ -199,7 +199,7 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 		x = &st[fc->nr_stages++];
 		memset(x, 0, sizeof(*x));
 		x->key_fd = -1;
-		x->kind = xf_kind(s->xf);
+		x->kind = flang_xf_kernel_kind(s->xf);
 		snprintf(x->alg, sizeof(x->alg), "%s", s->alg ? s->alg : "");
 		if (s->engine)
 			snprintf(x->driver, sizeof(x->driver), "%s", s->engine);
@@ -242,7 +242,7 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 static bool stage_ok(struct txn_builder *b, const struct flang_plan_flow *f,
 		     const struct flang_plan_stage *s, unsigned int n)
 {
-	if (!xf_kind(s->xf)) {
+	if (!flang_xf_kernel_kind(s->xf)) {
 		diag(b, FLANG_SEV_ERROR, A_UNSUPPORTED, &s->span,
 		     "the kernel's stages are digest(), encrypt(), decrypt(), aead(), unseal(), compress() and decompress(); split the flow at the transform",
 		     "transform '%s' in flow '%s' cannot be applied: the kernel has no such stage yet",

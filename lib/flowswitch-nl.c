@@ -594,6 +594,13 @@ static int parse_event(struct fsw_nl *nl, struct nlattr **top, void *user)
 	ev.error = get_u32(tb, FLOWSWITCH_EVENT_A_ERROR);
 	ev.stage = get_u32(tb, FLOWSWITCH_EVENT_A_STAGE);
 	ev.offset = get_u64(tb, FLOWSWITCH_EVENT_A_OFFSET);
+	if (tb[FLOWSWITCH_EVENT_A_DIGEST] &&
+	    nla_len(tb[FLOWSWITCH_EVENT_A_DIGEST]) <= FLOWSWITCH_MAX_DIGEST) {
+		ev.digest_len =
+			(uint32_t)nla_len(tb[FLOWSWITCH_EVENT_A_DIGEST]);
+		memcpy(ev.digest, nla_data(tb[FLOWSWITCH_EVENT_A_DIGEST]),
+		       ev.digest_len);
+	}
 	ev.reason = get_u32(tb, FLOWSWITCH_EVENT_A_REASON);
 	ev.pci = get_u32(tb, FLOWSWITCH_EVENT_A_PCI);
 	return ((fsw_nl_event_cb)d->cb)(&ev, d->arg);

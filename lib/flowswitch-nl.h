@@ -73,9 +73,9 @@ struct fsw_nl_flow {
 		uint8_t digest[FLOWSWITCH_MAX_DIGEST];
 	} stages[FLOWSWITCH_MAX_STAGES];
 	uint64_t transform_ns;
-	uint64_t out_bytes;	/* ABI 1.6: only when stages change lengths */
+	uint64_t out_bytes; /* ABI 1.6: only when stages change lengths */
 	bool has_out_bytes;
-	uint64_t zerocopy_bytes;	/* ABI 1.6: flows with a socket sink */
+	uint64_t zerocopy_bytes; /* ABI 1.6: flows with a socket sink */
 };
 
 struct fsw_nl_pool {
@@ -98,6 +98,8 @@ struct fsw_nl_event {
 	char name[FLOWSWITCH_NAME_LEN];
 	uint32_t state, error, stage, reason, pci;
 	uint64_t bytes_done, offset;
+	uint32_t digest_len; /* ABI 1.6: a DONE flow's digest */
+	uint8_t digest[FLOWSWITCH_MAX_DIGEST];
 };
 
 /*

@@ -79,4 +79,7 @@ int flang_pci_addr(const char *s, uint32_t *addr);
 }
 #endif
 
+/* The kernel's stage (enum flowswitch_xform) for @xf, or 0 if none. */
+uint32_t flang_xf_kernel_kind(enum flang_transform xf);
+
 #endif /* FLOWLANG_TXN_H */

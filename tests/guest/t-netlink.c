@@ -321,6 +321,42 @@ static void test_io_error_event(struct fsw_nl *ev_nl)
 	close(fsw);
 }
 
+/* A digest stage's value rides on the DONE event, as in the query. */
+static void test_digest_event(struct fsw_nl *ev_nl)
+{
+	struct want_event w = {.type = FLOWSWITCH_NL_EVENT_FLOW_STATE,
+			       .state = FLOWSWITCH_FLOW_DONE};
+	struct flowswitch_transform st = {.kind = FLOWSWITCH_XFORM_DIGEST,
+					  .key_fd = -1};
+	struct flowswitch_flow_query q = {0};
+	struct flowswitch_flow_create fc;
+	struct flowswitch_sink sink;
+	unsigned int state;
+	int fsw, id;
+
+	snprintf(st.alg, sizeof(st.alg), "sha256");
+	fsw = fsw_open(NULL);
+	fc = flow_cmd(port_on(fsw, dev_a, O_RDONLY, FLOWSWITCH_PORT_READ),
+		      port_on(fsw, "/tmp/nl-digest", O_WRONLY | O_CREAT,
+			      FLOWSWITCH_PORT_WRITE),
+		      0, 2 * MiB, &sink);
+	fc.nr_stages = 1;
+	fc.stages_uptr = (uintptr_t)&st;
+	id = fsw_flow_create(fsw, &fc);
+	CHECK(id > 0, "create: %s", strerror(-id));
+	CHECK(!fsw_flow_ctl(fsw, id, FLOWSWITCH_FLOW_START), "start");
+	CHECK(!fsw_flow_wait(fsw, id, 0, &state), "wait");
+	CHECK(!fsw_flow_query(fsw, id, &q), "query");
+	w.flow = id;
+	CHECK(wait_event(ev_nl, &w, 5000), "no DONE event");
+	CHECK(q.digest_len == 32 && w.ev.digest_len == q.digest_len &&
+		      !memcmp(w.ev.digest, q.digest, q.digest_len),
+	      "DONE event digest: %u bytes, query %u", w.ev.digest_len,
+	      q.digest_len);
+	close(fsw);
+	unlink("/tmp/nl-digest");
+}
+
 /* A pool over the per-fd cap: refused, and said so on the group. */
 static void test_pool_event(struct fsw_nl *ev_nl)
 {
@@ -646,6 +682,7 @@ int main(void)
 	test_stats(nl);
 	test_flow_life(nl, ev_nl);
 	test_io_error_event(ev_nl);
+	test_digest_event(ev_nl);
 	test_pool_event(ev_nl);
 	test_big_dump(nl);
 	test_validation(nl);

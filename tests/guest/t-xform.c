@@ -507,6 +507,22 @@ static void test_lang(void)
 		 dev_a, dev_b);
 	CHECK(apply_text(DIR "/seal.flow", text) == 0,
 	      "flowctl apply seal.flow");
+	/* explain --kernel names each transform's engine and why */
+	{
+		static char out[8192];
+		FILE *p = popen("/bin/flowctl explain --kernel " DIR
+				"/seal.flow 2>&1",
+				"r");
+		size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+
+		if (p)
+			pclose(p);
+		out[n] = 0;
+		CHECK(strstr(out, "transform \"xts(aes)\": ") &&
+			      strstr(out, "the crypto API's choice") &&
+			      strstr(out, "transform \"sha256\": "),
+		      "explain --kernel names the engines:\n%s", out);
+	}
 	CHECK(check_cipher("xts(aes)", key_ctr, sizeof(key_ctr), dev_b,
 			   80 * MiB, 2 * MiB, 512, 80 * MiB / 512) < 0,
 	      "B at 80 MiB is xts(aes) with the sector tweak");

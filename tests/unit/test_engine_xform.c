@@ -300,6 +300,39 @@ static const char proc_crypto[] = "name         : cbc(aes)\n"
 				  "type         : shash\n"
 				  "digestsize   : 32\n";
 
+/* explain --kernel's list: every implementation, highest priority first. */
+static void test_list(void **state)
+{
+	struct uxform_alg a[8];
+	int n;
+
+	(void)state;
+	n = uxform_crypto_list(proc_crypto, "sha256", FLOWSWITCH_XFORM_DIGEST,
+			       a, 8);
+	/* shash only (the module's); equal priorities in listed order */
+	assert_int_equal(n, 3);
+	assert_string_equal(a[0].driver, "sha256-avx2");
+	assert_string_equal(a[1].driver, "sha256-avx2-twin");
+	assert_string_equal(a[2].driver, "sha256-generic");
+	n = uxform_crypto_list(proc_crypto, "cbc(aes)", FLOWSWITCH_XFORM_ENCRYPT,
+			       a, 8);
+	assert_true(n >= 2);
+	assert_string_equal(a[0].driver, "cbc-aes-aesni");
+	assert_true(a[0].priority >= a[n - 1].priority);
+	/* never an internal one */
+	while (n--)
+		assert_true(strncmp(a[n].driver, "__", 2));
+	/* compression: the compress interface's entries, not scomp twins */
+	assert_int_equal(uxform_crypto_list(proc_crypto, "lz4",
+					    FLOWSWITCH_XFORM_COMPRESS, a, 8),
+			 0);
+	/* full: the highest stays */
+	assert_int_equal(uxform_crypto_list(proc_crypto, "sha256",
+					    FLOWSWITCH_XFORM_DIGEST, a, 1),
+			 1);
+	assert_string_equal(a[0].driver, "sha256-avx2");
+}
+
 static void test_pick(void **state)
 {
 	struct uxform_alg a;
@@ -548,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_check_cipher),
 		cmocka_unit_test(test_ivs),
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_key_fd),
 		cmocka_unit_test(test_flow_stage),
 	};

@@ -1220,6 +1220,8 @@ enum flowswitch_event_type {
  *		FLOWSWITCH_EVENT_A_REASON: u32, enum flowswitch_p2p_reason
  *			(FALLBACK)
  *		FLOWSWITCH_EVENT_A_PCI: u32, the device (DEVICE_*)
+ *		FLOWSWITCH_EVENT_A_DIGEST: binary (ABI 1.6), a flow's first
+ *		digest stage's value, in the state event of a DONE flow
  */
 #define FLOWSWITCH_GENL_NAME "flowswitch"
 #define FLOWSWITCH_GENL_VERSION 1
@@ -1414,6 +1416,7 @@ enum flowswitch_event_attr {
 	FLOWSWITCH_EVENT_A_OFFSET,
 	FLOWSWITCH_EVENT_A_REASON,
 	FLOWSWITCH_EVENT_A_PCI,
+	FLOWSWITCH_EVENT_A_DIGEST,
 	__FLOWSWITCH_EVENT_A_MAX
 };
 
