@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "crypto-class.h"
 #include "flowswitch.h"
 
 const char *fsw_apply_flow_name(const struct flang_txn_info *in, char *buf,
@@ -64,6 +65,77 @@ void fsw_apply_close_fds(struct flang_txn *t)
 		}
 }
 
+/* "a (sw: why), b (hw: why)": @e's drivers, for a message. */
+static void list_engines(char *buf, size_t len,
+			 const struct fsw_crypto_engine *e, int n)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && at < len; i++)
+		at += snprintf(buf + at, len - at, "%s%s (%s: %s)",
+			       i ? ", " : "", e[i].alg.driver,
+			       fsw_crypto_class_name(e[i].class), e[i].why);
+}
+
+/*
+ * 'engine = hw|sw': name, for each stage of flow item @in that names no
+ * driver, the highest-priority driver of the class.  None of the class:
+ * under 'required' the flow is refused at the property; under
+ * 'preferred' the crypto API chooses (the other class), a warning says
+ * why and in->engine_fallbacks counts it.
+ */
+static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
+			   struct flang_txn_info *in)
+{
+	struct flowswitch_flow_create *fc = &t->flows[in->cmd];
+	const char *want = fsw_crypto_class_name(in->engine_class);
+	struct fsw_crypto_engine e[8];
+	char msg[1536], list[1024], nb[FLOWSWITCH_NAME_LEN];
+	unsigned int j;
+	int n, pick;
+
+	if (in->engine_class == FLANG_ENGINE_ANY)
+		return 0;
+	for (j = 0; j < fc->nr_stages; j++) {
+		struct flowswitch_transform *x = &t->stages[in->cmd][j];
+
+		if (x->driver[0])
+			continue; /* engine="..." named it */
+		n = fsw_crypto_engines("", x->alg, x->kind, e, 8);
+		pick = fsw_crypto_pick_class(e, n, in->engine_class);
+		if (pick >= 0) {
+			snprintf(x->driver, sizeof(x->driver), "%s",
+				 e[pick].alg.driver);
+			continue;
+		}
+		list_engines(list, sizeof(list), e, n);
+		snprintf(msg, sizeof(msg),
+			 "flow '%s': no %s engine serves \"%s\"%s%s%s",
+			 fsw_apply_flow_name(in, nb, sizeof(nb)), want, x->alg,
+			 n ? " (its drivers: " : ": no driver at all", list,
+			 n ? ")" : "");
+		if (in->engine_strength != FLANG_PREFERRED || !n) {
+			flang_diag_add(ctx, FLANG_SEV_ERROR, "A0200",
+				       &in->engine_span, msg,
+				       n ? "make it 'engine = ... preferred' "
+					   "to take the other class, or name "
+					   "a driver on the stage: "
+					   "engine=\"...\""
+					 : NULL);
+			return 1;
+		}
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "; running on %s, the crypto API's choice",
+			 e[0].alg.driver);
+		flang_diag_add(ctx, FLANG_SEV_WARNING, "A0201",
+			       &in->engine_span, msg, NULL);
+		in->engine_fallbacks++;
+	}
+	return 0;
+}
+
 /* Open what the ports name, resolve cmb providers, name the flows. */
 static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 {
@@ -71,6 +143,14 @@ static int prepare(struct flang_ctx *ctx, struct flang_txn *t)
 	unsigned int i;
 	int ret;
 
+	/* Engines first: a refusal there must not have created a file. */
+	for (i = 0; i < t->nitems; i++) {
+		if (t->info[i].kind != FLANG_TXN_FLOW)
+			continue;
+		ret = resolve_engines(ctx, t, &t->info[i]);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < t->nitems; i++) {
 		struct flang_txn_info *in = &t->info[i];
 

@@ -12,7 +12,8 @@ ENGINE_OBJS := $(OUT)/daemon/engine-kernel.o $(OUT)/daemon/engine-uring.o \
 	       $(OUT)/daemon/engine-uring-xkey.o \
 	       $(OUT)/daemon/engine-uring-xrec.o \
 	       $(OUT)/daemon/engine-uring-xcomp.o \
-	       $(OUT)/daemon/engine-uring-sock.o
+	       $(OUT)/daemon/engine-uring-sock.o \
+	       $(OUT)/daemon/crypto-class.o
 # Compressed frames: the crypto API's compression is kernel-only.
 ENGINE_LDLIBS := $(call pc_libs,liburing) $(call pc_libs,liblz4) \
 		 $(call pc_libs,libzstd) $(call pc_libs,zlib) -pthread

@@ -300,6 +300,8 @@ static bool next_entry(const char **pos, struct uxform_alg *a)
 			copy_field(a->driver, sizeof(a->driver), v, vlen);
 		else if ((v = field(p, len, "type", &vlen)))
 			copy_field(a->type, sizeof(a->type), v, vlen);
+		else if ((v = field(p, len, "module", &vlen)))
+			copy_field(a->module, sizeof(a->module), v, vlen);
 		else if ((v = field(p, len, "internal", &vlen)))
 			a->internal = vlen >= 3 && !strncmp(v, "yes", 3);
 		else if ((v = field(p, len, "selftest", &vlen)))

@@ -61,6 +61,7 @@ struct uxform_alg {
 	char name[FLOWSWITCH_ALG_LEN];
 	char driver[FLOWSWITCH_ALG_LEN];
 	char type[32];
+	char module[64];	/* "kernel" when built in */
 	int priority;
 	uint32_t ivsize;
 	uint32_t digestsize;

@@ -56,6 +56,23 @@ static int fd_destroy(void *arg, unsigned int id)
 
 #define flow_name fsw_apply_flow_name
 
+/* The driver the kernel gave each of the flow's stages (at create). */
+static void print_engines(const struct flang_txn *t, unsigned int cmd,
+			  bool json)
+{
+	const struct flowswitch_flow_create *fc = &t->flows[cmd];
+	unsigned int j;
+
+	if (!fc->nr_stages)
+		return;
+	printf(json ? ",\"engines\":[" : "; engines:");
+	for (j = 0; j < fc->nr_stages; j++)
+		printf(json ? "%s\"%s\"" : "%s %s", j ? "," : "",
+		       t->stages[cmd][j].out_driver);
+	if (json)
+		printf("]");
+}
+
 static int wait_flows(int fsw, struct flang_txn *t, bool json)
 {
 	unsigned int i, state, nflows = 0;
@@ -99,6 +116,7 @@ static int wait_flows(int fsw, struct flang_txn *t, bool json)
 				printf(",\"error\":\"%s\",\"stage\":\"%s\"",
 				       strerror(q.error),
 				       fsw_stage_name(q.fail_stage));
+			print_engines(t, in->cmd, true);
 			printf("}");
 			continue;
 		}
@@ -115,6 +133,7 @@ static int wait_flows(int fsw, struct flang_txn *t, bool json)
 			printf("; failed: %s in %s at source offset %llu",
 			       strerror(q.error), fsw_stage_name(q.fail_stage),
 			       (unsigned long long)q.fail_offset);
+		print_engines(t, in->cmd, false);
 		printf("\n");
 	}
 	if (json)

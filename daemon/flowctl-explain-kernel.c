@@ -6,9 +6,11 @@
  * choose, the distance, the reason when it refuses, each device's verdict
  * with the cached path self-test, and the provider's free p2p memory.
  * Nothing is created but the ports, and they go with the descriptor.
- * Then each transform's engine: the driver the kernel crypto API would
- * give the stage (/proc/crypto: the one named by engine=, else the
- * highest priority) and the others that implement its algorithm.
+ * Then each transform's engine: the driver the stage would get (the one
+ * named by engine=, else the highest priority of the flow's 'engine =
+ * hw|sw' class, else the highest priority in /proc/crypto), its class and
+ * the evidence for it (daemon/crypto-class.h), and the others that
+ * implement its algorithm.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "crypto-class.h"
 #include "engine-uring-xform.h"
 #include "flowctl.h"
 #include "flowlang-txn.h"
@@ -42,52 +45,30 @@ static int port_of(int fsw, const struct flang_plan_port *p)
 	return ret;
 }
 
-/* AF_ALG's name for the family of a stage of @kind, if it has one. */
-static const char *alg_type(uint32_t kind)
-{
-	switch (kind) {
-	case FLOWSWITCH_XFORM_DIGEST:
-		return "hash";
-	case FLOWSWITCH_XFORM_SEAL:
-	case FLOWSWITCH_XFORM_OPEN:
-		return "aead";
-	case FLOWSWITCH_XFORM_ENCRYPT:
-	case FLOWSWITCH_XFORM_DECRYPT:
-		return "skcipher";
-	}
-	return NULL; /* compression: AF_ALG has none */
-}
-
-/* Which engine serves transform @s, and why. */
-static void explain_engine(const struct flang_plan_stage *s, FILE *out)
+/* Which engine serves transform @s of flow @f, and why. */
+static void explain_engine(const struct flang_plan_flow *f,
+			   const struct flang_plan_stage *s, FILE *out)
 {
 	uint32_t kind = flang_xf_kernel_kind(s->xf);
-	struct uxform_alg a[8];
-	const char *type = kind ? alg_type(kind) : NULL;
-	char *text;
-	int n, i, fd, pick = 0;
+	const char *want = fsw_crypto_class_name(f->engine_class);
+	struct fsw_crypto_engine a[8];
+	int n, i, pick = 0;
 	bool also = false;
 
 	if (!kind || !s->alg)
 		return;
-	/* A template ("xts(aes)") is listed once something instantiated it. */
-	if (type) {
-		fd = uxform_alg_bind(s->alg, type);
-		if (fd >= 0)
-			close(fd);
-	}
-	text = uxform_proc_crypto();
-	n = text ? uxform_crypto_list(text, s->alg, kind, a, 8) : 0;
-	free(text);
+	n = fsw_crypto_engines("", s->alg, kind, a, 8);
 	fprintf(out, "    transform \"%s\": ", s->alg);
 	if (!n) {
 		fprintf(out, "no driver in /proc/crypto%s\n",
-			type ? "" : " (a module the kernel loads on demand?)");
+			uxform_kind_comp(kind)
+				? " (a module the kernel loads on demand?)"
+				: "");
 		return;
 	}
 	if (s->engine) {
-		for (pick = 0; pick < n && strcmp(a[pick].driver, s->engine);
-		     pick++)
+		for (pick = 0;
+		     pick < n && strcmp(a[pick].alg.driver, s->engine); pick++)
 			;
 		if (pick == n) {
 			fprintf(out,
@@ -96,20 +77,44 @@ static void explain_engine(const struct flang_plan_stage *s, FILE *out)
 				s->engine);
 			pick = -1;
 		} else {
-			fprintf(out, "%s (priority %d), named by engine=",
-				a[pick].driver, a[pick].priority);
+			fprintf(out,
+				"%s (priority %d, %s: %s), named by engine=",
+				a[pick].alg.driver, a[pick].alg.priority,
+				fsw_crypto_class_name(a[pick].class),
+				a[pick].why);
 		}
-	} else {
+	} else if (f->engine_class != FLANG_ENGINE_ANY &&
+		   (pick = fsw_crypto_pick_class(a, n, f->engine_class)) >= 0) {
 		fprintf(out,
-			"%s (priority %d), the crypto API's choice: the "
-			"highest priority",
-			a[0].driver, a[0].priority);
+			"%s (priority %d, %s: %s), 'engine = %s': the highest "
+			"priority of the class",
+			a[pick].alg.driver, a[pick].alg.priority, want,
+			a[pick].why, want);
+	} else if (f->engine_class != FLANG_ENGINE_ANY &&
+		   f->engine_strength != FLANG_PREFERRED) {
+		fprintf(out,
+			"no %s engine: refused at apply (A0200), "
+			"'engine = %s required'",
+			want, want);
+	} else {
+		pick = 0;
+		fprintf(out,
+			"%s (priority %d, %s: %s), the crypto API's "
+			"choice: the highest priority%s%s%s",
+			a[0].alg.driver, a[0].alg.priority,
+			fsw_crypto_class_name(a[0].class), a[0].why,
+			f->engine_class != FLANG_ENGINE_ANY ? " (no " : "",
+			f->engine_class != FLANG_ENGINE_ANY ? want : "",
+			f->engine_class != FLANG_ENGINE_ANY
+				? " engine: 'preferred' falls back, A0201)"
+				: "");
 	}
 	for (i = 0; i < n; i++) {
 		if (i == pick)
 			continue;
-		fprintf(out, "%s%s (%d)", also ? ", " : "; also ", a[i].driver,
-			a[i].priority);
+		fprintf(out, "%s%s (%d, %s)", also ? ", " : "; also ",
+			a[i].alg.driver, a[i].alg.priority,
+			fsw_crypto_class_name(a[i].class));
 		also = true;
 	}
 	fputc('\n', out);
@@ -192,7 +197,7 @@ static void explain_chain(int fsw, const struct flang_plan *plan,
 	for (i = 0; i < f->nstages; i++)
 		if (f->stages[i].chain == chain &&
 		    f->stages[i].kind == FLANG_STAGE_TRANSFORM)
-			explain_engine(&f->stages[i], out);
+			explain_engine(f, &f->stages[i], out);
 }
 
 int flowctl_explain_kernel(const struct flang_plan *plan, const char *flow,

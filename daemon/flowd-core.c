@@ -291,6 +291,23 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	for (i = 0; i < t->nitems; i++) {
 		if (t->info[i].kind != FLANG_TXN_FLOW)
 			continue;
+		if (t->info[i].engine_fallbacks) {
+			/* apply.c added the warning (A0201) saying why */
+			d->crypto_class_fallbacks +=
+				t->info[i].engine_fallbacks;
+			syslog(LOG_WARNING,
+			       "%s: flow %s: %u transform(s) not on a %s "
+			       "engine "
+			       "('engine = %s preferred', A0201)",
+			       path, t->info[i].name,
+			       t->info[i].engine_fallbacks,
+			       t->info[i].engine_class == FLANG_ENGINE_HW
+				       ? "hw"
+				       : "sw",
+			       t->info[i].engine_class == FLANG_ENGINE_HW
+				       ? "hw"
+				       : "sw");
+		}
 		nf[n] = flow_from_item(t, plan, i);
 		if (!nf[n] || !nf[n]->sig) {
 			*why = strdup("out of memory");

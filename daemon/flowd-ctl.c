@@ -70,6 +70,7 @@ static struct json_object *stats(struct flowd *d)
 	if (d->engine_reason)
 		add_str(o, "engine_fallback_reason", d->engine_reason);
 	add_u64(o, "engine_fallbacks", d->engine_fallbacks);
+	add_u64(o, "crypto_class_fallbacks", d->crypto_class_fallbacks);
 	add_u64(o, "files", d->nfiles);
 	add_u64(o, "flows", nflows);
 	add_u64(o, "applies", d->applies);

@@ -65,6 +65,8 @@ struct flowd {
 	uint64_t applies, refusals, retries, events, engine_fallbacks,
 		admission_refusals, handler_runs, reconciled_done,
 		reconciled_resumed;
+	/* transforms of 'engine = hw|sw preferred' run on the other class */
+	uint64_t crypto_class_fallbacks;
 	/* from the module's netlink events (flowd-nl.c) */
 	uint64_t device_events, pool_refusals, nl_lost;
 	/* state recovered at start, consumed by flowd_reconcile_lookup */

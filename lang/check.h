@@ -29,7 +29,7 @@ struct flow_state {
 	struct flow_decl *f;
 	struct prop *pool_prop;		/* the required/preferred pool */
 	struct pool_decl *pool; /* its target; NULL = host */
-	struct prop *by_prop[FLANG_PROP_PRIORITY + 1];
+	struct prop *by_prop[FLANG_PROP_ENGINE + 1];
 	uint64_t chunk;
 	uint32_t depth;
 	struct span chunk_span, depth_span;

@@ -47,7 +47,7 @@ static const char *fmt(char *buf, size_t len, enum vtype t, uint64_t u)
 static const char *const props[] = {
 	[FLANG_PROP_POOL] = "pool",	    [FLANG_PROP_CHUNK] = "chunk",
 	[FLANG_PROP_DEPTH] = "depth",	    [FLANG_PROP_RATE] = "rate",
-	[FLANG_PROP_PRIORITY] = "priority",
+	[FLANG_PROP_PRIORITY] = "priority", [FLANG_PROP_ENGINE] = "engine",
 };
 
 /*
@@ -267,7 +267,7 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		const char *sep = "";
 
 		sb_puts(sb, "  preferred (handlers may change):");
-		for (k = 0; k <= FLANG_PROP_PRIORITY; k++) {
+		for (k = 0; k <= FLANG_PROP_ENGINE; k++) {
 			if (!(f->preferred_props & (1u << k)))
 				continue;
 			sb_printf(sb, "%s %s", sep, props[k]);
@@ -275,6 +275,13 @@ static void explain_flow(struct strbuf *sb, const struct flang_plan *plan,
 		}
 		sb_putc(sb, '\n');
 	}
+	if (f->engine_class != FLANG_ENGINE_ANY)
+		sb_printf(sb,
+			  "  engine: %s, %s, for each transform that names no driver (/proc/crypto at apply%s)\n",
+			  f->engine_class == FLANG_ENGINE_HW ? "hw" : "sw",
+			  flang_strength_name(f->engine_strength),
+			  f->engine_strength == FLANG_PREFERRED ?
+			  "; else the other class, with a warning" : "");
 	if (f->nforbidden) {
 		sb_puts(sb, "  forbidden pools:");
 		for (k = 0; k < f->nforbidden; k++)

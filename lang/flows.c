@@ -14,7 +14,7 @@
 static const char *const prop_names[] = {
 	[FLANG_PROP_POOL] = "pool", [FLANG_PROP_CHUNK] = "chunk",
 	[FLANG_PROP_DEPTH] = "depth", [FLANG_PROP_RATE] = "rate",
-	[FLANG_PROP_PRIORITY] = "priority",
+	[FLANG_PROP_PRIORITY] = "priority", [FLANG_PROP_ENGINE] = "engine",
 };
 
 static const char *const prio_names[] = {
@@ -141,6 +141,34 @@ static bool resolve_priority(struct flang_ctx *ctx, const struct value *v,
 	return false;
 }
 
+/*
+ * 'engine = hw' or 'engine = sw': a class of crypto drivers; a stage that
+ * wants one driver names it (engine="...").  v->u becomes the class.
+ */
+static bool resolve_engine_class(struct flang_ctx *ctx, struct value *v)
+{
+	struct diag_builder d;
+
+	if (v->type == VT_NONE)
+		return false;
+	if (v->type == VT_NAME && !strcmp(v->s, "hw")) {
+		v->u = FLANG_ENGINE_HW;
+		return true;
+	}
+	if (v->type == VT_NAME && !strcmp(v->s, "sw")) {
+		v->u = FLANG_ENGINE_SW;
+		return true;
+	}
+	d = diag_error(ctx, "E0305", v->span,
+		       "the engine property takes hw or sw");
+	if (v->type == VT_STRING)
+		diag_help(d, "name a driver on the transform instead: engine=\"%s\"",
+			  v->s);
+	else
+		diag_help(d, "engine = hw (a device's driver) or engine = sw (the CPU's), required or preferred");
+	return false;
+}
+
 static void check_depth(struct flang_ctx *ctx, const struct value *v)
 {
 	if (v->type == VT_INT && (!v->u || v->u > MAX_DEPTH))
@@ -196,6 +224,8 @@ bool value_ok_for(struct flang_ctx *ctx, enum flang_prop prop,
 			return false;
 		v->u = prio;
 		return true;
+	case FLANG_PROP_ENGINE:
+		return resolve_engine_class(ctx, v);
 	}
 	return false;
 }
@@ -269,7 +299,7 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 			if (near)
 				diag_help(d, "did you mean '%s'?", near);
 			else
-				diag_help(d, "the properties are pool, chunk, depth, rate, priority");
+				diag_help(d, "the properties are pool, chunk, depth, rate, priority, engine");
 			continue;
 		}
 		if (pr->strength == FLANG_FORBIDDEN && idx != FLANG_PROP_POOL) {
@@ -315,6 +345,11 @@ static void check_props(struct flang_ctx *ctx, struct flow_state *st)
 			break;
 		case FLANG_PROP_PRIORITY:
 			f->priority = (enum flang_priority)v.u;
+			break;
+		case FLANG_PROP_ENGINE:
+			f->engine_class = (enum flang_engine_class)v.u;
+			f->engine_strength = pr->strength;
+			f->engine_span = pr->span;
 			break;
 		}
 	}
@@ -780,6 +815,11 @@ void check_flow(struct flang_ctx *ctx, struct flow_decl *f)
 	for (hd = f->handlers; hd; hd = hd->next)
 		check_handler(ctx, &st, hd, f->handlers);
 	check_preferred(ctx, &st);
+	if (f->engine_class != FLANG_ENGINE_ANY && !st.has_transform)
+		diag_help(diag_warn(ctx, "W0511", f->engine_span,
+				    "flow '%s' has no transform for the engine property to choose for",
+				    f->name),
+			  "engine = hw|sw picks the crypto driver of the flow's transforms");
 }
 
 /*

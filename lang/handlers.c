@@ -107,6 +107,12 @@ static void check_actions(struct flang_ctx *ctx, struct flow_state *st,
 				diag_help(d, "fallback works on pool, chunk, depth, rate, priority");
 				break;
 			}
+			if (idx == FLANG_PROP_ENGINE) {
+				d = diag_error(ctx, "E0504", a->prop_span,
+					       "cannot fall back on 'engine'");
+				diag_help(d, "'engine = hw preferred' falls back to the CPU by itself, and says so");
+				break;
+			}
 			a->fprop = (enum flang_prop)idx;
 			v = eval_expr(ctx, a->val, false);
 			if (!value_ok_for(ctx, a->fprop, &v, &a->pool))
@@ -252,7 +258,9 @@ void check_preferred(struct flang_ctx *ctx, struct flow_state *st)
 	for (i = 0; i < ARRAY_SIZE(st->by_prop); i++) {
 		struct prop *pr = st->by_prop[i];
 
-		if (!pr || pr->strength != FLANG_PREFERRED)
+		/* an engine's fallback is the other class, always there */
+		if (!pr || pr->strength != FLANG_PREFERRED ||
+		    i == FLANG_PROP_ENGINE)
 			continue;
 		if (has_fallback(st, (enum flang_prop)i,
 				 i == FLANG_PROP_POOL ? st->pool : NULL))

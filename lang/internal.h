@@ -352,6 +352,9 @@ struct flow_decl {
 	/* resolved */
 	enum flang_priority priority;
 	uint64_t rate, range_start, range_end;
+	enum flang_engine_class engine_class;
+	enum flang_strength engine_strength;
+	struct span engine_span;
 	struct flow_decl *next;
 };
 

@@ -186,6 +186,9 @@ static int plan_flow(struct planner *pl, struct flow_decl *f,
 	pf->range_start = f->range_start;
 	pf->range_end = f->range_end;
 	pf->span = span_public(f->span);
+	pf->engine_class = f->engine_class;
+	pf->engine_strength = f->engine_strength;
+	pf->engine_span = span_public(f->engine_span);
 	pf->stages = arena_alloc(a, count_stages(f) * sizeof(*pf->stages));
 	for (hd = f->handlers; hd; hd = hd->next)
 		pf->nhandlers++;
@@ -204,7 +207,8 @@ static int plan_flow(struct planner *pl, struct flow_decl *f,
 
 		if (idx < 0)
 			continue;
-		if (pr->strength == FLANG_PREFERRED)
+		/* an engine falls back by itself: no handler changes it */
+		if (pr->strength == FLANG_PREFERRED && idx != FLANG_PROP_ENGINE)
 			pf->preferred_props |= 1u << idx;
 		if (pr->strength == FLANG_FORBIDDEN && pr->val->kind == EX_NAME)
 			pf->nforbidden++;

@@ -572,6 +572,9 @@ static void emit_flow(struct txn_builder *b, uint32_t fi, unsigned int chain,
 	in->cmd = t->nflows++;
 	in->name = f->name;
 	in->span = f->span;
+	in->engine_class = f->engine_class;
+	in->engine_strength = f->engine_strength;
+	in->engine_span = f->engine_span;
 
 	fc->size = sizeof(*fc);
 	fc->src_port_id = FLOWSWITCH_TXN_REF(item_of[f->stages[first].port]);

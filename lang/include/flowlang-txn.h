@@ -49,6 +49,15 @@ struct flang_txn_info {
 	const char *provider_path;
 	struct flang_span provider_span;
 	struct flang_span span;
+	/*
+	 * flow: 'engine = hw|sw': the caller picks, for each of flows[cmd]'s
+	 * stages whose driver[] is empty, a driver of that class (or, under
+	 * 'preferred', leaves it to the crypto API and says so).
+	 */
+	enum flang_engine_class engine_class;
+	enum flang_strength engine_strength;
+	struct flang_span engine_span;
+	unsigned int engine_fallbacks;	/* set by the caller: stages so run */
 };
 
 struct flang_txn {

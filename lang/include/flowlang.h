@@ -255,6 +255,14 @@ enum flang_prop {
 	FLANG_PROP_DEPTH,
 	FLANG_PROP_RATE,
 	FLANG_PROP_PRIORITY,
+	FLANG_PROP_ENGINE,
+};
+
+/* 'engine = hw|sw': which class of crypto driver a flow's stages want. */
+enum flang_engine_class {
+	FLANG_ENGINE_ANY,	/* the crypto API's choice */
+	FLANG_ENGINE_HW,	/* a device's driver */
+	FLANG_ENGINE_SW,	/* the CPU's */
 };
 
 enum flang_notify_level {
@@ -312,6 +320,13 @@ struct flang_plan_flow {
 	/* 'pool = P forbidden': the pools' names, "host" for host memory */
 	unsigned int nforbidden;
 	const char **forbidden;
+	/*
+	 * 'engine = hw|sw required|preferred': for each transform that names
+	 * no driver; resolved against /proc/crypto at apply.
+	 */
+	enum flang_engine_class engine_class;
+	enum flang_strength engine_strength;
+	struct flang_span engine_span;
 };
 
 struct flang_plan {

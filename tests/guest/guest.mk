@@ -3,7 +3,7 @@ GUEST_TEST_NAMES := t-node t-info t-ioctl t-perm t-rmmod-busy \
 	t-flow-copy t-flow-neg t-flow-ctl t-flow-many t-flow-close t-flow-ioerr \
 	t-p2p t-p2p-topo t-apply t-netlink t-hotunplug t-hotunplug-qmp t-integrity t-engine t-engine-xform t-engine-records t-engine-sock t-topo t-top t-example \
 	t-flowd t-flowd-examples t-failnth t-fuzz-ioctl t-xform \
-	t-flow-ratestop t-socket t-aead t-compress t-nvmeof
+	t-flow-ratestop t-socket t-aead t-compress t-nvmeof t-engine-class
 GUEST_TESTS := $(addprefix $(OUT)/tests/guest/,$(GUEST_TEST_NAMES))
 
 # Tests of the netlink family link its client library and libnl.
@@ -42,8 +42,9 @@ CFLAGS_t-topo := $(call pc_cflags,json-c)
 CFLAGS_t-top := $(call pc_cflags,json-c)
 CFLAGS_t-flowd := $(call pc_cflags,json-c)
 CFLAGS_t-flowd-examples := $(call pc_cflags,json-c)
+CFLAGS_t-engine-class := $(call pc_cflags,json-c)
 $(OUT)/tests/guest/t-topo $(OUT)/tests/guest/t-top $(OUT)/tests/guest/t-flowd \
-$(OUT)/tests/guest/t-flowd-examples: \
+$(OUT)/tests/guest/t-flowd-examples $(OUT)/tests/guest/t-engine-class: \
 		$(OUT)/tests/guest/%: $(OUT)/tests/guest/%.o $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c)

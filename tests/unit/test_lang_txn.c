@@ -399,6 +399,50 @@ static void test_stages(void **state)
 	flang_ctx_free(ctx);
 }
 
+/* 'engine = hw|sw': the class goes to the caller, who picks drivers. */
+static void test_engine_class(void **state)
+{
+	static const char text[] =
+		"flowlang 1;\n"
+		"param k : secret = keyring(\"k1\");\n"
+		"device a = nvme(\"/dev/nvme0n1\");\n"
+		"device b = nvme(\"/dev/nvme1n1\");\n"
+		"flow hw { a -> encrypt(alg=\"cbc(aes)\", key=$k, unit=4KiB) -> b;\n"
+		"  engine = hw preferred; }\n"
+		"flow named { a -> encrypt(alg=\"cbc(aes)\", key=$k, unit=4KiB,\n"
+		"  engine=\"cbc-aes-aesni\") -> digest(alg=\"sha256\") -> b;\n"
+		"  engine = sw; }\n"
+		"flow any { a -> digest() -> b; }\n";
+	struct flang_ctx *ctx = compile_ok(text);
+	const struct flowswitch_transform *x;
+	const struct flang_txn_info *in;
+	char *s = build(ctx, 0);
+	unsigned int i;
+
+	(void)state;
+	free(s);
+	for (i = 0; i < txn.nitems && txn.info[i].kind != FLANG_TXN_FLOW; i++)
+		;
+	in = &txn.info[i];
+	assert_int_equal(in->engine_class, FLANG_ENGINE_HW);
+	assert_int_equal(in->engine_strength, FLANG_PREFERRED);
+	assert_int_equal(in->engine_span.line, 6);
+	assert_int_equal(in->engine_span.col, 3);
+	assert_int_equal(in->engine_fallbacks, 0);
+	/* no driver yet: apply.c picks one of the class */
+	x = (const void *)(uintptr_t)flow_item(i)->stages_uptr;
+	assert_string_equal(x[0].driver, "");
+	in = &txn.info[i + 1];
+	assert_int_equal(in->engine_class, FLANG_ENGINE_SW);
+	assert_int_equal(in->engine_strength, FLANG_REQUIRED);
+	/* a named driver stays; the digest is the caller's to pick */
+	x = (const void *)(uintptr_t)flow_item(i + 1)->stages_uptr;
+	assert_string_equal(x[0].driver, "cbc-aes-aesni");
+	assert_string_equal(x[1].driver, "");
+	assert_int_equal(txn.info[i + 2].engine_class, FLANG_ENGINE_ANY);
+	flang_ctx_free(ctx);
+}
+
 /* aead/unseal, compress/decompress and socket ports (ABI 1.6). */
 static void test_records(void **state)
 {
@@ -512,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_stages),
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_engine_class),
 		cmocka_unit_test(test_no_plan),
 		cmocka_unit_test(test_pci_addr),
 	};

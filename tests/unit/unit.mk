@@ -20,9 +20,11 @@ UNIT_TESTS += $(OUT)/tests/unit/test_flowd
 
 $(OUT)/tests/unit/test_flowd: $(OUT)/tests/unit/test_flowd.o \
 			      $(OUT)/daemon/flowd-core.o $(OUT)/daemon/apply.o \
-			      $(FLOWD_LOGIC_OBJS) $(LANG_LIB) $(LIBFSW)
+			      $(FLOWD_LOGIC_OBJS) $(LANG_LIB) $(ENGINE_LIB) \
+			      $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(call pc_libs,cmocka)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,json-c) $(ENGINE_LDLIBS) \
+		$(call pc_libs,cmocka)
 CFLAGS_test_flowd := -Idaemon $(call pc_cflags,json-c)
 
 # The embedded engine's transform stages: checks, IVs, /proc/crypto and
@@ -52,3 +54,12 @@ $(OUT)/tests/unit/test_engine_sock: $(OUT)/tests/unit/test_engine_sock.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
 CFLAGS_test_engine_sock := -Idaemon
+
+# Engine classes (hw/sw) of crypto drivers, on a made-up sysfs.
+UNIT_TESTS += $(OUT)/tests/unit/test_crypto_class
+
+$(OUT)/tests/unit/test_crypto_class: $(OUT)/tests/unit/test_crypto_class.o \
+				     $(ENGINE_LIB) $(LIBFSW)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
+CFLAGS_test_crypto_class := -Idaemon
