@@ -80,31 +80,37 @@ static void list_engines(char *buf, size_t len,
 }
 
 /*
- * 'engine = hw|sw': name, for each stage of flow item @in that names no
- * driver, the highest-priority driver of the class.  None of the class:
- * under 'required' the flow is refused at the property; under
- * 'preferred' the crypto API chooses (the other class), a warning says
- * why and in->engine_fallbacks counts it.
+ * 'engine = hw|sw' (or a stage's engine=hw|sw): name, for each stage of
+ * flow item @in that names no driver, the highest-priority driver of the
+ * class.  None of the class: under 'required' (the flow property's
+ * strength; a stage's own class has it too) the flow is refused at the
+ * span that asked; under 'preferred' the crypto API chooses (the other
+ * class), a warning says why and in->engine_fallbacks counts it.
  */
 static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 			   struct flang_txn_info *in)
 {
 	struct flowswitch_flow_create *fc = &t->flows[in->cmd];
-	const char *want = fsw_crypto_class_name(in->engine_class);
 	struct fsw_crypto_engine e[8];
 	char msg[1536], list[1024], nb[FLOWSWITCH_NAME_LEN];
 	unsigned int j;
 	int n, pick;
 
-	if (in->engine_class == FLANG_ENGINE_ANY)
-		return 0;
 	for (j = 0; j < fc->nr_stages; j++) {
 		struct flowswitch_transform *x = &t->stages[in->cmd][j];
+		enum flang_engine_class want = in->stage_class[j];
+		const struct flang_span *at = &in->stage_span[j];
+		const char *cls;
 
-		if (x->driver[0])
-			continue; /* engine="..." named it */
+		if (want == FLANG_ENGINE_ANY) {
+			want = in->engine_class;
+			at = &in->engine_span;
+		}
+		if (want == FLANG_ENGINE_ANY || x->driver[0])
+			continue; /* no class, or engine="..." named it */
+		cls = fsw_crypto_class_name(want);
 		n = fsw_crypto_engines("", x->alg, x->kind, e, 8);
-		pick = fsw_crypto_pick_class(e, n, in->engine_class);
+		pick = fsw_crypto_pick_class(e, n, want);
 		if (pick >= 0) {
 			snprintf(x->driver, sizeof(x->driver), "%s",
 				 e[pick].alg.driver);
@@ -113,12 +119,11 @@ static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 		list_engines(list, sizeof(list), e, n);
 		snprintf(msg, sizeof(msg),
 			 "flow '%s': no %s engine serves \"%s\"%s%s%s",
-			 fsw_apply_flow_name(in, nb, sizeof(nb)), want, x->alg,
+			 fsw_apply_flow_name(in, nb, sizeof(nb)), cls, x->alg,
 			 n ? " (its drivers: " : ": no driver at all", list,
 			 n ? ")" : "");
 		if (in->engine_strength != FLANG_PREFERRED || !n) {
-			flang_diag_add(ctx, FLANG_SEV_ERROR, "A0200",
-				       &in->engine_span, msg,
+			flang_diag_add(ctx, FLANG_SEV_ERROR, "A0200", at, msg,
 				       n ? "make it 'engine = ... preferred' "
 					   "to take the other class, or name "
 					   "a driver on the stage: "
@@ -129,8 +134,7 @@ static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 			 "; running on %s, the crypto API's choice",
 			 e[0].alg.driver);
-		flang_diag_add(ctx, FLANG_SEV_WARNING, "A0201",
-			       &in->engine_span, msg, NULL);
+		flang_diag_add(ctx, FLANG_SEV_WARNING, "A0201", at, msg, NULL);
 		in->engine_fallbacks++;
 	}
 	return 0;

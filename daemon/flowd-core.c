@@ -296,17 +296,10 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 			d->crypto_class_fallbacks +=
 				t->info[i].engine_fallbacks;
 			syslog(LOG_WARNING,
-			       "%s: flow %s: %u transform(s) not on a %s "
-			       "engine "
-			       "('engine = %s preferred', A0201)",
+			       "%s: flow %s: %u transform(s) not on the "
+			       "engine class asked for (preferred, A0201)",
 			       path, t->info[i].name,
-			       t->info[i].engine_fallbacks,
-			       t->info[i].engine_class == FLANG_ENGINE_HW
-				       ? "hw"
-				       : "sw",
-			       t->info[i].engine_class == FLANG_ENGINE_HW
-				       ? "hw"
-				       : "sw");
+			       t->info[i].engine_fallbacks);
 		}
 		nf[n] = flow_from_item(t, plan, i);
 		if (!nf[n] || !nf[n]->sig) {

@@ -176,6 +176,10 @@ static void explain_stage(struct strbuf *sb, const struct flang_plan *plan,
 		if (s->engine) {
 			sb_puts(sb, " on engine ");
 			put_quoted(sb, s->engine);
+		} else if (s->engine_class != FLANG_ENGINE_ANY) {
+			sb_printf(sb, " on a %s engine",
+				  s->engine_class == FLANG_ENGINE_HW ? "hw" :
+								       "sw");
 		}
 		sb_puts(sb, s->cpu ? " [CPU]" : " [no CPU]");
 		break;

@@ -37,7 +37,7 @@ static const struct arg_spec aead_spec[] = {
 	{ "key", VT_SECRET, true, false, "keyring(\"%user:flow/k1\")", false },
 	{ "nonce", VT_STRING, false, false, "\"000102030405060708090a0b\"",
 	  false },
-	{ "engine", VT_STRING, false, false, "\"generic-gcm-aesni\"", false },
+	{ "engine", VT_NONE, false, false, "\"generic-gcm-aesni\"", false },
 };
 
 /* The kernel's transform stages: an engine may be named by driver. */
@@ -45,12 +45,12 @@ static const struct arg_spec crypt_spec[] = {
 	{ "alg", VT_STRING, true, false, "\"xts(aes)\"", false },
 	{ "key", VT_SECRET, true, false, "keyring(\"%user:flow/k1\")", false },
 	{ "unit", VT_SIZE, false, false, "512B", false },
-	{ "engine", VT_STRING, false, false, "\"virtio_crypto_aes_cbc\"", false },
+	{ "engine", VT_NONE, false, false, "\"virtio_crypto_aes_cbc\"", false },
 };
 
 static const struct arg_spec hash_spec[] = {
 	{ "alg", VT_STRING, false, false, "\"sha256\"", false },
-	{ "engine", VT_STRING, false, false, "\"sha256-generic\"", false },
+	{ "engine", VT_NONE, false, false, "\"sha256-generic\"", false },
 };
 
 static const struct {
@@ -142,10 +142,11 @@ static bool resolve_priority(struct flang_ctx *ctx, const struct value *v,
 }
 
 /*
- * 'engine = hw' or 'engine = sw': a class of crypto drivers; a stage that
- * wants one driver names it (engine="...").  v->u becomes the class.
+ * 'engine = hw' or 'engine = sw' (@stage: a transform's engine=hw): a
+ * class of crypto drivers.  v->u becomes the class.
  */
-static bool resolve_engine_class(struct flang_ctx *ctx, struct value *v)
+static bool engine_class_of(struct flang_ctx *ctx, struct value *v,
+			    bool stage)
 {
 	struct diag_builder d;
 
@@ -159,6 +160,12 @@ static bool resolve_engine_class(struct flang_ctx *ctx, struct value *v)
 		v->u = FLANG_ENGINE_SW;
 		return true;
 	}
+	if (stage) {
+		d = diag_error(ctx, "E0305", v->span,
+			       "unknown engine class '%s'", v->s);
+		diag_help(d, "engine=hw (a device's driver), engine=sw (the CPU's), or a driver's name in quotes");
+		return false;
+	}
 	d = diag_error(ctx, "E0305", v->span,
 		       "the engine property takes hw or sw");
 	if (v->type == VT_STRING)
@@ -167,6 +174,11 @@ static bool resolve_engine_class(struct flang_ctx *ctx, struct value *v)
 	else
 		diag_help(d, "engine = hw (a device's driver) or engine = sw (the CPU's), required or preferred");
 	return false;
+}
+
+static bool resolve_engine_class(struct flang_ctx *ctx, struct value *v)
+{
+	return engine_class_of(ctx, v, false);
 }
 
 static void check_depth(struct flang_ctx *ctx, const struct value *v)
@@ -464,6 +476,30 @@ static void resolve_nonce(struct flang_ctx *ctx, struct elem *e,
 	diag_help(d, "e.g. nonce=\"000102030405060708090a0b\"; give every flow under one key its own");
 }
 
+/*
+ * A transform's engine=: a driver's name in quotes, or the bare class hw
+ * or sw (with the strength of the flow's engine property, else required).
+ */
+static void resolve_stage_engine(struct flang_ctx *ctx, struct elem *e,
+				 struct value *v)
+{
+	if (v->type == VT_NONE)
+		return; /* not given, or already reported */
+	if (v->type == VT_STRING) {
+		e->engine = v->s;
+		return;
+	}
+	if (v->type == VT_NAME && engine_class_of(ctx, v, true)) {
+		e->engine_class = (enum flang_engine_class)v->u;
+		return;
+	}
+	if (v->type != VT_NAME)
+		diag_help(diag_error(ctx, "E0300",
+				     v->span, "engine expects a driver name or hw or sw, found a %s",
+				     vtype_name(v->type)),
+			  "engine=\"virtio_crypto_aes_cbc\" names a driver; engine=hw a device's, engine=sw the CPU's");
+}
+
 static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 			      struct elem *e, int ti)
 {
@@ -486,16 +522,13 @@ static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 	if (transforms[ti].spec == crypt_spec) {
 		if (v[2].type == VT_SIZE)
 			e->unit = v[2].u;
-		if (v[3].type == VT_STRING)
-			e->engine = v[3].s;
-	} else if (transforms[ti].spec == hash_spec &&
-		   v[1].type == VT_STRING) {
-		e->engine = v[1].s;
+		resolve_stage_engine(ctx, e, &v[3]);
+	} else if (transforms[ti].spec == hash_spec) {
+		resolve_stage_engine(ctx, e, &v[1]);
 	} else if (transforms[ti].spec == aead_spec) {
 		if (v[2].type == VT_STRING)
 			resolve_nonce(ctx, e, v[2].s, v[2].span);
-		if (v[3].type == VT_STRING)
-			e->engine = v[3].s;
+		resolve_stage_engine(ctx, e, &v[3]);
 	}
 }
 

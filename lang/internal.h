@@ -270,6 +270,7 @@ struct elem {
 	struct span key_span;
 	uint64_t unit;		/* encrypt/decrypt data unit, 0 none */
 	const char *engine;	/* a crypto driver name, or NULL */
+	enum flang_engine_class engine_class;	/* engine=hw|sw */
 	const char *nonce;	/* aead/unseal: 24 hex digits, or NULL */
 };
 

@@ -149,6 +149,7 @@ static void plan_stage(struct planner *pl, struct flang_plan_stage *s,
 		s->key = e->key;
 		s->unit = e->unit;
 		s->engine = e->engine;
+		s->engine_class = e->engine_class;
 		s->nonce = e->nonce;
 	}
 	if (source)

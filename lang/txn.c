@@ -183,7 +183,8 @@ static unsigned int chain_count(const struct flang_plan_flow *f)
 static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 			unsigned int end, const struct flang_plan_stage *sink,
 			struct flowswitch_transform *st,
-			struct flowswitch_flow_create *fc)
+			struct flowswitch_flow_create *fc,
+			struct flang_txn_info *in)
 {
 	unsigned int i;
 
@@ -196,6 +197,8 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 		if (s->kind != FLANG_STAGE_TRANSFORM ||
 		    fc->nr_stages == FLOWSWITCH_MAX_STAGES)
 			continue;
+		in->stage_class[fc->nr_stages] = s->engine_class;
+		in->stage_span[fc->nr_stages] = s->span;
 		x = &st[fc->nr_stages++];
 		memset(x, 0, sizeof(*x));
 		x->key_fd = -1;
@@ -590,7 +593,7 @@ static void emit_flow(struct txn_builder *b, uint32_t fi, unsigned int chain,
 		fc->nr_sinks++;
 	}
 	fc->sinks_uptr = (uintptr_t)sinks;
-	flow_stages(f, first, end, sink, t->stages[in->cmd], fc);
+	flow_stages(f, first, end, sink, t->stages[in->cmd], fc, in);
 	fc->src_offset = f->range_start;
 	if (f->range_end == FLANG_RANGE_END)
 		fc->flags |= FLOWSWITCH_FLOW_TO_END;

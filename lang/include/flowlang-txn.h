@@ -57,6 +57,9 @@ struct flang_txn_info {
 	enum flang_engine_class engine_class;
 	enum flang_strength engine_strength;
 	struct flang_span engine_span;
+	/* a stage's own engine=hw|sw (ANY: the flow's), and where it is */
+	enum flang_engine_class stage_class[FLOWSWITCH_MAX_STAGES];
+	struct flang_span stage_span[FLOWSWITCH_MAX_STAGES];
 	unsigned int engine_fallbacks;	/* set by the caller: stages so run */
 };
 

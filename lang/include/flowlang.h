@@ -203,6 +203,13 @@ struct flang_secret {
 	int fd;
 };
 
+/* 'engine = hw|sw': which class of crypto driver a flow's stages want. */
+enum flang_engine_class {
+	FLANG_ENGINE_ANY,	/* the crypto API's choice */
+	FLANG_ENGINE_HW,	/* a device's driver */
+	FLANG_ENGINE_SW,	/* the CPU's */
+};
+
 struct flang_plan_stage {
 	enum flang_stage_kind kind;
 	enum flang_transform xf;
@@ -213,6 +220,8 @@ struct flang_plan_stage {
 	struct flang_secret key;
 	uint64_t unit;		/* encrypt/decrypt: data unit, 0 none */
 	const char *engine;	/* transform: a driver name, or NULL */
+	/* transform: engine=hw|sw (the flow's strength), else ANY */
+	enum flang_engine_class engine_class;
 	const char *nonce;	/* aead/unseal: 24 hex digits, or NULL */
 	unsigned int chain;	/* which chain of the flow, from 0 */
 	/* the buffer this stage reads from (FLANG_NO_INDEX for the source) */
@@ -258,12 +267,6 @@ enum flang_prop {
 	FLANG_PROP_ENGINE,
 };
 
-/* 'engine = hw|sw': which class of crypto driver a flow's stages want. */
-enum flang_engine_class {
-	FLANG_ENGINE_ANY,	/* the crypto API's choice */
-	FLANG_ENGINE_HW,	/* a device's driver */
-	FLANG_ENGINE_SW,	/* the CPU's */
-};
 
 enum flang_notify_level {
 	FLANG_NOTIFY_INFO,

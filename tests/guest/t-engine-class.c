@@ -8,8 +8,8 @@
  *
  *  - explain --kernel names the class of each driver and the evidence;
  *  - 'engine = hw' enciphers 4 MiB on the device (the kernel's out_driver,
- *    printed by apply --wait), 'engine = sw' deciphers it on the CPU, and
- *    the round trip equals the source;
+ *    printed by apply --wait), a stage's engine=sw deciphers it on the
+ *    CPU, and the round trip equals the source;
  *  - xts(aes) has no device driver: 'required' refuses the flow (A0200)
  *    before any file is created, 'preferred' runs it on the CPU with a
  *    warning (A0201), and flowd counts that (crypto_class_fallbacks).
@@ -72,9 +72,9 @@ static void flow_file(const char *path, const char *src, const char *stage,
 		 "device out = file(path=\"%s\");\n"
 		 "flow f {\n"
 		 "\tin -> [chunk=64KiB, depth=4] %s -> out;\n"
-		 "\t%s;\n"
+		 "\t%s%s\n"
 		 "}\n",
-		 src, dst, stage, engine);
+		 src, dst, stage, engine ? engine : "", engine ? ";" : "");
 	put(path, text);
 }
 
@@ -110,7 +110,9 @@ static bool same_files(const char *a, const char *b, size_t len)
 }
 
 static const char cbc_stage[] = "encrypt(alg=\"cbc(aes)\", key=$k, unit=64KiB)";
-static const char cbc_back[] = "decrypt(alg=\"cbc(aes)\", key=$k, unit=64KiB)";
+/* A stage's own class, with no flow property: required. */
+static const char cbc_back[] =
+	"decrypt(alg=\"cbc(aes)\", key=$k, unit=64KiB, engine=sw)";
 static const char xts_stage[] = "encrypt(alg=\"xts(aes)\", key=$k, unit=4KiB)";
 
 static void test_explain(void)
@@ -150,8 +152,7 @@ static void test_round_trip(void)
 	CHECK(rc == 0 && strstr(out, ": done, 4194304 of 4194304 bytes") &&
 		      strstr(out, "engines: virtio_crypto_aes_cbc\n"),
 	      "engine = hw enciphers on the device (rc %d):\n%s", rc, out);
-	flow_file(DIR "/sw.flow", DIR "/ct", cbc_back, DIR "/pt",
-		  "engine = sw required");
+	flow_file(DIR "/sw.flow", DIR "/ct", cbc_back, DIR "/pt", NULL);
 	rc = flowctl("apply --no-daemon --wait " DIR "/sw.flow");
 	CHECK(rc == 0 && strstr(out, ": done, 4194304 of 4194304 bytes") &&
 		      strstr(out, "engines: ") && !strstr(out, "virtio"),
@@ -179,6 +180,13 @@ static void test_no_hw(void)
 	      rc, out);
 	CHECK(stat(DIR "/xts", &st) && errno == ENOENT,
 	      "the refused flow created no file");
+	/* a stage's own engine=hw, no flow property: required, at the stage */
+	flow_file(DIR "/xstage.flow", DIR "/src",
+		  "encrypt(alg=\"xts(aes)\", key=$k, unit=4KiB, engine=hw)",
+		  DIR "/xts", NULL);
+	rc = flowctl("apply --no-daemon " DIR "/xstage.flow");
+	CHECK(rc == 1 && strstr(out, "xstage.flow:6:31: error[A0200]"),
+	      "engine=hw on the stage: refused there (rc %d):\n%s", rc, out);
 	flow_file(DIR "/xpref.flow", DIR "/src", xts_stage, DIR "/xts",
 		  "engine = hw preferred");
 	rc = flowctl("apply --no-daemon --wait " DIR "/xpref.flow");

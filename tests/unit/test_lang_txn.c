@@ -410,7 +410,7 @@ static void test_engine_class(void **state)
 		"flow hw { a -> encrypt(alg=\"cbc(aes)\", key=$k, unit=4KiB) -> b;\n"
 		"  engine = hw preferred; }\n"
 		"flow named { a -> encrypt(alg=\"cbc(aes)\", key=$k, unit=4KiB,\n"
-		"  engine=\"cbc-aes-aesni\") -> digest(alg=\"sha256\") -> b;\n"
+		"  engine=\"cbc-aes-aesni\") -> digest(alg=\"sha256\", engine=hw) -> b;\n"
 		"  engine = sw; }\n"
 		"flow any { a -> digest() -> b; }\n";
 	struct flang_ctx *ctx = compile_ok(text);
@@ -439,6 +439,10 @@ static void test_engine_class(void **state)
 	x = (const void *)(uintptr_t)flow_item(i + 1)->stages_uptr;
 	assert_string_equal(x[0].driver, "cbc-aes-aesni");
 	assert_string_equal(x[1].driver, "");
+	/* the digest's own class, and its span for a refusal */
+	assert_int_equal(in->stage_class[0], FLANG_ENGINE_ANY);
+	assert_int_equal(in->stage_class[1], FLANG_ENGINE_HW);
+	assert_int_equal(in->stage_span[1].line, 8);
 	assert_int_equal(txn.info[i + 2].engine_class, FLANG_ENGINE_ANY);
 	flang_ctx_free(ctx);
 }
