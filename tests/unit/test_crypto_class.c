@@ -165,22 +165,23 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static const struct fsw_crypto_engine *find(const struct fsw_crypto_engine *e,
-					    int n, const char *driver)
+/* @driver is among @e[0..@n), of class @class, for reason @why. */
+static void expect(const struct fsw_crypto_engine *e, int n, const char *driver,
+		   enum flang_engine_class class, const char *why)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(e[i].alg.driver, driver))
-			return &e[i];
-	fail_msg("%s not listed", driver);
-	return NULL;
+	for (i = 0; i < n && strcmp(e[i].alg.driver, driver); i++)
+		;
+	if (i == n)
+		fail_msg("%s not listed", driver);
+	assert_int_equal(e[i].class, class);
+	assert_string_equal(e[i].why, why);
 }
 
 static void test_module_rule(void **state)
 {
 	struct fsw_crypto_engine e[8];
-	const struct fsw_crypto_engine *x;
 	int n;
 
 	(void)state;
@@ -191,18 +192,14 @@ static void test_module_rule(void **state)
 	assert_string_equal(e[0].alg.driver, "qat_aes_cbc");
 	assert_string_equal(e[1].alg.driver, "cbc-aes-aesni");
 	assert_string_equal(e[2].alg.driver, "virtio_crypto_aes_cbc");
-	x = find(e, n, "virtio_crypto_aes_cbc");
-	assert_int_equal(x->class, FLANG_ENGINE_HW);
-	assert_string_equal(x->alg.module, "virtio_crypto");
-	assert_string_equal(
-		x->why, "module virtio_crypto drives virtio device virtio3");
-	x = find(e, n, "cbc-aes-aesni");
-	assert_int_equal(x->class, FLANG_ENGINE_SW);
-	assert_string_equal(x->why, "module aesni_intel drives no device");
+	assert_string_equal(e[2].alg.module, "virtio_crypto");
+	expect(e, n, "virtio_crypto_aes_cbc", FLANG_ENGINE_HW,
+	       "module virtio_crypto drives virtio device virtio3");
+	expect(e, n, "cbc-aes-aesni", FLANG_ENGINE_SW,
+	       "module aesni_intel drives no device");
 	/* a device driver with nothing bound is no engine to use */
-	x = find(e, n, "qat_aes_cbc");
-	assert_int_equal(x->class, FLANG_ENGINE_SW);
-	assert_string_equal(x->why, "module qat_4xxx drives no device");
+	expect(e, n, "qat_aes_cbc", FLANG_ENGINE_SW,
+	       "module qat_4xxx drives no device");
 	assert_int_equal(fsw_crypto_pick_class(e, n, FLANG_ENGINE_HW), 2);
 	assert_int_equal(fsw_crypto_pick_class(e, n, FLANG_ENGINE_SW), 0);
 }
@@ -210,7 +207,6 @@ static void test_module_rule(void **state)
 static void test_builtin_rule(void **state)
 {
 	struct fsw_crypto_engine e[8];
-	const struct fsw_crypto_engine *x;
 	int n;
 
 	(void)state;
@@ -218,22 +214,13 @@ static void test_builtin_rule(void **state)
 			       8);
 	assert_int_equal(n, 3);
 	/* the longest device driver name that begins it, then '_' */
-	x = find(e, n, "foo_dev_xts");
-	assert_int_equal(x->class, FLANG_ENGINE_HW);
-	assert_string_equal(
-		x->why,
-		"built in; by its name, platform driver foo_dev drives foo.0");
+	expect(e, n, "foo_dev_xts", FLANG_ENGINE_HW,
+	       "built in; by its name, platform driver foo_dev drives foo.0");
 	/* "foo" begins "foo_devx-xts" but "foo_devx" is no driver: foo's */
-	x = find(e, n, "foo_devx-xts");
-	assert_int_equal(x->class, FLANG_ENGINE_HW);
-	assert_string_equal(
-		x->why,
-		"built in; by its name, platform driver foo drives foo.1");
-	x = find(e, n, "xts(ecb(aes-generic))");
-	assert_int_equal(x->class, FLANG_ENGINE_SW);
-	assert_string_equal(
-		x->why,
-		"built in, and no device driver by its name drives a device");
+	expect(e, n, "foo_devx-xts", FLANG_ENGINE_HW,
+	       "built in; by its name, platform driver foo drives foo.1");
+	expect(e, n, "xts(ecb(aes-generic))", FLANG_ENGINE_SW,
+	       "built in, and no device driver by its name drives a device");
 }
 
 static void test_no_hw(void **state)
