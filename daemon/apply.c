@@ -79,13 +79,25 @@ static void list_engines(char *buf, size_t len,
 			       fsw_crypto_class_name(e[i].class), e[i].why);
 }
 
+/* Where /proc/crypto and /sys are: "" but in tests. */
+static const char *crypto_root = "";
+
+void fsw_apply_crypto_root(const char *root)
+{
+	crypto_root = root ? root : "";
+}
+
 /*
- * 'engine = hw|sw' (or a stage's engine=hw|sw): name, for each stage of
- * flow item @in that names no driver, the highest-priority driver of the
- * class.  None of the class: under 'required' (the flow property's
+ * 'engine = hw|sw' (or a stage's engine=hw|sw): name, for each crypto
+ * stage of flow item @in that names no driver, the highest-priority
+ * driver of the class (compression is not classed: its stages take no
+ * engine=).  None of the class: under 'required' (the flow property's
  * strength; a stage's own class has it too) the flow is refused at the
- * span that asked; under 'preferred' the crypto API chooses (the other
- * class), a warning says why and in->engine_fallbacks counts it.
+ * span that asked; under 'preferred' the crypto API chooses, a warning
+ * says why and in->engine_fallbacks counts it.  An algorithm that
+ * /proc/crypto does not list yet (a module loaded on demand, a template
+ * nothing instantiated) has no class to check: refused under
+ * 'required', the crypto API's choice under 'preferred'.
  */
 static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 			   struct flang_txn_info *in)
@@ -100,16 +112,17 @@ static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 		struct flowswitch_transform *x = &t->stages[in->cmd][j];
 		enum flang_engine_class want = in->stage_class[j];
 		const struct flang_span *at = &in->stage_span[j];
-		const char *cls;
+		const char *cls, *help;
 
 		if (want == FLANG_ENGINE_ANY) {
 			want = in->engine_class;
 			at = &in->engine_span;
 		}
-		if (want == FLANG_ENGINE_ANY || x->driver[0])
-			continue; /* no class, or engine="..." named it */
+		if (want == FLANG_ENGINE_ANY || x->driver[0] ||
+		    uxform_kind_comp(x->kind))
+			continue; /* no class, engine="..." named it, or lz4 */
 		cls = fsw_crypto_class_name(want);
-		n = fsw_crypto_engines("", x->alg, x->kind, e, 8);
+		n = fsw_crypto_engines(crypto_root, x->alg, x->kind, e, 8);
 		pick = fsw_crypto_pick_class(e, n, want);
 		if (pick >= 0) {
 			snprintf(x->driver, sizeof(x->driver), "%s",
@@ -120,20 +133,34 @@ static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 		snprintf(msg, sizeof(msg),
 			 "flow '%s': no %s engine serves \"%s\"%s%s%s",
 			 fsw_apply_flow_name(in, nb, sizeof(nb)), cls, x->alg,
-			 n ? " (its drivers: " : ": no driver at all", list,
-			 n ? ")" : "");
-		if (in->engine_strength != FLANG_PREFERRED || !n) {
+			 n ? " (its drivers: "
+			   : ": /proc/crypto lists no driver for it",
+			 list, n ? ")" : "");
+		if (in->engine_strength != FLANG_PREFERRED) {
+			help = !n ? "a template nothing has instantiated, or a "
+				    "module loaded on demand, is not listed "
+				    "until used: name a driver with "
+				    "engine=\"...\", or make the flow's "
+				    "engine property preferred"
+			       : at == &in->engine_span
+				       ? "make it 'engine = ... preferred' to "
+					 "take "
+					 "the other class, or name a driver on "
+					 "the "
+					 "stage: engine=\"...\""
+				       : "name a driver: engine=\"...\", or "
+					 "add "
+					 "'engine = ... preferred;' to the "
+					 "flow to "
+					 "take the other class";
 			flang_diag_add(ctx, FLANG_SEV_ERROR, "A0200", at, msg,
-				       n ? "make it 'engine = ... preferred' "
-					   "to take the other class, or name "
-					   "a driver on the stage: "
-					   "engine=\"...\""
-					 : NULL);
+				       help);
 			return 1;
 		}
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 "; running on %s, the crypto API's choice",
-			 e[0].alg.driver);
+			 "; running on %s%s", n ? e[0].alg.driver : "",
+			 n ? ", the crypto API's choice"
+			   : "the crypto API's choice");
 		flang_diag_add(ctx, FLANG_SEV_WARNING, "A0201", at, msg, NULL);
 		in->engine_fallbacks++;
 	}

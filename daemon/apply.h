@@ -34,6 +34,9 @@ int fsw_apply_load(struct flang_ctx *ctx, const char *file,
 const char *fsw_apply_flow_name(const struct flang_txn_info *in, char *buf,
 				size_t len);
 
+/* Tests: read /proc/crypto and /sys under @root (NULL: the system's). */
+void fsw_apply_crypto_root(const char *root);
+
 /* Close the ports' fds (once the engine holds its own references). */
 void fsw_apply_close_fds(struct flang_txn *t);
 

@@ -61,24 +61,25 @@ static bool first_device(const char *root, const char *bus, const char *drv,
 	return found;
 }
 
-/* Rule 1: a loadable module that registered a device driver. */
-static void classify_module(const char *root, struct fsw_crypto_engine *e)
+/*
+ * A device that one of module @mod's device drivers drives: true, with
+ * "BUS device DEV" in @what.  /sys/module/M/drivers/ holds "BUS:DRIVER"
+ * links to each driver's directory.
+ */
+static bool module_device(const char *root, const char *mod, char *what,
+			  size_t len)
 {
-	const char *mod = e->alg.module;
 	char dir[PATH_MAX], dev[NAME_MAX + 1];
 	struct dirent *de;
 	bool found = false;
 	DIR *d;
 
-	e->class = FLANG_ENGINE_SW;
-	snprintf(e->why, sizeof(e->why), "module %.63s drives no device", mod);
 	if (snprintf(dir, sizeof(dir), "%s/sys/module/%s/drivers", root, mod) >=
 	    (int)sizeof(dir))
-		return;
+		return false;
 	d = opendir(dir);
 	if (!d)
-		return;
-	/* Each entry is "BUS:DRIVER", a link to that driver's directory. */
+		return false;
 	while (!found && (de = readdir(d))) {
 		char *colon, bus[NAME_MAX + 1];
 
@@ -91,13 +92,85 @@ static void classify_module(const char *root, struct fsw_crypto_engine *e)
 		*colon = 0;
 		if (!first_device(root, bus, colon + 1, dev, sizeof(dev)))
 			continue;
-		e->class = FLANG_ENGINE_HW;
-		snprintf(e->why, sizeof(e->why),
-			 "module %.40s drives %.24s device %.64s", mod, bus,
-			 dev);
+		found = snprintf(what, len, "%.24s device %.64s", bus, dev) >=
+			0;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * A module that drives a device and that uses @mod (@uses false: those
+ * in /sys/module/M/holders/) or that @mod uses (@uses true: each X with
+ * /sys/module/X/holders/M): true, with its name in @who and the device
+ * in @what.
+ */
+static bool related_device(const char *root, const char *mod, bool uses,
+			   char *who, size_t wlen, char *what, size_t len)
+{
+	char dir[PATH_MAX], holder[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *d;
+
+	if (snprintf(dir, sizeof(dir),
+		     uses ? "%s/sys/module" : "%s/sys/module/%s/holders", root,
+		     mod) >= (int)sizeof(dir))
+		return false;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, mod))
+			continue;
+		if (uses &&
+		    (snprintf(holder, sizeof(holder), "%s/%s/holders/%s", dir,
+			      de->d_name, mod) >= (int)sizeof(holder) ||
+		     lstat(holder, &st)))
+			continue;
+		if (!module_device(root, de->d_name, what, len))
+			continue;
+		snprintf(who, wlen, "%s", de->d_name);
 		found = true;
 	}
 	closedir(d);
+	return found;
+}
+
+/*
+ * Rule 1: a loadable module that drives a device, or is one part of a
+ * device's driver with a module that does: QAT registers its algorithms
+ * from intel_qat, which qat_4xxx (its PCI driver) uses; CCP from
+ * ccp_crypto, which uses ccp (its PCI driver).
+ */
+static void classify_module(const char *root, struct fsw_crypto_engine *e)
+{
+	const char *mod = e->alg.module;
+	char what[96], who[NAME_MAX + 1];
+
+	e->class = FLANG_ENGINE_HW;
+	if (module_device(root, mod, what, sizeof(what))) {
+		snprintf(e->why, sizeof(e->why), "module %.40s drives %.90s",
+			 mod, what);
+		return;
+	}
+	if (related_device(root, mod, false, who, sizeof(who), what,
+			   sizeof(what))) {
+		snprintf(e->why, sizeof(e->why),
+			 "module %.32s, used by %.32s, which drives %.80s", mod,
+			 who, what);
+		return;
+	}
+	if (related_device(root, mod, true, who, sizeof(who), what,
+			   sizeof(what))) {
+		snprintf(e->why, sizeof(e->why),
+			 "module %.32s, which uses %.32s, which drives %.80s",
+			 mod, who, what);
+		return;
+	}
+	e->class = FLANG_ENGINE_SW;
+	snprintf(e->why, sizeof(e->why), "module %.63s drives no device", mod);
 }
 
 /* Rule 2: built in; a bound device driver whose name begins the driver's. */
@@ -150,12 +223,94 @@ static void classify_builtin(const char *root, struct fsw_crypto_engine *e)
 	snprintf(e->why, sizeof(e->why), "built in; by its name, %.160s", best);
 }
 
-void fsw_crypto_classify(const char *root, struct fsw_crypto_engine *e)
+/* The module of driver @driver in /proc/crypto's @text: true if listed. */
+static bool module_of(const char *text, const char *driver, char *mod,
+		      size_t len)
 {
+	const char *p = text;
+	bool in_entry = false;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		const char *colon = memchr(p, ':', n);
+
+		if (!n) {
+			in_entry = false; /* a blank line ends an entry */
+		} else if (colon && !strncmp(p, "driver", 6)) {
+			const char *v = colon + 1;
+
+			while (*v == ' ')
+				v++;
+			in_entry = (size_t)(p + n - v) == strlen(driver) &&
+				   !strncmp(v, driver, strlen(driver));
+		} else if (in_entry && colon && !strncmp(p, "module", 6)) {
+			const char *v = colon + 1;
+
+			while (*v == ' ')
+				v++;
+			snprintf(mod, len, "%.*s", (int)(p + n - v), v);
+			return true;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+static void classify(const char *root, const char *text,
+		     struct fsw_crypto_engine *e, int depth);
+
+/*
+ * Rule 0: a template's instance ("xts(ecb-aes-foo)", "authenc(hmac(
+ * sha256-generic),cbc-aes-aesni)") runs on the drivers it is built on:
+ * hw if one of those is.  Returns false if none of its parts is a driver
+ * /proc/crypto lists.
+ */
+static bool classify_instance(const char *root, const char *text,
+			      struct fsw_crypto_engine *e, int depth)
+{
+	char name[FLOWSWITCH_ALG_LEN], *tok, *save = NULL;
+	struct fsw_crypto_engine part;
+	bool any = false;
+
+	snprintf(name, sizeof(name), "%s", e->alg.driver);
+	for (tok = strtok_r(name, "(),", &save); tok;
+	     tok = strtok_r(NULL, "(),", &save)) {
+		memset(&part, 0, sizeof(part));
+		snprintf(part.alg.driver, sizeof(part.alg.driver), "%s", tok);
+		if (!module_of(text, tok, part.alg.module,
+			       sizeof(part.alg.module)))
+			continue; /* a template's name: "xts", "hmac" */
+		classify(root, text, &part, depth + 1);
+		if (!any || part.class == FLANG_ENGINE_HW) {
+			e->class = part.class;
+			snprintf(e->why, sizeof(e->why),
+				 "on %.40s (%s: %.120s)", tok,
+				 fsw_crypto_class_name(part.class), part.why);
+		}
+		any = true;
+		if (part.class == FLANG_ENGINE_HW)
+			break;
+	}
+	return any;
+}
+
+static void classify(const char *root, const char *text,
+		     struct fsw_crypto_engine *e, int depth)
+{
+	if (depth < 4 && text && strchr(e->alg.driver, '(') &&
+	    classify_instance(root, text, e, depth))
+		return;
 	if (e->alg.module[0] && strcmp(e->alg.module, "kernel"))
 		classify_module(root, e);
 	else
 		classify_builtin(root, e);
+}
+
+void fsw_crypto_classify(const char *root, const char *text,
+			 struct fsw_crypto_engine *e)
+{
+	classify(root, text, e, 0);
 }
 
 /* @root's /proc/crypto as one string (the caller frees it), or NULL. */
@@ -219,14 +374,14 @@ int fsw_crypto_engines(const char *root, const char *alg, uint32_t kind,
 	}
 	text = read_proc_crypto(root);
 	n = text ? uxform_crypto_list(text, alg, kind, a, max) : 0;
-	free(text);
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].alg = a[i];
-		fsw_crypto_classify(root, &out[i]);
+		fsw_crypto_classify(root, text, &out[i]);
 	}
+	free(text);
 	return n;
 }
 

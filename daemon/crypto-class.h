@@ -6,11 +6,17 @@
  * QEMU's virtio-crypto device ranks below AES-NI.  What the system does
  * say, in order of trust:
  *
+ *  0. A template's instance ("xts(ecb-aes-foo)") runs on the drivers
+ *     named inside its driver name: hw if one of them is.
  *  1. /proc/crypto's "module" of the driver, when it is a loadable module:
  *     /sys/module/M/drivers/ lists the device drivers M registered, and
  *     /sys/bus/B/drivers/D/ the devices each one drives.  A module that
- *     drives a device is hw; one that drives none (aesni_intel,
- *     sha256_generic) is sw.
+ *     drives a device is hw, and so is one that is part of a device's
+ *     driver stack: used by a module that drives a device, or using one
+ *     (/sys/module/X/holders/: QAT registers its algorithms from
+ *     intel_qat, which its PCI driver qat_4xxx uses; CCP from ccp_crypto,
+ *     which uses the PCI driver ccp).  One that drives none and is no
+ *     such part (aesni_intel, sha256_generic) is sw.
  *  2. Built in ("module : kernel"), nothing links the algorithm to a
  *     driver.  By the drivers' naming convention (virtio_crypto_aes_cbc,
  *     from virtio_crypto), a driver name that starts with the name of a
@@ -36,8 +42,12 @@ struct fsw_crypto_engine {
 	char why[192]; /* the evidence, for people */
 };
 
-/* Class @e->alg (its driver and module) under @root ("" for /). */
-void fsw_crypto_classify(const char *root, struct fsw_crypto_engine *e);
+/*
+ * Class @e->alg (its driver and module) under @root ("" for /), with
+ * /proc/crypto's @text for the parts of a template's instance.
+ */
+void fsw_crypto_classify(const char *root, const char *text,
+			 struct fsw_crypto_engine *e);
 
 /*
  * The drivers that implement @alg for a stage of @kind (enum

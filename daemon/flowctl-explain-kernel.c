@@ -50,20 +50,32 @@ static void explain_engine(const struct flang_plan_flow *f,
 			   const struct flang_plan_stage *s, FILE *out)
 {
 	uint32_t kind = flang_xf_kernel_kind(s->xf);
-	const char *want = fsw_crypto_class_name(f->engine_class);
+	/* as daemon/apply.c resolves it: the stage's class, else the flow's */
+	enum flang_engine_class want = s->engine_class != FLANG_ENGINE_ANY
+					       ? s->engine_class
+					       : f->engine_class;
+	const char *cls = fsw_crypto_class_name(want);
 	struct fsw_crypto_engine a[8];
 	int n, i, pick = 0;
 	bool also = false;
 
 	if (!kind || !s->alg)
 		return;
+	if (uxform_kind_comp(kind))
+		want = FLANG_ENGINE_ANY; /* compression is not classed */
 	n = fsw_crypto_engines("", s->alg, kind, a, 8);
 	fprintf(out, "    transform \"%s\": ", s->alg);
 	if (!n) {
-		fprintf(out, "no driver in /proc/crypto%s\n",
+		fprintf(out, "no driver in /proc/crypto%s%s\n",
 			uxform_kind_comp(kind)
 				? " (a module the kernel loads on demand?)"
-				: "");
+				: "",
+			want == FLANG_ENGINE_ANY ? ""
+			: f->engine_strength == FLANG_PREFERRED
+				? "; no class to check: the "
+				  "crypto API's choice, A0201"
+				: "; no class to check: refused "
+				  "at apply, A0200");
 		return;
 	}
 	if (s->engine) {
@@ -83,19 +95,17 @@ static void explain_engine(const struct flang_plan_flow *f,
 				fsw_crypto_class_name(a[pick].class),
 				a[pick].why);
 		}
-	} else if (f->engine_class != FLANG_ENGINE_ANY &&
-		   (pick = fsw_crypto_pick_class(a, n, f->engine_class)) >= 0) {
+	} else if (want != FLANG_ENGINE_ANY &&
+		   (pick = fsw_crypto_pick_class(a, n, want)) >= 0) {
 		fprintf(out,
-			"%s (priority %d, %s: %s), 'engine = %s': the highest "
-			"priority of the class",
-			a[pick].alg.driver, a[pick].alg.priority, want,
-			a[pick].why, want);
-	} else if (f->engine_class != FLANG_ENGINE_ANY &&
+			"%s (priority %d, %s: %s), the highest priority of "
+			"the %s class the %s asks for",
+			a[pick].alg.driver, a[pick].alg.priority, cls,
+			a[pick].why, cls,
+			s->engine_class != FLANG_ENGINE_ANY ? "stage" : "flow");
+	} else if (want != FLANG_ENGINE_ANY &&
 		   f->engine_strength != FLANG_PREFERRED) {
-		fprintf(out,
-			"no %s engine: refused at apply (A0200), "
-			"'engine = %s required'",
-			want, want);
+		fprintf(out, "no %s engine: refused at apply (A0200)", cls);
 	} else {
 		pick = 0;
 		fprintf(out,
@@ -103,9 +113,9 @@ static void explain_engine(const struct flang_plan_flow *f,
 			"choice: the highest priority%s%s%s",
 			a[0].alg.driver, a[0].alg.priority,
 			fsw_crypto_class_name(a[0].class), a[0].why,
-			f->engine_class != FLANG_ENGINE_ANY ? " (no " : "",
-			f->engine_class != FLANG_ENGINE_ANY ? want : "",
-			f->engine_class != FLANG_ENGINE_ANY
+			want != FLANG_ENGINE_ANY ? " (no " : "",
+			want != FLANG_ENGINE_ANY ? cls : "",
+			want != FLANG_ENGINE_ANY
 				? " engine: 'preferred' falls back, A0201)"
 				: "");
 	}

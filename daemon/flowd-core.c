@@ -225,6 +225,9 @@ static struct dflow *flow_from_item(const struct flang_txn *t,
 	snprintf(f->name, sizeof(f->name), "%s", fc->name);
 	f->fc = *fc;
 	memcpy(f->sinks, t->sinks[in->cmd], sizeof(f->sinks));
+	memcpy(f->stages, t->stages[in->cmd], sizeof(f->stages));
+	f->fc.stages_uptr = (uintptr_t)f->stages;
+	f->class_fallbacks = in->engine_fallbacks;
 	pi = &t->info[fc->src_port_id & ~FLOWSWITCH_TXN_REF_BIT];
 	f->src_port = (int)pi->plan_index;
 	f->devs[f->ndevs++] = strdup(pi->path ? pi->path : pi->name);
@@ -237,8 +240,9 @@ static struct dflow *flow_from_item(const struct flang_txn *t,
 		sflags[k] = si->oflags;
 		f->devs[f->ndevs++] = strdup(spaths[k]);
 	}
-	f->sig = flowd_flow_sig(fc, f->sinks, pi->path ? pi->path : pi->name,
-				pi->oflags, spaths, sflags);
+	f->sig =
+		flowd_flow_sig(&f->fc, f->sinks, pi->path ? pi->path : pi->name,
+			       pi->oflags, spaths, sflags);
 	f->nh = flowd_handlers_copy(&plan->flows[in->plan_index], f->h, 8);
 	f->hs.handler = -1u;
 	for (k = 0; k < f->ndevs; k++)
@@ -291,16 +295,6 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 	for (i = 0; i < t->nitems; i++) {
 		if (t->info[i].kind != FLANG_TXN_FLOW)
 			continue;
-		if (t->info[i].engine_fallbacks) {
-			/* apply.c added the warning (A0201) saying why */
-			d->crypto_class_fallbacks +=
-				t->info[i].engine_fallbacks;
-			syslog(LOG_WARNING,
-			       "%s: flow %s: %u transform(s) not on the "
-			       "engine class asked for (preferred, A0201)",
-			       path, t->info[i].name,
-			       t->info[i].engine_fallbacks);
-		}
 		nf[n] = flow_from_item(t, plan, i);
 		if (!nf[n] || !nf[n]->sig) {
 			*why = strdup("out of memory");
@@ -422,6 +416,7 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 				fcs[fi] = nf[fi]->fc;
 				fcs[fi].rate_bps = ask[a++].rate;
 				fcs[fi].sinks_uptr = (uintptr_t)nf[fi]->sinks;
+				fcs[fi].stages_uptr = (uintptr_t)nf[fi]->stages;
 				items[m].op = FLOWSWITCH_TXN_FLOW_CREATE;
 				items[m++].cmd_uptr = (uintptr_t)&fcs[fi];
 				ncreate++;
@@ -467,6 +462,8 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 					continue;
 				nf[i]->fc = fcs[i];
 				nf[i]->fc.sinks_uptr = (uintptr_t)nf[i]->sinks;
+				nf[i]->fc.stages_uptr =
+					(uintptr_t)nf[i]->stages;
 				nf[i]->id = fcs[i].out_flow_id;
 				nf[i]->fc.src_port_id =
 					t->ports[t->info[fcs[i].src_port_id &
@@ -537,6 +534,14 @@ int flowd_apply_file(struct flowd *d, const char *path, uid_t uid,
 		nf[i]->df = old;
 		if (!nf[i]->id)
 			continue;
+		if (nf[i]->class_fallbacks) {
+			/* apply.c's warning (A0201) said why, to the caller */
+			d->crypto_class_fallbacks += nf[i]->class_fallbacks;
+			syslog(LOG_WARNING,
+			       "%s: flow %s: %u transform(s) not on the engine "
+			       "class asked for (preferred, A0201)",
+			       path, nf[i]->name, nf[i]->class_fallbacks);
+		}
 		ret = d->eng->ops->flow_ctl(d->eng, nf[i]->id,
 					    FLOWSWITCH_FLOW_START);
 		if (ret)
@@ -753,6 +758,7 @@ int flowd_retries_run(struct flowd *d)
 			f->retry_at = 0;
 			fc = f->fc;
 			fc.sinks_uptr = (uintptr_t)f->sinks;
+			fc.stages_uptr = (uintptr_t)f->stages;
 			fc.out_flow_id = 0;
 			it.cmd_uptr = (uintptr_t)&fc;
 			txn.nr_items = 1;

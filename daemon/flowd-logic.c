@@ -63,6 +63,18 @@ char *flowd_flow_sig(const struct flowswitch_flow_create *fc,
 		fprintf(f, " sink=%s/%#x@%llu",
 			sink_paths[i] ? sink_paths[i] : "?", sink_oflags[i],
 			(unsigned long long)sinks[i].offset);
+	/* a transform's algorithm, engine, key or IV changed: a new flow */
+	for (i = 0; i < fc->nr_stages && i < FLOWSWITCH_MAX_STAGES; i++) {
+		const struct flowswitch_transform *x =
+			(const void *)(uintptr_t)fc->stages_uptr;
+		unsigned int k;
+
+		fprintf(f, " stage=%u/%s/%s/%#x/%s/%d/%u/", x[i].kind, x[i].alg,
+			x[i].driver, x[i].flags, x[i].key_desc, x[i].key_fd,
+			x[i].data_unit);
+		for (k = 0; k < sizeof(x[i].iv); k++)
+			fprintf(f, "%02x", x[i].iv[k]);
+	}
 	if (fclose(f)) {
 		free(s);
 		return NULL;

@@ -29,6 +29,9 @@ struct dflow {
 	unsigned int error, stage;
 	struct flowswitch_flow_create fc; /* as last created */
 	struct flowswitch_sink sinks[FLOWSWITCH_MAX_SINKS];
+	/* fc's stages (the file's transaction is gone when it re-creates) */
+	struct flowswitch_transform stages[FLOWSWITCH_MAX_STAGES];
+	unsigned int class_fallbacks; /* apply's A0201s for this flow */
 	int src_port; /* plan port indices, for "io_error(x)" */
 	int sink_port[FLOWSWITCH_MAX_SINKS];
 	unsigned int ndevs;

@@ -34,6 +34,7 @@ struct flow_state {
 	uint32_t depth;
 	struct span chunk_span, depth_span;
 	bool has_socket, has_transform, has_p2p;
+	bool has_crypto;	/* a transform the engine property applies to */
 	uint32_t align_reported;	/* offset+1 of the last E0410 span */
 	struct span rate_span;		/* where [rate=] was set */
 	struct span range_span;		/* where the range was set */

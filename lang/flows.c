@@ -485,12 +485,19 @@ static void resolve_stage_engine(struct flang_ctx *ctx, struct elem *e,
 {
 	if (v->type == VT_NONE)
 		return; /* not given, or already reported */
+	if (v->type == VT_STRING && !v->s[0]) {
+		diag_help(diag_error(ctx, "E0305", v->span,
+				     "an empty engine name"),
+			  "leave engine= out for the crypto API's choice");
+		return;
+	}
 	if (v->type == VT_STRING) {
 		e->engine = v->s;
 		return;
 	}
 	if (v->type == VT_NAME && engine_class_of(ctx, v, true)) {
 		e->engine_class = (enum flang_engine_class)v->u;
+		e->engine_span = v->span;
 		return;
 	}
 	if (v->type != VT_NAME)
@@ -509,6 +516,11 @@ static void resolve_transform(struct flang_ctx *ctx, struct flow_state *st,
 
 	e->xf = transforms[ti].xf;
 	st->has_transform = true;
+	/* what runs on a crypto driver; compression is not classed */
+	if (e->xf == FLANG_XF_AEAD || e->xf == FLANG_XF_UNSEAL ||
+	    e->xf == FLANG_XF_SKCIPHER || e->xf == FLANG_XF_DIGEST ||
+	    e->xf == FLANG_XF_ENCRYPT || e->xf == FLANG_XF_DECRYPT)
+		st->has_crypto = true;
 	snprintf(what, sizeof(what), "%s()", e->name);
 	match_args(ctx, what, e->span, e->args, transforms[ti].spec,
 		   transforms[ti].nspec, v, a);
@@ -848,11 +860,11 @@ void check_flow(struct flang_ctx *ctx, struct flow_decl *f)
 	for (hd = f->handlers; hd; hd = hd->next)
 		check_handler(ctx, &st, hd, f->handlers);
 	check_preferred(ctx, &st);
-	if (f->engine_class != FLANG_ENGINE_ANY && !st.has_transform)
+	if (f->engine_class != FLANG_ENGINE_ANY && !st.has_crypto)
 		diag_help(diag_warn(ctx, "W0511", f->engine_span,
 				    "flow '%s' has no transform for the engine property to choose for",
 				    f->name),
-			  "engine = hw|sw picks the crypto driver of the flow's transforms");
+			  "engine = hw|sw picks the crypto driver of aead, unseal, digest, encrypt and decrypt");
 }
 
 /*

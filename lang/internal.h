@@ -271,6 +271,7 @@ struct elem {
 	uint64_t unit;		/* encrypt/decrypt data unit, 0 none */
 	const char *engine;	/* a crypto driver name, or NULL */
 	enum flang_engine_class engine_class;	/* engine=hw|sw */
+	struct span engine_span;
 	const char *nonce;	/* aead/unseal: 24 hex digits, or NULL */
 };
 

@@ -150,6 +150,7 @@ static void plan_stage(struct planner *pl, struct flang_plan_stage *s,
 		s->unit = e->unit;
 		s->engine = e->engine;
 		s->engine_class = e->engine_class;
+		s->engine_span = span_public(e->engine_span);
 		s->nonce = e->nonce;
 	}
 	if (source)

@@ -198,7 +198,7 @@ static void flow_stages(const struct flang_plan_flow *f, unsigned int first,
 		    fc->nr_stages == FLOWSWITCH_MAX_STAGES)
 			continue;
 		in->stage_class[fc->nr_stages] = s->engine_class;
-		in->stage_span[fc->nr_stages] = s->span;
+		in->stage_span[fc->nr_stages] = s->engine_span;
 		x = &st[fc->nr_stages++];
 		memset(x, 0, sizeof(*x));
 		x->key_fd = -1;

@@ -222,6 +222,7 @@ struct flang_plan_stage {
 	const char *engine;	/* transform: a driver name, or NULL */
 	/* transform: engine=hw|sw (the flow's strength), else ANY */
 	enum flang_engine_class engine_class;
+	struct flang_span engine_span;
 	const char *nonce;	/* aead/unseal: 24 hex digits, or NULL */
 	unsigned int chain;	/* which chain of the flow, from 0 */
 	/* the buffer this stage reads from (FLANG_NO_INDEX for the source) */

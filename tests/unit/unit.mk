@@ -59,6 +59,7 @@ CFLAGS_test_engine_sock := -Idaemon
 UNIT_TESTS += $(OUT)/tests/unit/test_crypto_class
 
 $(OUT)/tests/unit/test_crypto_class: $(OUT)/tests/unit/test_crypto_class.o \
+				     $(OUT)/daemon/apply.o $(LANG_LIB) \
 				     $(ENGINE_LIB) $(LIBFSW)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS) $(call pc_libs,cmocka)
