@@ -187,7 +187,7 @@ static void test_no_hw(void)
 		  "encrypt(alg=\"xts(aes)\", key=$k, unit=4KiB, engine=hw)",
 		  DIR "/xts", NULL);
 	rc = flowctl("apply --no-daemon " DIR "/xstage.flow");
-	CHECK(rc == 1 && strstr(out, "xstage.flow:6:31: error[A0200]"),
+	CHECK(rc == 1 && strstr(out, "xstage.flow:6:81: error[A0200]"),
 	      "engine=hw on the stage: refused there (rc %d):\n%s", rc, out);
 	flow_file(DIR "/xpref.flow", DIR "/src", xts_stage, DIR "/xts",
 		  "engine = hw preferred");
