@@ -56,7 +56,7 @@ if [ -n "${FSW_GUEST_TIMEOUT:-}" ]; then
 fi
 # Environment the guest tests take, passed through when set.
 guest_knobs="FSW_UNPLUG_CYCLES FSW_QMP_CYCLES FSW_CLOSE_ITERS FSW_CLOSE_KILL
-	FSW_RMMOD_ITERS FSW_MANY_FLOWS
+	FSW_RMMOD_ITERS FSW_MANY_FLOWS FSW_FAILNTH_ROUNDS
 	FSW_MANY_THREADS FSW_MANY_ROUNDS"
 if [ $mode = bench ]; then
 	guest_timeout=([stock]=1800 [debug]=3600)
