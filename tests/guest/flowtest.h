@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -319,26 +320,36 @@ static inline void check_baseline(const struct flowswitch_info *before)
 	      after.nr_files);
 }
 
+/* Are @len bytes of @a at @a_off those of @b at @b_off? */
+static inline bool same_range(const char *a, uint64_t a_off, const char *b,
+			      uint64_t b_off, uint64_t len)
+{
+	static uint8_t x[256 << 10], y[256 << 10];
+	int fa = open(a, O_RDONLY), fb = open(b, O_RDONLY);
+	bool same = fa >= 0 && fb >= 0;
+	uint64_t off;
+
+	for (off = 0; same && off < len; off += sizeof(x)) {
+		size_t n = len - off < sizeof(x) ? len - off : sizeof(x);
+
+		same = pread(fa, x, n, a_off + off) == (ssize_t)n &&
+		       pread(fb, y, n, b_off + off) == (ssize_t)n &&
+		       !memcmp(x, y, n);
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
 /* Is @path exactly @len bytes long and equal to @ref's first @len? */
 static inline bool same_prefix(const char *path, const char *ref, uint64_t len)
 {
-	static uint8_t a[256 << 10], b[256 << 10];
-	int fr = open(ref, O_RDONLY), fp = open(path, O_RDONLY);
-	bool same =
-		fr >= 0 && fp >= 0 && (uint64_t)lseek(fp, 0, SEEK_END) == len;
-	uint64_t off;
+	struct stat st;
 
-	for (off = 0; same && off < len; off += sizeof(a)) {
-		size_t n = len - off < sizeof(a) ? len - off : sizeof(a);
-
-		same = pread(fr, a, n, off) == (ssize_t)n &&
-		       pread(fp, b, n, off) == (ssize_t)n && !memcmp(a, b, n);
-	}
-	if (fr >= 0)
-		close(fr);
-	if (fp >= 0)
-		close(fp);
-	return same;
+	return !stat(path, &st) && (uint64_t)st.st_size == len &&
+	       same_range(path, 0, ref, 0, len);
 }
 
 /* Write @text to @path and run flowctl apply --no-daemon on it: its exit. */

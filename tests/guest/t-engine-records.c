@@ -53,23 +53,7 @@ static uint64_t file_size(const char *name)
 
 static bool same_bytes(const char *a, const char *b, uint64_t len)
 {
-	static char x[65536], y[65536];
-	int fa = open(path(a), O_RDONLY), fb = open(path(b), O_RDONLY);
-	bool same = fa >= 0 && fb >= 0;
-	uint64_t off = 0;
-
-	while (same && off < len) {
-		size_t n = len - off < sizeof(x) ? len - off : sizeof(x);
-
-		same = pread(fa, x, n, off) == (ssize_t)n &&
-		       pread(fb, y, n, off) == (ssize_t)n && !memcmp(x, y, n);
-		off += n;
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	return same;
+	return same_range(path(a), 0, path(b), 0, len);
 }
 
 static bool same_file(const char *a, const char *b)

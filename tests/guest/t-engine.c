@@ -38,22 +38,7 @@ static void make_file(const char *name, uint64_t size, uint64_t seed)
 static bool same_bytes(const char *a, uint64_t a_off, const char *b,
 		       uint64_t b_off, uint64_t len)
 {
-	static char x[65536], y[65536];
-	int fa = open(path(a), O_RDONLY), fb = open(path(b), O_RDONLY);
-	bool same = fa >= 0 && fb >= 0;
-
-	while (same && len) {
-		size_t n = len < sizeof(x) ? len : sizeof(x);
-
-		same = pread(fa, x, n, a_off) == (ssize_t)n &&
-		       pread(fb, y, n, b_off) == (ssize_t)n && !memcmp(x, y, n);
-		len -= n;
-		a_off += n;
-		b_off += n;
-	}
-	close(fa);
-	close(fb);
-	return same;
+	return same_range(path(a), a_off, path(b), b_off, len);
 }
 
 struct plan {
