@@ -87,6 +87,17 @@ void fsw_apply_crypto_root(const char *root)
 	crypto_root = root ? root : "";
 }
 
+static const char unlisted_help[] =
+	"a template nothing has instantiated, or a module loaded on demand, "
+	"is not listed until used: name a driver with engine=\"...\", or "
+	"make the flow's engine property preferred";
+static const char property_help[] =
+	"make it 'engine = ... preferred' to take the other class, or name a "
+	"driver on the stage: engine=\"...\"";
+static const char stage_help[] =
+	"name a driver: engine=\"...\", or add 'engine = ... preferred;' to "
+	"the flow to take the other class";
+
 /*
  * 'engine = hw|sw' (or a stage's engine=hw|sw): name, for each crypto
  * stage of flow item @in that names no driver, the highest-priority
@@ -137,22 +148,12 @@ static int resolve_engines(struct flang_ctx *ctx, struct flang_txn *t,
 			   : ": /proc/crypto lists no driver for it",
 			 list, n ? ")" : "");
 		if (in->engine_strength != FLANG_PREFERRED) {
-			help = !n ? "a template nothing has instantiated, or a "
-				    "module loaded on demand, is not listed "
-				    "until used: name a driver with "
-				    "engine=\"...\", or make the flow's "
-				    "engine property preferred"
-			       : at == &in->engine_span
-				       ? "make it 'engine = ... preferred' to "
-					 "take "
-					 "the other class, or name a driver on "
-					 "the "
-					 "stage: engine=\"...\""
-				       : "name a driver: engine=\"...\", or "
-					 "add "
-					 "'engine = ... preferred;' to the "
-					 "flow to "
-					 "take the other class";
+			if (!n)
+				help = unlisted_help;
+			else if (at == &in->engine_span)
+				help = property_help;
+			else
+				help = stage_help;
 			flang_diag_add(ctx, FLANG_SEV_ERROR, "A0200", at, msg,
 				       help);
 			return 1;
