@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "flowswitch.h"
@@ -22,6 +23,21 @@
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static inline void msleep(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
 
 /* /dev/nvmeXn1 of the controller whose serial is @serial, or NULL. */
 static inline const char *nvme_by_serial(const char *serial)

@@ -20,13 +20,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* A flow A -> B at the same offsets; returns its id. */
 static int make_flow(int fsw, uint64_t off, uint64_t len, uint32_t chunk,
 		     uint64_t rate)

@@ -31,21 +31,6 @@
 static const char *dev_a, *dev_b;
 static int p2pdma;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * Write @val to @path in a child that may take at most @limit_ms: an
  * unbind that waits for a flow's owner would hang here.  Returns the time
